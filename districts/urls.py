@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "districts"
+urlpatterns = [
+    path("national/", views.national, name="national"),
+    path("province/<str:code>/", views.province, name="province"),
+    path("district/<str:code>/", views.district, name="district"),
+    path("commune/<str:code>/", views.commune, name="commune"),
+]

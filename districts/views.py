@@ -1,0 +1,67 @@
+"""Home page and the pages of the administrative units a user is assigned to."""
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count
+from django.shortcuts import get_object_or_404, render
+
+from . import scoping
+from .models import Commune, District, Province
+
+
+@login_required
+def home(request):
+    assignments = request.user.assignments.select_related(
+        "province", "district__province", "commune__district__province"
+    )
+    return render(request, "districts/home.html", {
+        "assignments": assignments,
+        "national_reach": any(a.role in scoping.NATIONAL_ROLES for a in assignments),
+    })
+
+
+@login_required
+def national(request):
+    if not scoping.has_national_reach(request.user):
+        raise PermissionDenied
+    provinces = Province.objects.annotate(
+        district_count=Count("districts", distinct=True),
+        commune_count=Count("districts__communes", distinct=True),
+        village_count=Count("districts__communes__villages", distinct=True),
+    )
+    return render(request, "districts/national.html", {"provinces": provinces})
+
+
+@login_required
+def province(request, code):
+    unit = get_object_or_404(Province.objects.visible_to(request.user), code=code)
+    districts = (
+        unit.districts.annotate(
+            commune_count=Count("communes", distinct=True),
+            village_count=Count("communes__villages", distinct=True),
+        )
+        .prefetch_related("successors")
+    )
+    return render(request, "districts/province.html", {"unit": unit, "districts": districts})
+
+
+@login_required
+def district(request, code):
+    unit = get_object_or_404(District.objects.visible_to(request.user).select_related("province"), code=code)
+    communes = unit.communes.annotate(village_count=Count("villages"))
+    return render(request, "districts/district.html", {
+        "unit": unit,
+        "communes": communes,
+        "can_read_province": Province.objects.visible_to(request.user).filter(pk=unit.province_id).exists(),
+    })
+
+
+@login_required
+def commune(request, code):
+    unit = get_object_or_404(
+        Commune.objects.visible_to(request.user).select_related("district__province"), code=code
+    )
+    return render(request, "districts/commune.html", {
+        "unit": unit,
+        "villages": unit.villages.all(),
+        "can_read_district": District.objects.visible_to(request.user).filter(pk=unit.district_id).exists(),
+    })
