@@ -60,8 +60,12 @@ def commune(request, code):
     unit = get_object_or_404(
         Commune.objects.visible_to(request.user).select_related("district__province"), code=code
     )
+    from reports.models import ReportingPeriod
+
     return render(request, "districts/commune.html", {
         "unit": unit,
+        "open_periods": ReportingPeriod.objects.open(),
+        "can_write": Commune.objects.editable_by(request.user).filter(pk=unit.pk).exists(),
         "villages": unit.villages.all(),
         "can_read_district": District.objects.visible_to(request.user).filter(pk=unit.district_id).exists(),
     })

@@ -18,6 +18,7 @@ urlpatterns = [
     path("", district_views.home, name="home"),
     path("accounts/", include(accounts)),
     path("units/", include("districts.urls")),
+    path("reports/", include("reports.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

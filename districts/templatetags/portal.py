@@ -10,3 +10,38 @@ def minutes(duration):
     if not duration:
         return 0
     return -(-int(duration.total_seconds()) // 60)
+
+
+@register.filter
+def percent(value, digits=1):
+    """A percentage for people: 64.6%, or an em dash when it is undefined."""
+    if value is None or value == "":
+        return "—"
+    return f"{float(value):.{int(digits)}f}%"
+
+
+@register.filter
+def money(value):
+    """US dollars with thousands separators, or an em dash when not entered."""
+    if value is None or value == "":
+        return "—"
+    return f"${float(value):,.2f}"
+
+
+@register.filter
+def count(value):
+    if value is None or value == "":
+        return "—"
+    return f"{int(value):,}"
+
+
+@register.filter
+def get_item(mapping, key):
+    return mapping.get(key) if mapping else None
+
+
+@register.filter
+def add_class(bound_field, css):
+    """Render a bound field with an extra CSS class (e.g. is-invalid), keeping its own classes."""
+    existing = bound_field.field.widget.attrs.get("class", "")
+    return bound_field.as_widget(attrs={"class": f"{existing} {css}".strip()})

@@ -1,0 +1,17 @@
+# Production image for the web, worker and beat services of docker-compose.yml.
+FROM python:3.11-slim-bookworm
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+# Khmer fonts for WeasyPrint PDFs; gettext to compile translations.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends fonts-noto-core fonts-khmeros gettext \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY requirements.txt .
+RUN pip install --no-cache-dir -r requirements.txt
+COPY . .
+RUN DEBUG=false SECRET_KEY=build-only python manage.py compilemessages -v0 \
+ && DEBUG=false SECRET_KEY=build-only python manage.py collectstatic --noinput -v0
+RUN useradd --system --home /app portal && mkdir -p /app/media && chown portal /app/media
+USER portal
+EXPOSE 8000
+CMD ["gunicorn", "drssd_portal.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "120"]

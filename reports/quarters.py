@@ -1,0 +1,28 @@
+"""Quarter arithmetic: small pure functions, no database."""
+import datetime
+
+
+def quarter_bounds(year, quarter):
+    """First and last day of a calendar quarter."""
+    if quarter not in (1, 2, 3, 4):
+        raise ValueError(f"quarter must be 1-4, not {quarter!r}")
+    first = datetime.date(year, 3 * quarter - 2, 1)
+    next_first = datetime.date(year + 1, 1, 1) if quarter == 4 else datetime.date(year, 3 * quarter + 1, 1)
+    return first, next_first - datetime.timedelta(days=1)
+
+
+def previous_quarter(year, quarter):
+    return (year - 1, 4) if quarter == 1 else (year, quarter - 1)
+
+
+def next_quarter(year, quarter):
+    return (year + 1, 1) if quarter == 4 else (year, quarter + 1)
+
+
+def default_deadline(year, quarter, days_after_end=15):
+    """Reports are due a fortnight after the quarter ends unless the MRD sets another day."""
+    return quarter_bounds(year, quarter)[1] + datetime.timedelta(days=days_after_end)
+
+
+def quarter_of(day):
+    return day.year, (day.month - 1) // 3 + 1

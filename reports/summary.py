@@ -1,0 +1,117 @@
+"""What the report page shows: completeness (what is still missing) and progress against the plan.
+
+A handful of queries per report, whatever the number of villages: rows are fetched once and
+summed in Python (a district has a few hundred villages at most).
+"""
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Sum
+
+from . import indicators, validation
+from .entry import previous_village_values
+from .models import CommuneQuarter, DistrictPlanTarget, DistrictReport, OdfStatus, VillageQuarter
+
+
+@dataclass
+class CommuneProgress:
+    commune: object
+    villages: int = 0
+    complete: int = 0
+    missing_rows: int = 0
+    unexplained_warnings: int = 0
+    warnings: int = 0
+    activities_entered: bool = False
+
+    @property
+    def is_complete(self):
+        return self.complete == self.villages and self.activities_entered
+
+
+@dataclass
+class ReportSummary:
+    communes: list = field(default_factory=list)
+    district_missing: list = field(default_factory=list)
+    totals: dict = field(default_factory=dict)
+    coverage: float | None = None
+    basic: float | None = None
+    open_defecation: float | None = None
+    idpoor_coverage: float | None = None
+    odf_verified: int = 0
+    odf_declared: int = 0
+    triggering_ytd: int = 0
+    spent_ytd: float | None = None
+    received_ytd: float | None = None
+    utilisation_ytd: float | None = None
+    target: object = None
+    has_target: bool = False
+
+    @property
+    def missing_count(self):
+        return (len(self.district_missing) + sum(not c.is_complete for c in self.communes)
+                + sum(c.unexplained_warnings for c in self.communes))
+
+    @property
+    def coverage_progress(self):
+        if not self.target or self.target.coverage_pct is None or self.coverage is None:
+            return None
+        return indicators.progress_pct(achieved=self.coverage, target=self.target.coverage_pct)
+
+
+def summarise(report):
+    period = report.period
+    first_day = period.bounds[0]
+    communes = list(report.district.communes.active_on(first_day).order_by("code").annotate(
+        village_count=Count("villages")))
+    rows = list(report.village_quarters.select_related("village"))
+    previous = previous_village_values(report, [row.village_id for row in rows])
+    entered = {cq.commune_id: cq for cq in report.commune_quarters.all()}
+
+    progress = {c.id: CommuneProgress(commune=c, villages=c.village_count) for c in communes}
+    totals = {f: 0 for f in VillageQuarter.COUNT_FIELDS}
+    summary = ReportSummary()
+    for row in rows:
+        values = {f: getattr(row, f) for f in VillageQuarter.COUNT_FIELDS + ["odf_status"]}
+        item = progress.get(row.village.commune_id)
+        before = previous.get(row.village_id)
+        warnings = validation.village_warnings(
+            values, {f: getattr(before, f) for f in VillageQuarter.COUNT_FIELDS} if before else None)
+        if item is not None:
+            if validation.village_missing(values):
+                item.missing_rows += 1
+            else:
+                item.complete += 1
+            item.warnings += len(warnings)
+            if warnings and not row.explanation.strip():
+                item.unexplained_warnings += 1
+        for f in VillageQuarter.COUNT_FIELDS:
+            totals[f] += values[f] or 0
+        summary.odf_verified += row.odf_status == OdfStatus.VERIFIED
+        summary.odf_declared += row.odf_status == OdfStatus.DECLARED
+    for commune_id, cq in entered.items():
+        if commune_id in progress:
+            progress[commune_id].activities_entered = all(
+                getattr(cq, f) is not None for f in CommuneQuarter.ACTIVITY_FIELDS)
+
+    summary.communes = list(progress.values())
+    summary.district_missing = [validation.MISSING_DISTRICT_SECTIONS[key]
+                                for key in validation.district_section_missing(report)]
+    summary.totals = totals
+    total = totals["households_total"]
+    summary.coverage = indicators.sanitation_coverage(
+        improved_own=totals["hh_improved_own"], improved_shared=totals["hh_improved_shared"], total=total)
+    summary.basic = indicators.basic_sanitation(improved_own=totals["hh_improved_own"], total=total)
+    summary.open_defecation = indicators.open_defecation(open_defecation=totals["hh_open_defecation"], total=total)
+    summary.idpoor_coverage = indicators.idpoor_coverage(
+        idpoor_improved=totals["idpoor_improved"], idpoor_households=totals["idpoor_households"])
+
+    year_reports = DistrictReport.objects.filter(
+        district=report.district, period__year=period.year, period__quarter__lte=period.quarter)
+    summary.triggering_ytd = CommuneQuarter.objects.filter(report__in=year_reports).aggregate(
+        n=Sum("triggering_events"))["n"] or 0
+    sums = year_reports.aggregate(received=Sum("ft_received"), **{f: Sum(f) for f in DistrictReport.SPENT_FIELDS})
+    spent = [sums[f] for f in DistrictReport.SPENT_FIELDS if sums[f] is not None]
+    summary.spent_ytd = float(sum(spent)) if spent else None
+    summary.received_ytd = float(sums["received"]) if sums["received"] is not None else None
+    summary.utilisation_ytd = indicators.budget_utilisation(spent=summary.spent_ytd, received=summary.received_ytd)
+    summary.target = DistrictPlanTarget.objects.filter(district=report.district, year=period.year).first()
+    return summary

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Set up everything the portal needs on this machine: Debian packages (when run as root with
+# apt-get), a virtual environment in .venv with the pinned Python packages, compiled translations.
+#   scripts/setup.sh          runtime only
+#   scripts/setup.sh --test   runtime and test packages (Chromium, fonts, poppler, pytest...)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+with_tests=false
+[ "${1:-}" = "--test" ] && with_tests=true
+
+# Khmer fonts for pages and PDFs, gettext for compiling translations; Chromium and poppler for tests.
+system_packages=(fonts-noto-core fonts-khmeros gettext)
+$with_tests && system_packages+=(chromium poppler-utils)
+
+missing=()
+for package in "${system_packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "Installing Debian packages: ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    echo "Missing Debian packages: ${missing[*]}" >&2
+    echo "Install them as root: apt-get install -y ${missing[*]}" >&2
+    $with_tests && exit 1
+  fi
+fi
+
+python="${PYTHON:-}"
+if [ -z "$python" ]; then
+  for candidate in python3.11 python3; do
+    command -v "$candidate" >/dev/null && python="$candidate" && break
+  done
+fi
+"$python" -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required"' || {
+  echo "Python 3.11 is required (set PYTHON=/path/to/python3.11)." >&2; exit 1; }
+
+[ -x .venv/bin/python ] || "$python" -m venv .venv
+.venv/bin/python -m pip install -q --disable-pip-version-check -r requirements.txt
+$with_tests && .venv/bin/python -m pip install -q --disable-pip-version-check -r requirements-test.txt
+
+# The compiled .mo files are committed; recompile when gettext is there so they never go stale.
+if command -v msgfmt >/dev/null; then
+  .venv/bin/python manage.py compilemessages -v0 --ignore=.venv
+fi
