@@ -164,6 +164,15 @@ class DistrictReport(models.Model):
     support_needed = models.TextField(_("support needed"), blank=True)
     next_quarter_plan = models.TextField(_("plan for next quarter"), blank=True)
 
+    # Set by the review workflow (workflow.py). submitted_at is the first submission of the quarter,
+    # which decides timeliness; approved_at/by the last approval.
+    submitted_at = models.DateTimeField(_("first submitted at"), null=True, blank=True, editable=False)
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+", verbose_name=_("submitted by"), editable=False)
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True, editable=False)
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+", verbose_name=_("approved by"), editable=False)
+
     version = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated at"), null=True, blank=True, editable=False)
@@ -187,6 +196,10 @@ class DistrictReport(models.Model):
 
     def get_absolute_url(self):
         return reverse("reports:report", args=[self.district.code, self.period.year, self.period.quarter])
+
+    @property
+    def submitted_on_time(self):
+        return self.submitted_at is not None and timezone.localdate(self.submitted_at) <= self.period.deadline
 
     @property
     def is_editable(self):
