@@ -55,6 +55,10 @@ class UnitQuerySet(models.QuerySet):
         """Units `user` may enter data for. SECURITY: every write path fetches through this."""
         return self.filter(scoping.write_q(user, self.model.level))
 
+    def reviewable_by(self, user):
+        """Provinces or districts whose reports `user` reviews."""
+        return self.filter(scoping.review_q(user, self.model.level))
+
 
 class AdministrativeUnit(models.Model):
     """Fields every level shares."""
@@ -214,3 +218,26 @@ class Assignment(models.Model):
                 errors[field] = _("Leave this empty for this role.")
         if errors:
             raise ValidationError(errors)
+
+
+class UserProfile(models.Model):
+    """What the portal remembers about a person beyond Django's user: the language of their e-mails."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile",
+                                verbose_name=_("user"))
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES,
+                                default=settings.LANGUAGE_CODE)
+
+    class Meta:
+        verbose_name = _("user profile")
+        verbose_name_plural = _("user profiles")
+
+    def __str__(self):
+        return str(self.user)
+
+    @classmethod
+    def language_of(cls, user):
+        try:
+            return user.profile.language
+        except cls.DoesNotExist:
+            return settings.LANGUAGE_CODE

@@ -67,3 +67,22 @@ def write_q(user, level):
 
 def has_national_reach(user):
     return bool(user.is_authenticated) and user.assignments.filter(role__in=NATIONAL_ROLES).exists()
+
+
+REVIEW_ROLES = ("pdrd_reviewer",)
+MRD_ROLES = ("mrd_national",)
+
+
+def review_q(user, level):
+    """A filter for the districts or provinces whose reports `user` reviews (PDRD reviewers of the province).
+
+    SECURITY: the Provincial Administration reads the same reports but never reviews them.
+    """
+    if not (user and user.is_authenticated and user.is_active) or level not in ("province", "district"):
+        return NOTHING
+    return Q(_assignments(user, REVIEW_ROLES, province=OuterRef(ANCESTOR_PATHS[level]["province"])))
+
+
+def is_mrd(user):
+    """The ministry accepts or returns provincial reports and manages reporting periods."""
+    return bool(user.is_authenticated) and user.assignments.filter(role__in=MRD_ROLES).exists()

@@ -1,7 +1,7 @@
 """Home page and the pages of the administrative units a user is assigned to."""
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, render
 
 from . import scoping
@@ -23,10 +23,13 @@ def home(request):
 def national(request):
     if not scoping.has_national_reach(request.user):
         raise PermissionDenied
+    # Counts of units that exist today; retired ones stay in the database for old reports only.
     provinces = Province.objects.annotate(
-        district_count=Count("districts", distinct=True),
-        commune_count=Count("districts__communes", distinct=True),
-        village_count=Count("districts__communes__villages", distinct=True),
+        district_count=Count("districts", filter=Q(districts__retired_on__isnull=True), distinct=True),
+        commune_count=Count("districts__communes", filter=Q(districts__communes__retired_on__isnull=True),
+                            distinct=True),
+        village_count=Count("districts__communes__villages",
+                            filter=Q(districts__communes__villages__retired_on__isnull=True), distinct=True),
     )
     return render(request, "districts/national.html", {"provinces": provinces})
 

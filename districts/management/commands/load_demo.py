@@ -2,15 +2,19 @@ from django.core.management.base import BaseCommand
 
 from districts.demo import DEMO_PASSWORD, load_demo_users
 from districts.gazetteer import load_bundled_gazetteer
+from reports.demo import load_demo_reports
 
 
 class Command(BaseCommand):
-    help = "Load the national gazetteer and the demo users. Idempotent: a second run changes nothing."
+    help = "Load the national gazetteer, the demo users and demo reports. Idempotent: a second run changes nothing."
 
     def handle(self, *args, **options):
         load_bundled_gazetteer()
         users = load_demo_users()
+        demo = load_demo_reports()
         self.stdout.write("Gazetteer loaded. Demo users (password %r):" % DEMO_PASSWORD)
         for user in users:
             roles = ", ".join(str(a) for a in user.assignments.all())
             self.stdout.write(f"  {user.username:16} {roles}")
+        self.stdout.write(f"Demo reports created: {demo.reports} district reports, {demo.village_rows} village rows, "
+                          f"{demo.commune_rows} commune rows (none when already loaded).")

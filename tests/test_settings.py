@@ -1,0 +1,82 @@
+"""Settings read from the environment: safe embedded defaults, services when configured, loud failures.
+
+Each case runs Django in a subprocess with an environment we control, so the settings module is
+imported fresh and nothing from the test run (or the developer's shell) leaks in.
+"""
+import os
+import secrets
+import string
+import subprocess
+import sys
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+PRINT_SETTINGS = """
+import os
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "drssd_portal.settings")
+import django
+django.setup()
+from django.conf import settings
+print(settings.DATABASES["default"]["ENGINE"])
+print(settings.CELERY_TASK_ALWAYS_EAGER)
+print(settings.CELERY_BROKER_URL)
+print(settings.DEBUG)
+"""
+
+
+def clean_env(**extra):
+    """Only what a process needs to start, plus `extra`."""
+    return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": os.environ.get("HOME", "/tmp"), **extra}
+
+
+def run(args, env):
+    return subprocess.run([sys.executable, *args], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True,
+                          timeout=120)
+
+
+def random_secret_key():
+    alphabet = string.ascii_letters + string.digits + "!@#%^&*(-_=+)"
+    return "".join(secrets.choice(alphabet) for _ in range(50))
+
+
+def test_empty_environment_runs_on_sqlite_with_eager_celery():
+    result = run(["-c", PRINT_SETTINGS], clean_env())
+    assert result.returncode == 0, result.stderr
+    engine, eager, broker, debug = result.stdout.split()
+    assert engine == "django.db.backends.sqlite3"
+    assert eager == "True"
+    assert broker == "memory://"
+    assert debug == "True"
+
+
+def test_database_and_redis_urls_switch_to_postgresql_and_a_real_broker():
+    redis_url = "redis://127.0.0.1:6379/0"
+    env = clean_env(DATABASE_URL="postgres://postgres@127.0.0.1:5432/drssd", REDIS_URL=redis_url)
+    result = run(["-c", PRINT_SETTINGS], env)
+    assert result.returncode == 0, result.stderr
+    engine, eager, broker, _debug = result.stdout.split()
+    assert engine == "django.db.backends.postgresql"
+    assert eager == "False"
+    assert broker == redis_url
+
+
+def test_production_settings_pass_the_deployment_checks_without_warnings():
+    env = clean_env(DEBUG="False", SECRET_KEY=random_secret_key(), ALLOWED_HOSTS="portal.example.org")
+    result = run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+    assert "WARNING" not in result.stdout + result.stderr
+
+
+def test_production_without_secret_key_refuses_to_start():
+    result = run(["manage.py", "check"], clean_env(DEBUG="False", ALLOWED_HOSTS="portal.example.org"))
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_malformed_database_url_refuses_to_start():
+    result = run(["-c", PRINT_SETTINGS], clean_env(DATABASE_URL="nosuchdb://whatever"))
+    assert result.returncode != 0
+    assert "nosuchdb" in result.stderr
