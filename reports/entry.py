@@ -30,7 +30,9 @@ def _check_editable(report):
 
 def _claim(model, pk, expected_version, by):
     """Lock the versioned row; refuse if it moved on since the user loaded it; bump its version."""
-    record = model.objects.select_for_update().select_related("updated_by").get(pk=pk)
+    # No select_related here: PostgreSQL cannot lock the nullable side of an outer join. The
+    # user who saved first is loaded after the lock, and only on a conflict.
+    record = model.objects.select_for_update().get(pk=pk)
     if record.version != expected_version:
         who = (record.updated_by.get_full_name() or record.updated_by.username) if record.updated_by else "?"
         raise EditConflict(who, record.updated_at)

@@ -5,7 +5,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from . import validation
-from .models import (CommuneQuarter, DistrictPlanTarget, DistrictReport, NationalSettings, OdfStatus,
+from .models import (CommuneQuarter, DistrictPlanTarget, DistrictReport, NationalSettings, OdfStatus, ProvincialReport,
                      ReportingPeriod, Training, VillageQuarter)
 
 
@@ -231,3 +231,78 @@ class NationalSettingsForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.add_input(Submit("save_settings", _("Save")))
+
+
+class ReturnCommentForm(forms.Form):
+    """One comment of a return: on the whole report, or on a figure of the district, a commune or a village."""
+
+    figure = forms.ChoiceField(label=_("Figure"), required=False)
+    unit = forms.ChoiceField(label=_("Commune or village"), required=False)
+    text = forms.CharField(label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, report, units, **kwargs):
+        from .review_targets import target_choices
+
+        super().__init__(*args, **kwargs)
+        self.report = report
+        self.units = units  # {code: label} of the report's communes and villages
+        self.fields["figure"].choices = target_choices()
+        self.fields["unit"].choices = [("", "—")] + sorted(units.items())
+
+    def clean(self):
+        cleaned = super().clean()
+        figure, unit, text = cleaned.get("figure") or "", cleaned.get("unit") or "", (cleaned.get("text") or "").strip()
+        cleaned["target"], cleaned["target_label"] = "", ""
+        if not text:
+            if figure or unit:
+                self.add_error("text", _("Write the comment, or clear the figure."))
+            return cleaned
+        if figure:
+            kind, field = figure.split(":", 1)
+            label = dict(c for _g, group in self.fields["figure"].choices for c in group)[figure]
+            if kind == "district":
+                cleaned["target"], cleaned["target_label"] = figure, str(label)
+            else:
+                digits = 6 if kind == "commune" else 8
+                if len(unit) != digits or unit not in self.units:
+                    self.add_error("unit", _("Choose the commune or village this figure belongs to.")
+                                   if kind == "commune" else _("Choose the village this figure belongs to."))
+                    return cleaned
+                cleaned["target"] = f"{kind}:{unit}:{field}"
+                cleaned["target_label"] = f"{self.units[unit]} — {label}"
+        return cleaned
+
+
+class BaseReturnCommentFormSet(forms.BaseFormSet):
+    def clean(self):
+        if any(self.errors):
+            return
+        if not any((form.cleaned_data.get("text") or "").strip() for form in self.forms):
+            raise forms.ValidationError(_("Write at least one comment so the district knows what to correct."))
+
+
+ReturnCommentFormSet = forms.formset_factory(ReturnCommentForm, formset=BaseReturnCommentFormSet, extra=3,
+                                             max_num=10)
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason for reopening"),
+                             widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
+                             error_messages={"required": _("Give the reason for reopening the report.")})
+
+
+class ProvincialNarrativeForm(forms.ModelForm):
+    class Meta:
+        model = ProvincialReport
+        fields = ["achievements", "challenges", "support_needed", "next_quarter_plan"]
+        widgets = {f: forms.Textarea(attrs={"rows": 3}) for f in fields}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+
+class MrdDecisionForm(forms.Form):
+    comment = forms.CharField(label=_("Comment to the province"), required=False,
+                              widget=forms.Textarea(attrs={"rows": 2}))

@@ -5,7 +5,7 @@ summed in Python (a district has a few hundred villages at most).
 """
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, Sum
 
 from . import indicators, validation
 from .entry import previous_village_values
@@ -20,6 +20,7 @@ class CommuneProgress:
     missing_rows: int = 0
     unexplained_warnings: int = 0
     warnings: int = 0
+    errors: int = 0
     activities_entered: bool = False
 
     @property
@@ -30,6 +31,7 @@ class CommuneProgress:
 @dataclass
 class ReportSummary:
     communes: list = field(default_factory=list)
+    warning_rows: list = field(default_factory=list)  # (village row, [PlausibilityWarning]) for the reviewer
     district_missing: list = field(default_factory=list)
     totals: dict = field(default_factory=dict)
     coverage: float | None = None
@@ -48,7 +50,7 @@ class ReportSummary:
     @property
     def missing_count(self):
         return (len(self.district_missing) + sum(not c.is_complete for c in self.communes)
-                + sum(c.unexplained_warnings for c in self.communes))
+                + sum(c.unexplained_warnings + c.errors for c in self.communes))
 
     @property
     def coverage_progress(self):
@@ -60,8 +62,10 @@ class ReportSummary:
 def summarise(report):
     period = report.period
     first_day = period.bounds[0]
+    # Villages retired before the quarter began are not on the commune page, so not expected either.
     communes = list(report.district.communes.active_on(first_day).order_by("code").annotate(
-        village_count=Count("villages")))
+        village_count=Count("villages", filter=Q(villages__retired_on__isnull=True)
+                            | Q(villages__retired_on__gt=first_day))))
     rows = list(report.village_quarters.select_related("village"))
     previous = previous_village_values(report, [row.village_id for row in rows])
     entered = {cq.commune_id: cq for cq in report.commune_quarters.all()}
@@ -76,11 +80,15 @@ def summarise(report):
         warnings = validation.village_warnings(
             values, {f: getattr(before, f) for f in VillageQuarter.COUNT_FIELDS} if before else None)
         if item is not None:
+            if validation.village_errors(values):
+                item.errors += 1
             if validation.village_missing(values):
                 item.missing_rows += 1
             else:
                 item.complete += 1
             item.warnings += len(warnings)
+            if warnings:
+                summary.warning_rows.append((row, warnings))
             if warnings and not row.explanation.strip():
                 item.unexplained_warnings += 1
         for f in VillageQuarter.COUNT_FIELDS:

@@ -19,6 +19,7 @@ VILLAGE_REQUIRED = ["households_total", *HOUSEHOLD_CATEGORIES, "idpoor_household
 ODF_STATES = ("declared", "verified")
 
 COVERAGE_JUMP_POINTS = 20
+MAX_COUNT = 100_000_000  # far above any real count, far below the database's integer limit
 HOUSEHOLD_CHANGE_SHARE = Decimal("0.10")
 
 
@@ -30,11 +31,15 @@ def parse_count(raw):
     try:
         number = Decimal(text)
     except ArithmeticError:
+        number = None
+    if number is None or not number.is_finite():  # "abc", "NaN", "Infinity"
         raise ValidationError(_("Enter a whole number, such as 12."), code="not_a_number")
     if number != number.to_integral_value():
         raise ValidationError(_("Enter a whole number: %(value)s is not one.") % {"value": raw}, code="not_whole")
     if number < 0:
         raise ValidationError(_("A count cannot be negative."), code="negative")
+    if number > MAX_COUNT:
+        raise ValidationError(_("%(value)s is too large for a count.") % {"value": raw}, code="too_large")
     return int(number)
 
 

@@ -45,3 +45,11 @@ def add_class(bound_field, css):
     """Render a bound field with an extra CSS class (e.g. is-invalid), keeping its own classes."""
     existing = bound_field.field.widget.attrs.get("class", "")
     return bound_field.as_widget(attrs={"class": f"{existing} {css}".strip()})
+
+
+@register.filter
+def person(user):
+    """A person's name for people to read; a dash when the account no longer exists."""
+    if user is None:
+        return "—"
+    return user.get_full_name() or user.username

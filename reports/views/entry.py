@@ -5,14 +5,16 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 
 from districts.models import Commune, District
 from drssd_portal.auth import login_required_keeping_post, restore_stashed_post
 
-from .. import entry, validation
-from ..forms import CommuneActivityForm, DistrictSectionForm, PlanTargetForm, TrainingFormSet, VillageFormSet
-from ..models import CommuneQuarter, DistrictPlanTarget, DistrictReport, ReportingPeriod, VillageQuarter
+from .. import entry, review_targets, validation
+from ..forms import (CommuneActivityForm, DistrictSectionForm, PlanTargetForm, ReasonForm, ReturnCommentFormSet,
+                     TrainingFormSet, VillageFormSet)
+from ..models import CommuneQuarter, DistrictPlanTarget, DistrictReport, ReportingPeriod, ReportStatus, VillageQuarter
 from ..summary import summarise
 
 
@@ -44,15 +46,31 @@ def district_reports(request, district):
 def report_detail(request, district, year, quarter):
     district = _readable_district(request.user, district)
     period = get_object_or_404(ReportingPeriod, year=year, quarter=quarter)
+    return report_page(request, district, period)
+
+
+def report_page(request, district, period, return_formset=None):
+    """The report page: what is missing, communes, district section, progress; and the workflow actions."""
+    from ..views.review import return_units
+
     can_write = _can_write(District, request.user, district)
+    can_review = District.objects.reviewable_by(request.user).filter(pk=district.pk).exists()
     if can_write and period.is_open:
         report = entry.open_report(district=district, period=period, by=request.user)
     else:
         report = DistrictReport.objects.filter(district=district, period=period).first()
-    context = {"district": district, "period": period, "report": report, "can_write": can_write}
+    context = {"district": district, "period": period, "report": report, "can_write": can_write,
+               "can_review": can_review}
     if report is not None:
-        context["summary"] = summarise(report)
-        context["trainings"] = report.trainings.all()
+        summary = summarise(report)
+        context.update(summary=summary, trainings=report.trainings.all(),
+                       comments=review_targets.latest_comments(report),
+                       events=report.events.select_related("by"))
+        if can_review and report.status == ReportStatus.SUBMITTED:
+            context["return_formset"] = return_formset or ReturnCommentFormSet(
+                prefix="comments", form_kwargs={"report": report, "units": return_units(report)})
+        if can_review and report.status == ReportStatus.APPROVED:
+            context["reopen_form"] = ReasonForm(prefix="reopen")
     return render(request, "reports/report_detail.html", context)
 
 
@@ -65,6 +83,9 @@ def commune_entry(request, district, year, quarter, commune):
     can_write = _can_write(Commune, request.user, commune)
     if can_write and period.is_open:
         report = entry.open_report(district=commune.district, period=period, by=request.user)
+    else:
+        report = None
+    if report is not None and report.is_editable:
         record = entry.open_commune_quarter(report=report, commune=commune)
     else:
         report = get_object_or_404(DistrictReport.objects.select_related("period"), district=commune.district,
@@ -79,27 +100,20 @@ def commune_entry(request, district, year, quarter, commune):
     data = request.POST if request.method == "POST" else restore_stashed_post(request)
     activity_form = CommuneActivityForm(data, instance=record, prefix="activities")
     formset = VillageFormSet(data, instances=rows, prefix="villages")
-    version = record.version
-    if request.method == "POST":
-        if activity_form.is_valid() and formset.is_valid():
-            try:
-                entry.save_commune_page(commune_quarter=record, activity_form=activity_form, village_formset=formset,
-                                        expected_version=_posted_version(request), by=request.user)
-            except entry.EditConflict as conflict:
-                messages.error(request, _conflict_message(conflict))
-                version = CommuneQuarter.objects.get(pk=record.pk).version
-            else:
-                messages.success(request, _("Saved. You can continue later: the draft is kept."))
-                return redirect(request.path)
-        else:
-            messages.error(request, _("Nothing was saved: please correct the figures marked in red. "
-                                      "Everything you typed is still here."))
-    elif data is not None:
-        version = int(data.get("version", version))
+    saved, version = _save_versioned(
+        request, data, record, forms=[activity_form, formset],
+        save=lambda expected: entry.save_commune_page(commune_quarter=record, activity_form=activity_form,
+                                                      village_formset=formset, expected_version=expected,
+                                                      by=request.user))
+    if saved:
+        return redirect(request.path)
 
     editable = can_write and report.is_editable
     if not editable:
         _disable(activity_form, *formset.forms)
+    comments = review_targets.latest_comments(report)
+    by_target = review_targets.comments_by_target(comments)
+    _attach_comments(activity_form, by_target, f"commune:{commune.code}:")
     village_table = []
     for form, row in zip(formset.forms, rows):
         values = form.cleaned_data if form.is_bound and hasattr(form, "cleaned_data") else {
@@ -107,9 +121,12 @@ def commune_entry(request, district, year, quarter, commune):
         before = previous.get(row.village_id)
         warnings = validation.village_warnings(
             values, {f: getattr(before, f) for f in VillageQuarter.COUNT_FIELDS} if before else None)
+        prefix = f"village:{row.village.code}:"
         village_table.append({"form": form, "village": row.village, "warnings": warnings,
+                              "comments": {t[len(prefix):]: c for t, c in by_target.items() if t.startswith(prefix)},
                               "prefilled": getattr(row, "prefilled", False), "saved": row.pk is not None})
     return render(request, "reports/commune_entry.html", {
+        "comments": comments,
         "commune": commune, "district": commune.district, "period": period, "report": report, "record": record,
         "activity_form": activity_form, "formset": formset, "village_table": village_table,
         "editable": editable, "version": version, "can_read_district": District.objects.visible_to(
@@ -131,27 +148,19 @@ def district_section(request, district, year, quarter):
     data = request.POST if request.method == "POST" else restore_stashed_post(request)
     form = DistrictSectionForm(data, instance=report, prefix="district")
     trainings = TrainingFormSet(data, instance=report, prefix="trainings")
-    version = report.version
-    if request.method == "POST":
-        if form.is_valid() and trainings.is_valid():
-            try:
-                entry.save_district_section(report=report, form=form, training_formset=trainings,
-                                            expected_version=_posted_version(request), by=request.user)
-            except entry.EditConflict as conflict:
-                messages.error(request, _conflict_message(conflict))
-                version = DistrictReport.objects.get(pk=report.pk).version
-            else:
-                messages.success(request, _("Saved. You can continue later: the draft is kept."))
-                return redirect(request.path)
-        else:
-            messages.error(request, _("Nothing was saved: please correct the figures marked in red. "
-                                      "Everything you typed is still here."))
-    elif data is not None:
-        version = int(data.get("version", version))
+    saved, version = _save_versioned(
+        request, data, report, forms=[form, trainings],
+        save=lambda expected: entry.save_district_section(report=report, form=form, training_formset=trainings,
+                                                          expected_version=expected, by=request.user))
+    if saved:
+        return redirect(request.path)
     editable = can_write and report.is_editable
     if not editable:
         _disable(form, *trainings.forms)
+    comments = review_targets.latest_comments(report)
+    _attach_comments(form, review_targets.comments_by_target(comments), "district:")
     return render(request, "reports/district_section.html", {
+        "comments": comments,
         "district": district, "period": period, "report": report, "form": form, "trainings": trainings,
         "editable": editable, "version": version})
 
@@ -180,11 +189,49 @@ def plan_targets(request, district, year):
         "district": district, "year": year, "form": form, "can_write": can_write})
 
 
-def _posted_version(request):
+def _save_versioned(request, data, record, *, forms, save):
+    """Validate and save a page of forms guarded by `record.version`.
+
+    Returns (saved, version): on success the caller redirects; otherwise the page is shown again with
+    the user's values and the version to post next (the current one after an edit conflict, so a
+    second press of Save deliberately keeps the user's values).
+    """
+    version = record.version
+    if request.method != "POST":
+        return False, version if data is None else _version_of(data, default=version)
+    if not all([form.is_valid() for form in forms]):  # a list: every form validates, so all errors show
+        messages.error(request, _("Nothing was saved: please correct the figures marked in red. "
+                                  "Everything you typed is still here."))
+        return False, version
     try:
-        return int(request.POST.get("version", ""))
-    except ValueError:
+        save(_posted_version(request))
+    except entry.EditConflict as conflict:
+        messages.error(request, _conflict_message(conflict))
+        return False, type(record).objects.get(pk=record.pk).version
+    messages.success(request, _("Saved. You can continue later: the draft is kept."))
+    return True, version
+
+
+def _posted_version(request):
+    return _version_of(request.POST, default=-1)
+
+
+def _version_of(data, *, default):
+    """The version a form was loaded at; -1 (never current) when it is missing or tampered with."""
+    try:
+        return int(data.get("version", default))
+    except (TypeError, ValueError):
         return -1
+
+
+def _attach_comments(form, by_target, prefix):
+    """Show the reviewer's comments on a figure under its field (crispy renders help text below the input)."""
+    for target, comments in by_target.items():
+        name = target[len(prefix):] if target.startswith(prefix) else None
+        if name in form.fields:
+            notes = format_html_join("", '<span class="d-block text-danger review-comment">{} {}</span>',
+                                     ((_("PDRD comment:"), c.text) for c in comments))
+            form.fields[name].help_text = format_html("{}{}", notes, form.fields[name].help_text)
 
 
 def _disable(*forms):
