@@ -1,9 +1,11 @@
 # Production image for the web, worker and beat services of docker-compose.yml.
 FROM python:3.11-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
-# Khmer fonts for WeasyPrint PDFs; gettext to compile translations.
+# Khmer fonts and Pango/HarfBuzz for WeasyPrint PDFs; Chromium for the PDFs' charts (kaleido exports
+# them to PNG); gettext to compile translations.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends fonts-noto-core fonts-khmeros gettext \
+      libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 chromium \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY requirements.txt .

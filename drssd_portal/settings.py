@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -73,6 +74,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "drssd_portal.context_processors.languages",
+                "drssd_portal.context_processors.navigation",
             ],
         },
     },
@@ -180,8 +182,20 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A request that dispatches a task must not hang on an unreachable broker; the repair task catches up.
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=2.0)
 # Every periodic job, named by cadence and effect. Later issues add the rollup repair and reminders.
-CELERY_BEAT_SCHEDULE = {}
+CELERY_BEAT_SCHEDULE = {
+    "every-15-min-repair-stale-rollups": {
+        "task": "reports.tasks.repair_stale_rollups", "schedule": timedelta(minutes=15),
+    },
+    "daily-0700-send-deadline-reminders": {
+        "task": "reports.tasks.send_deadline_reminders", "schedule": crontab(hour=7, minute=0),
+    },
+    "daily-0715-send-review-queue-reminders": {
+        "task": "reports.tasks.send_review_queue_reminders", "schedule": crontab(hour=7, minute=15),
+    },
+}
 
 # --- Logging ---------------------------------------------------------------------------------------
 LOGGING = {
@@ -195,3 +209,5 @@ LOGGING = {
 # The year by which every village should be ODF: 2025 in the 2014 national strategy, later
 # restated as 2030. The MRD can change it on the reporting-periods page; this is the first value.
 NATIONAL_TARGET_YEAR = env.int("NATIONAL_TARGET_YEAR", default=2025)
+# Absolute address of the portal, for links in e-mails.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")

@@ -3,6 +3,7 @@
 Every rate is the ratio of summed counts (never a mean of units' percentages). A rate over
 nothing (no households, nothing received) is None, shown as "—", not 0%.
 """
+import math
 from decimal import Decimal
 
 
@@ -41,3 +42,42 @@ def budget_utilisation(*, spent, received):
 def progress_pct(*, achieved, target):
     """How far an achieved count is toward a target count."""
     return ratio_pct(achieved, target)
+
+
+# --- Projections (dashboards): straight lines from the latest quarter -------------------------------
+
+def _end_of_quarter(year, quarter):
+    """A quarter's end as a fractional year: Q4 2025 ends at 2026.0."""
+    return year + quarter / 4
+
+
+def projected_full_coverage_year(*, coverage, rate_per_year, year, quarter):
+    """The calendar year in which coverage reaches 100% if it keeps rising by `rate_per_year` percentage
+    points a year from the end of (year, quarter). The quarter's year when already at 100%; None when
+    coverage is unknown or not rising."""
+    if coverage is None or rate_per_year is None:
+        return None
+    if coverage >= 100:
+        return year
+    if rate_per_year <= 0:
+        return None
+    reached = _end_of_quarter(year, quarter) + (100 - coverage) / rate_per_year
+    return math.ceil(reached) - 1
+
+
+def required_rate_per_year(*, coverage, year, quarter, target_year):
+    """Percentage points a year needed from the end of (year, quarter) to reach 100% by the end of
+    `target_year`; None when coverage is unknown or no time is left."""
+    if coverage is None:
+        return None
+    years_left = target_year + 1 - _end_of_quarter(year, quarter)
+    if years_left <= 0:
+        return None
+    return max(0.0, (100 - coverage) / years_left)
+
+
+def coverage_after_quarters(*, coverage, rate_per_year, quarters):
+    """Coverage `quarters` quarters on at `rate_per_year` percentage points a year, capped at 100%."""
+    if coverage is None or rate_per_year is None:
+        return None
+    return min(100.0, coverage + rate_per_year * quarters / 4)

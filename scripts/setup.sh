@@ -9,9 +9,10 @@ cd "$(dirname "$0")/.."
 with_tests=false
 [ "${1:-}" = "--test" ] && with_tests=true
 
-# Khmer fonts for pages and PDFs, gettext for compiling translations; Chromium and poppler for tests.
-system_packages=(fonts-noto-core fonts-khmeros gettext)
-$with_tests && system_packages+=(chromium poppler-utils)
+# Khmer fonts for pages and PDFs, gettext for compiling translations; Pango and HarfBuzz for WeasyPrint (PDFs);
+# Chromium for the PDFs' charts (kaleido exports them to PNG) and for the browser tests; poppler for tests.
+system_packages=(fonts-noto-core fonts-khmeros gettext libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 chromium)
+$with_tests && system_packages+=(poppler-utils)
 
 missing=()
 for package in "${system_packages[@]}"; do

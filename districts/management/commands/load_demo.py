@@ -2,7 +2,9 @@ from django.core.management.base import BaseCommand
 
 from districts.demo import DEMO_PASSWORD, load_demo_users
 from districts.gazetteer import load_bundled_gazetteer
+from reports import rollup
 from reports.demo import load_demo_reports
+from reports.models import Rollup
 
 
 class Command(BaseCommand):
@@ -12,6 +14,8 @@ class Command(BaseCommand):
         load_bundled_gazetteer()
         users = load_demo_users()
         demo = load_demo_reports()
+        if demo.reports or not Rollup.objects.exists():
+            rollup.rebuild_all()  # so the dashboards show the demo quarters from the first start
         self.stdout.write("Gazetteer loaded. Demo users (password %r):" % DEMO_PASSWORD)
         for user in users:
             roles = ", ".join(str(a) for a in user.assignments.all())
