@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils import timezone
 
 from districts.models import District, Village
 
@@ -135,6 +136,8 @@ def _load_district(rng, district, periods, rows):
         if not draft:  # money not spent is carried over to the next quarter of the same year
             section, carried = _district_section(rng, i, 0 if QUARTERS[i][1] == 1 else carried,
                                                  village_rows, commune_rows)
+        if not draft:
+            section.update(_review_dates(district, periods[i]))
         report = DistrictReport.objects.create(district=district, period=periods[i], is_demo=True, **section,
                                                status=ReportStatus.DRAFT if draft else ReportStatus.APPROVED)
         for row in village_rows + commune_rows:
@@ -145,6 +148,17 @@ def _load_district(rng, district, periods, rows):
         created += 1
     _plan_targets(rng, district, curve, plans, len(communes))
     return created
+
+
+def _review_dates(district, period):
+    """When an approved demo report was submitted (mostly by the deadline, some late) and approved.
+
+    Its own random stream, so the figures above do not depend on it.
+    """
+    rng = random.Random(f"{district.code}-{period.year}-{period.quarter}")
+    submitted = datetime.datetime.combine(period.deadline + datetime.timedelta(days=rng.randint(-10, 6)),
+                                          datetime.time(10, 0), tzinfo=timezone.get_current_timezone())
+    return {"submitted_at": submitted, "approved_at": submitted + datetime.timedelta(days=rng.randint(2, 14))}
 
 
 def _plan_villages(rng, villages, verified):
