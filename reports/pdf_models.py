@@ -1,7 +1,7 @@
 """Stored PDFs: the provincial and national documents rendered by a Celery task, kept for reuse.
 
 A row is one document (kind, unit, quarter, data state, language) built from one state of its
-data: `state_key` digests every figure and name the document prints (reports.pdf_documents), so
+data: `state_key` digests every figure and name the document prints (reports.pdf_documents; stored by reports.pdf_store), so
 an unchanged quarter is served from the stored file at once and new data gives a new row. The
 file lies under MEDIA_ROOT with a random name and is served only by the scoped view
 reports.views.pdfs.stored_file: MEDIA_ROOT has no public URL. Imported into reports.models.

@@ -59,7 +59,7 @@ def send_review_queue_reminders():
 @shared_task(acks_late=True, reject_on_worker_lost=True, autoretry_for=(OperationalError,), retry_backoff=True,
              retry_backoff_max=120, max_retries=3, soft_time_limit=4 * 60, time_limit=5 * 60)
 def render_stored_pdf(stored_pdf_id):
-    """Render a queued provincial or national PDF into its stored file (see pdf_documents.render_stored)."""
-    from . import pdf_documents  # imported here: WeasyPrint and kaleido load only where PDFs are made
+    """Render a queued provincial or national PDF into its stored file (see pdf_store.render_stored)."""
+    from . import pdf_store  # imported here: WeasyPrint and kaleido load only where PDFs are made
 
-    return {"state": pdf_documents.render_stored(stored_pdf_id)}
+    return {"state": pdf_store.render_stored(stored_pdf_id)}

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET
 from districts.models import Province
 from districts.scoping import has_national_reach
 
-from .. import pdf_documents
+from .. import pdf_documents, pdf_store
 from ..models import NATIONAL_CODE, DataState, DistrictReport, PdfKind, ReportingPeriod, StoredPdf
 
 
@@ -71,7 +71,7 @@ def national_pdf(request, year, quarter):
 def _stored(request, kind, unit_code, period, unit):
     """Serve the stored PDF when it is ready; otherwise queue it and show the progress page."""
     language, data_state = _language(request), _data_state(request)
-    stored = pdf_documents.request_stored_pdf(kind=kind, unit_code=unit_code, period=period, data_state=data_state,
+    stored = pdf_store.request_stored_pdf(kind=kind, unit_code=unit_code, period=period, data_state=data_state,
                                               language=language, by=request.user)
     stored.refresh_from_db()  # with eager tasks (no broker) it was rendered on commit, inside the call above
     if stored.is_ready:

@@ -5,7 +5,7 @@ import re
 import pytest
 from django.utils import timezone
 
-from reports import pdf_documents, tasks, workflow
+from reports import pdf_documents, pdf_store, tasks, workflow
 from reports.models import DataState, PdfKind, PdfState, StoredPdf
 
 from .pdf_dataset import approver_p, pdf_data, pdf_text, rebuild  # noqa: F401
@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 
 def request(data, language="en", kind=PdfKind.PROVINCIAL, unit_code="05", state=DataState.APPROVED):
-    return pdf_documents.request_stored_pdf(kind=kind, unit_code=unit_code, period=data.q3, data_state=state,
+    return pdf_store.request_stored_pdf(kind=kind, unit_code=unit_code, period=data.q3, data_state=state,
                                             language=language, by=None)
 
 
@@ -26,7 +26,7 @@ def test_request_queues_once_then_renders_to_ready(pdf_data, django_capture_on_c
     assert len(callbacks) == 1  # one task for two requests of the same unchanged document
     assert not stored.file
 
-    assert pdf_documents.render_stored(stored.pk) == PdfState.READY
+    assert pdf_store.render_stored(stored.pk) == PdfState.READY
     stored.refresh_from_db()
     assert stored.state == PdfState.READY and stored.progress == 100 and stored.pages > 0
     assert stored.size_bytes == stored.file.size and stored.render_seconds > 0
@@ -48,7 +48,7 @@ def test_progress_goes_through_rendering(pdf_data, monkeypatch):
         return original(document, language, progress=report)
 
     monkeypatch.setattr(pdf_documents, "render_rollup_document", spy)
-    pdf_documents.render_stored(stored.pk)
+    pdf_store.render_stored(stored.pk)
     assert seen[0] == PdfState.RENDERING
     progress = [value for state, value in seen[1:]]
     assert all(state == PdfState.RENDERING for state, _value in seen[1:])
@@ -68,7 +68,7 @@ def test_the_task_renders_and_running_it_twice_changes_nothing(pdf_data):
 
 def test_an_unchanged_quarter_is_served_from_the_stored_pdf(pdf_data, django_capture_on_commit_callbacks):
     stored = request(pdf_data)
-    pdf_documents.render_stored(stored.pk)
+    pdf_store.render_stored(stored.pk)
     rebuild(pdf_data.q3)  # rebuilt rollups with the same figures
     with django_capture_on_commit_callbacks() as callbacks:
         again = request(pdf_data)
@@ -78,7 +78,7 @@ def test_an_unchanged_quarter_is_served_from_the_stored_pdf(pdf_data, django_cap
 
 def test_new_data_gives_a_new_pdf_and_the_old_one_goes(pdf_data, django_capture_on_commit_callbacks):
     old = request(pdf_data)
-    pdf_documents.render_stored(old.pk)
+    pdf_store.render_stored(old.pk)
     old.refresh_from_db()
     old_file = old.file.name
     storage = old.file.storage
@@ -88,7 +88,7 @@ def test_new_data_gives_a_new_pdf_and_the_old_one_goes(pdf_data, django_capture_
         new = request(pdf_data)
     assert new.pk != old.pk and new.state == PdfState.QUEUED and len(callbacks) == 1
     assert new.state_key != old.state_key
-    pdf_documents.render_stored(new.pk)
+    pdf_store.render_stored(new.pk)
     new.refresh_from_db()
     with new.file.open("rb") as handle:
         text = pdf_text(handle.read())
@@ -113,14 +113,14 @@ def test_a_failed_render_is_marked_failed_and_queued_again_on_the_next_request(
         raise RuntimeError("no fonts")
 
     monkeypatch.setattr(pdf_documents.pdf, "render_pdf", broken)
-    assert pdf_documents.render_stored(stored.pk) == PdfState.FAILED
+    assert pdf_store.render_stored(stored.pk) == PdfState.FAILED
     stored.refresh_from_db()
     assert stored.state == PdfState.FAILED and "RuntimeError" in stored.error and not stored.file
     monkeypatch.undo()
     with django_capture_on_commit_callbacks() as callbacks:
         again = request(pdf_data)
     assert again.pk == stored.pk and again.state == PdfState.QUEUED and len(callbacks) == 1
-    assert pdf_documents.render_stored(stored.pk) == PdfState.READY
+    assert pdf_store.render_stored(stored.pk) == PdfState.READY
 
 
 def test_a_render_that_was_lost_is_queued_again_after_a_while(pdf_data, django_capture_on_commit_callbacks):
@@ -130,14 +130,14 @@ def test_a_render_that_was_lost_is_queued_again_after_a_while(pdf_data, django_c
         request(pdf_data)
     assert callbacks == []  # still rendering elsewhere: wait for it
     # A rendering row must not be claimed twice while its worker is alive ...
-    assert pdf_documents.render_stored(stored.pk) == PdfState.RENDERING
+    assert pdf_store.render_stored(stored.pk) == PdfState.RENDERING
     # ... but one untouched for longer than the task's time limit was lost with its worker.
-    long_ago = timezone.now() - datetime.timedelta(seconds=pdf_documents.STUCK_AFTER_SECONDS + 60)
+    long_ago = timezone.now() - datetime.timedelta(seconds=pdf_store.STUCK_AFTER_SECONDS + 60)
     StoredPdf.objects.filter(pk=stored.pk).update(updated_at=long_ago)
     with django_capture_on_commit_callbacks() as callbacks:
         request(pdf_data)
     assert len(callbacks) == 1
-    assert pdf_documents.render_stored(stored.pk) == PdfState.READY
+    assert pdf_store.render_stored(stored.pk) == PdfState.READY
 
 
 def test_a_broker_that_is_down_fails_the_request_instead_of_leaving_it_queued(pdf_data, monkeypatch):
@@ -147,7 +147,7 @@ def test_a_broker_that_is_down_fails_the_request_instead_of_leaving_it_queued(pd
         raise ConnectionError("redis is down")
 
     monkeypatch.setattr(tasks.render_stored_pdf, "apply_async", unreachable)
-    pdf_documents.dispatch_render(stored.pk)
+    pdf_store.dispatch_render(stored.pk)
     stored.refresh_from_db()
     assert stored.state == PdfState.FAILED and stored.error
 
@@ -156,7 +156,7 @@ def test_data_changed_while_queued_renders_the_new_data_under_the_new_key(pdf_da
     stored = request(pdf_data)
     workflow.approve_report(report=pdf_data.report_b, by=pdf_data.report_a.approved_by)
     rebuild(pdf_data.q3)
-    assert pdf_documents.render_stored(stored.pk) == PdfState.READY
+    assert pdf_store.render_stored(stored.pk) == PdfState.READY
     stored.refresh_from_db()
     assert stored.state_key == pdf_documents.collect_provincial(
         pdf_data.world.province_p, pdf_data.q3, DataState.APPROVED).digest()

@@ -146,10 +146,10 @@ def test_stored_pdf_cannot_be_fetched_by_guessing(pdf_data, reviewer_p, reviewer
 
 
 def test_status_endpoint_reports_progress(pdf_data, reviewer_p, client_for):
-    from reports import pdf_documents
+    from reports import pdf_store
     from reports.models import DataState
 
-    stored = pdf_documents.request_stored_pdf(kind="provincial", unit_code="05", period=pdf_data.q3,
+    stored = pdf_store.request_stored_pdf(kind="provincial", unit_code="05", period=pdf_data.q3,
                                               data_state=DataState.APPROVED, language="en", by=reviewer_p)
     client = client_for(reviewer_p)
     status = client.get(reverse("reports:pdf_status", args=[stored.public_id])).json()

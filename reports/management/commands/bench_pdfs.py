@@ -25,7 +25,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Count
 
 from districts.models import Province
-from reports import pdf, pdf_documents
+from reports import pdf, pdf_documents, pdf_store
 from reports.models import (NATIONAL_CODE, DataState, DistrictReport, PdfKind, ReportingPeriod, ReportStatus,
                             StoredPdf)
 
@@ -139,9 +139,9 @@ class Command(BaseCommand):
                 StoredPdf.objects.filter(kind=kind, unit_code=code, period=period, data_state=state,
                                          language=language).delete()
                 started = time.perf_counter()
-                stored = pdf_documents.request_stored_pdf(kind=kind, unit_code=code, period=period,
+                stored = pdf_store.request_stored_pdf(kind=kind, unit_code=code, period=period,
                                                           data_state=state, language=language)
-                assert pdf_documents.render_stored(stored.pk) == "ready", stored.pk
+                assert pdf_store.render_stored(stored.pk) == "ready", stored.pk
                 seconds = time.perf_counter() - started
                 stored.refresh_from_db()
                 with stored.file.open("rb") as handle:
