@@ -44,8 +44,13 @@ class UnitQuerySet(models.QuerySet):
         return self.filter(retired_on__isnull=True)
 
     def active_on(self, day):
-        """Units that existed on `day` (not yet retired then)."""
-        return self.filter(models.Q(retired_on__isnull=True) | models.Q(retired_on__gt=day))
+        """Units that existed on `day`: not yet retired then, and not yet created.
+
+        The gazetteer gives no creation dates; a unit that succeeds a retired one (0509 and 0510
+        after 0505 Odongk) is taken to exist from its predecessor's retirement.
+        """
+        return (self.filter(models.Q(retired_on__isnull=True) | models.Q(retired_on__gt=day))
+                .exclude(predecessors__retired_on__gt=day))
 
     def visible_to(self, user):
         """Units `user` may read. SECURITY: every view fetches units through this."""

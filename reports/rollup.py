@@ -26,7 +26,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.utils import timezone
 
 from districts.models import District
@@ -213,20 +213,22 @@ def budget_year_to_date(row):
 def source_queries(period, district_id=None):
     """The five grouped queries a rebuild reads, unevaluated: {name: queryset of dicts}.
 
-    Districts (every one expected to report, i.e. not retired before the quarter, and any with a
+    Districts (every one expected to report, i.e. existing during the quarter (active_on), and any with a
     report), their reports, trainings by report, village sums by commune and commune activities.
     The village and activity groups are split by report status: each data state adds up the groups
     of the statuses it counts.
     """
     in_scope = {"report__period": period, "report__status__in": COUNTED_STATUSES}
-    districts = District.objects.filter(Q(retired_on__isnull=True) | Q(retired_on__gt=period.bounds[0])
-                                        | Q(pk__in=DistrictReport.objects.filter(period=period).values("district_id")))
+    expected = District.objects.active_on(period.bounds[0]).values("pk")
+    districts = (District.objects.filter(Q(pk__in=expected)
+                                         | Q(pk__in=DistrictReport.objects.filter(period=period).values("district_id")))
+                 .annotate(expected=Exists(expected.filter(pk=OuterRef("pk")))))
     reports = DistrictReport.objects.filter(period=period)
     if district_id is not None:
         in_scope["report__district_id"] = district_id
         districts, reports = districts.filter(pk=district_id), reports.filter(district_id=district_id)
     return {
-        "districts": districts.values("id", "code", "province_id", "retired_on"),
+        "districts": districts.values("id", "code", "province_id", "expected"),
         "reports": reports.values(*REPORT_FIELDS),
         "trainings": Training.objects.filter(**in_scope).values("report_id").annotate(**TRAINING_SUMS).order_by(),
         "villages": (VillageQuarter.objects.filter(**in_scope)
@@ -274,7 +276,7 @@ def _commune_and_district_rows(period, stamp, district_id=None):
 
 def _add_report(sums, report, trainings, state, period, district):
     """Add a district's report (None: no report) to its district row's sums."""
-    sums["reports_expected"] = int(district["retired_on"] is None or district["retired_on"] > period.bounds[0])
+    sums["reports_expected"] = int(district["expected"])
     if report is None:
         return
     delivered = report["status"] in COUNTED_STATUSES

@@ -1,0 +1,21 @@
+"""Which units existed on a day: retired units drop out, their successors come in."""
+import datetime
+
+from districts.models import District
+
+from ..factories import DistrictFactory, ProvinceFactory
+
+
+def test_a_successor_exists_only_from_its_predecessors_retirement(db):
+    province = ProvinceFactory(code="05")
+    odongk = DistrictFactory(province=province, code="0505", retired_on=datetime.date(2022, 12, 23))
+    maechay = DistrictFactory(province=province, code="0509")
+    thpong = DistrictFactory(province=province, code="0508")
+    odongk.successors.set([maechay])
+
+    in_2019 = set(District.objects.active_on(datetime.date(2019, 7, 1)).values_list("code", flat=True))
+    in_2023 = set(District.objects.active_on(datetime.date(2023, 1, 1)).values_list("code", flat=True))
+
+    assert in_2019 == {"0505", "0508"}
+    assert in_2023 == {"0508", "0509"}
+    assert thpong.code in in_2019 & in_2023
