@@ -262,7 +262,7 @@ def _district_section(rng, i, carried, village_rows, commune_rows):
     available = QUARTERLY_TRANSFER + carried
     # Spending these shares of what is available each quarter uses ~10% of the year's 700 USD in Phase I, ~60% in II.
     used = rng.uniform(0.02, 0.07) if year <= 2017 else rng.uniform(0.25, 0.45)
-    spent = _split(rng, int(available * used), len(DistrictReport.SPENT_FIELDS))
+    spent = split_whole(rng, int(available * used), len(DistrictReport.SPENT_FIELDS))
     attendance = rng.randint(15, 30)
     coverage = indicators.sanitation_coverage(
         improved_own=sum(r.hh_improved_own for r in village_rows),
@@ -310,7 +310,7 @@ def _plan_targets(rng, district, curve, plans, communes):
             "budget": Decimal(ANNUAL_ALLOCATION)})
 
 
-def _split(rng, total, parts):
+def split_whole(rng, total, parts):
     """A random split of a whole number into `parts` whole numbers (some may be 0)."""
     cuts = sorted(rng.randint(0, total) for _ in range(parts - 1))
     return [b - a for a, b in zip([0, *cuts], [*cuts, total])]

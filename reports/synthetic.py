@@ -26,6 +26,7 @@ from django.utils import timezone
 from districts.models import Commune, District, Village
 
 from . import quarters
+from .demo import split_whole
 from .models import (CommuneQuarter, DistrictPlanTarget, DistrictReport, OdfStatus, ReportingPeriod, ReportStatus,
                      Training, TrainingTopic, VillageQuarter)
 
@@ -263,7 +264,7 @@ def _district_plan(rng, district, commune_ids, villages):
             received, owed = Decimal(0), received
         carried_in, available = carried, received + carried
         share = 0.03 + 0.65 * i / LAST + rng.uniform(-0.02, 0.15)
-        spent = _split(rng, int(available * Decimal(min(share, 0.95))), len(DistrictReport.SPENT_FIELDS))
+        spent = split_whole(rng, int(available * Decimal(min(share, 0.95))), len(DistrictReport.SPENT_FIELDS))
         carried = available - sum(spent)
         if status is None:
             continue
@@ -330,11 +331,6 @@ def _trainings(rng, i):
         rows.append((topic, f"{SYNTHETIC_MARK}: {topic} training", *levels,
                      rng.randint(sum(levels) // 4, sum(levels) * 3 // 5)))
     return rows
-
-
-def _split(rng, total, parts):
-    cuts = sorted(rng.randint(0, total) for _ in range(parts - 1))
-    return [b - a for a, b in zip([0, *cuts], [*cuts, total])]
 
 
 def _day_in(rng, i):

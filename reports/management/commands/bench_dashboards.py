@@ -22,6 +22,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from districts.models import Assignment, District, Province, Role, Village
+from reports.management.benchmarking import millis, print_results
 from reports.models import NATIONAL_CODE, ReportingPeriod, Rollup, RollupLevel
 
 USERS = ("bench-dashboards-mrd", "bench-dashboards-dso")
@@ -74,9 +75,9 @@ class Command(BaseCommand):
             client.get(url)  # fill the cache
             hit, hit_queries, _html = self._measure(client, url, repeat)
             national = label.startswith("national dashboard")
-            results.append((f"{label}: server time, cache miss (median of {repeat})", _ms(miss),
+            results.append((f"{label}: server time, cache miss (median of {repeat})", millis(miss),
                             "<= 150 ms" if national else "", miss <= 0.150 if national else None))
-            results.append((f"{label}: server time, cache hit (median of {repeat})", _ms(hit), "", None))
+            results.append((f"{label}: server time, cache hit (median of {repeat})", millis(hit), "", None))
             results.append((f"{label}: SQL queries (miss / hit)", f"{miss_queries} / {hit_queries}", "<= 12",
                             max(miss_queries, hit_queries) <= 12))
             sizes.append((label, html))
@@ -113,7 +114,7 @@ class Command(BaseCommand):
         for label, html in sizes:
             total = html + css + js
             results.append((f"{label}: HTML + CSS + our JS, compressed", _kb(total), "<= 150 KB", total <= 150 * 1024))
-        self._print(results)
+        print_results(self.stdout, results, result_width=12, target_width=10)
 
         self.stdout.write("")
         self.stdout.write("Transferred bytes per page type (gzip; HTML as served with Accept-Encoding: gzip, "
@@ -177,16 +178,7 @@ class Command(BaseCommand):
                           f"{Rollup.objects.count():,} rollup rows, {periods} quarters")
         self.stdout.write("")
 
-    def _print(self, results):
-        width = max(len(label) for label, *_rest in results)
-        self.stdout.write(f"{'measure':<{width}}  {'result':>12}  {'target':<10}  verdict")
-        for label, value, target, met in results:
-            verdict = "" if met is None else ("met" if met else "MISSED")
-            self.stdout.write(f"{label:<{width}}  {value:>12}  {target:<10}  {verdict}")
 
-
-def _ms(seconds):
-    return f"{seconds * 1000:.0f} ms"
 
 
 def _kb(size):

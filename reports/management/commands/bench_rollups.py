@@ -13,6 +13,7 @@ from django.db import connection, transaction
 
 from districts.models import District, Village
 from reports import rollup
+from reports.management.benchmarking import millis, print_results, seconds
 from reports.models import (NATIONAL_CODE, DataState, DistrictReport, ReportingPeriod, ReportStatus, Rollup,
                             RollupLevel, VillageQuarter)
 
@@ -63,16 +64,16 @@ class Command(BaseCommand):
         rollup.rebuild_period(period.pk)  # warm-up: caches, plans, the temporary load table
         one = [self._time(rollup.rebuild_period, period.pk) for _ in range(5)]
         results.append((f"full national rebuild, one quarter ({period.year} Q{period.quarter}), median of 5",
-                        _s(statistics.median(one)), "<= 2 s", statistics.median(one) <= 2))
+                        seconds(statistics.median(one)), "<= 2 s", statistics.median(one) <= 2))
         everything = self._time(rollup.rebuild_all)
-        results.append((f"full national rebuild, all {len(periods)} quarters", _s(everything),
+        results.append((f"full national rebuild, all {len(periods)} quarters", seconds(everything),
                         "<= 60 s", everything <= 60))
 
         incremental = self._incremental(report, repeat)
         median = statistics.median(incremental)
         results.append((f"incremental rebuild after district {report.district.code}'s report changes, "
-                        f"median of {repeat} (p90 {_ms(_p90(incremental))}, max {_ms(max(incremental))})",
-                        _ms(median), "<= 200 ms", median <= 0.2))
+                        f"median of {repeat} (p90 {millis(_p90(incremental))}, max {millis(max(incremental))})",
+                        millis(median), "<= 200 ms", median <= 0.2))
 
         floor_one = statistics.median(self._time(self._floor, period) for _ in range(5))
         floor_all = statistics.median(self._time(self._floor) for _ in range(3))
@@ -82,22 +83,22 @@ class Command(BaseCommand):
         national = statistics.median(self._time(lambda: list(Rollup.objects.filter(
             level=RollupLevel.NATIONAL).values(*FLOOR_FIELDS, *FLOOR_COUNTS))) for _ in range(5))
         results += [
-            ("floor: one raw SQL GROUP BY over the village rows, one quarter, median of 5", _ms(floor_one), "", None),
-            (f"floor: the same over all {len(periods)} quarters, median of 3", _s(floor_all), "", None),
+            ("floor: one raw SQL GROUP BY over the village rows, one quarter, median of 5", millis(floor_one), "", None),
+            (f"floor: the same over all {len(periods)} quarters, median of 3", seconds(floor_all), "", None),
             ("ours / floor, one quarter", f"{statistics.median(one) / floor_one:.1f}x", "<= 3x",
              statistics.median(one) / floor_one <= 3),
             (f"ours / floor, all {len(periods)} quarters", f"{everything / floor_all:.1f}x", "<= 3x",
              everything / floor_all <= 3),
-            ("  of which our five grouped SQL reads, one quarter", f"{_ms(queries)} = {queries / floor_one:.1f}x",
+            ("  of which our five grouped SQL reads, one quarter", f"{millis(queries)} = {queries / floor_one:.1f}x",
              "<= 3x", queries / floor_one <= 3),
             ("  of which those reads plus the Python sums (no writes), one quarter",
-             f"{_ms(reads)} = {reads / floor_one:.1f}x", "", None),
-            (f"national totals of all {len(periods)} quarters read from the rollup table", _ms(national), "", None),
+             f"{millis(reads)} = {reads / floor_one:.1f}x", "", None),
+            (f"national totals of all {len(periods)} quarters read from the rollup table", millis(national), "", None),
         ]
         mismatches = self._compare_with_floor()
         results.append(("national totals equal the floor's (every quarter, both states)",
                         "yes" if not mismatches else f"NO: {mismatches[:3]}", "equal", not mismatches))
-        self._print(results)
+        print_results(self.stdout, results, result_width=16, target_width=8)
         self.stdout.write("Generator: see the time printed by generate_national_dataset (target <= 180 s).")
 
     # --- Measures ---------------------------------------------------------------------------------
@@ -119,9 +120,9 @@ class Command(BaseCommand):
                     DistrictReport.objects.filter(pk=report.pk).update(status=status)
                     report.status = status
                     rollup.mark_stale(report=report)
-                seconds = self._time(rollup.rebuild_district_quarter, report.district_id, report.period_id)
+                elapsed = self._time(rollup.rebuild_district_quarter, report.district_id, report.period_id)
                 if i:  # the first run warms up
-                    timings.append(seconds)
+                    timings.append(elapsed)
         finally:
             DistrictReport.objects.filter(pk=report.pk).update(status=original)
             rollup.rebuild_district_quarter(report.district_id, report.period_id)
@@ -187,20 +188,8 @@ class Command(BaseCommand):
             f"({periods[0].year} Q{periods[0].quarter} - {periods[-1].year} Q{periods[-1].quarter})")
         self.stdout.write("")
 
-    def _print(self, results):
-        width = max(len(label) for label, *_rest in results)
-        self.stdout.write(f"{'measure':<{width}}  {'result':>16}  {'target':<8}  verdict")
-        for label, value, target, met in results:
-            verdict = "" if met is None else ("met" if met else "MISSED")
-            self.stdout.write(f"{label:<{width}}  {value:>16}  {target:<8}  {verdict}")
 
 
-def _s(seconds):
-    return f"{seconds:.2f} s"
-
-
-def _ms(seconds):
-    return f"{seconds * 1000:.0f} ms"
 
 
 def _p90(values):
