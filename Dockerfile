@@ -9,7 +9,7 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY requirements.txt .
-RUN pip install --no-cache-dir -r requirements.txt
+RUN pip install --no-cache-dir --require-hashes -r requirements.txt
 COPY . .
 RUN DEBUG=false SECRET_KEY=build-only python manage.py compilemessages -v0 \
  && DEBUG=false SECRET_KEY=build-only python manage.py collectstatic --noinput -v0

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 
-from .models import Assignment, Commune, District, Province, Village
+from districts.models import Assignment, Commune, District, Province, Village
 
 
 class UnitAdmin(admin.ModelAdmin):

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from .models import UNIT_TYPE_BY_KHMER, Commune, District, Province, UnitType, Village
+from districts.models import UNIT_TYPE_BY_KHMER, Commune, District, Province, UnitType, Village
 
 COLUMNS = ["level", "type_km", "code", "parent_code", "name_km", "name_latin", "reference", "official_note"]
 LEVELS = [("province", Province, 2, None), ("district", District, 4, "province"),

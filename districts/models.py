@@ -12,7 +12,8 @@ from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from . import scoping
+from districts import scoping
+from districts.roles import UNIT_FIELD_BY_ROLE, Role
 
 
 class UnitType(models.TextChoices):
@@ -145,26 +146,6 @@ class Village(AdministrativeUnit):
 
     def get_absolute_url(self):
         return self.commune.get_absolute_url()
-
-
-class Role(models.TextChoices):
-    COMMUNE_FOCAL_POINT = "commune_focal_point", _("Commune focal point (CCWC)")
-    DSO = "dso", _("District Sanitation Officer")
-    PA_VIEWER = "pa_viewer", _("Provincial Administration")
-    PDRD_REVIEWER = "pdrd_reviewer", _("PDRD reviewer")
-    MRD_NATIONAL = "mrd_national", _("MRD national")
-    ADMINISTRATOR = "administrator", _("Administrator")
-
-
-# Which unit field each role's assignment names; national roles name none.
-UNIT_FIELD_BY_ROLE = {
-    Role.COMMUNE_FOCAL_POINT: "commune",
-    Role.DSO: "district",
-    Role.PA_VIEWER: "province",
-    Role.PDRD_REVIEWER: "province",
-    Role.MRD_NATIONAL: None,
-    Role.ADMINISTRATOR: None,
-}
 
 
 class Assignment(models.Model):

@@ -12,10 +12,8 @@ Only DSOs and commune focal points write unit data; every other role is read-onl
 """
 from django.db.models import Exists, OuterRef, Q
 
-NATIONAL_ROLES = ("mrd_national", "administrator")
-PROVINCE_READ_ROLES = ("pdrd_reviewer", "pa_viewer")
-DISTRICT_WRITE_ROLES = ("dso",)
-COMMUNE_WRITE_ROLES = ("commune_focal_point",)
+from districts.roles import (COMMUNE_WRITE_ROLES, DISTRICT_WRITE_ROLES, MRD_ROLES, NATIONAL_ROLES,
+                             PROVINCE_READ_ROLES, REVIEW_ROLES)
 
 # For each level, the lookup from a unit of that level to each unit above it (and itself).
 ANCESTOR_PATHS = {
@@ -29,9 +27,8 @@ NOTHING = Q(pk__in=[])
 
 
 def _assignments(user, roles, **unit):
-    from .models import Assignment
-
-    return Exists(Assignment.objects.filter(user=user, role__in=roles, **unit))
+    # Through the user's related manager, so this module needs no import of the models that use it.
+    return Exists(user.assignments.filter(role__in=roles, **unit))
 
 
 def read_q(user, level):
@@ -67,10 +64,6 @@ def write_q(user, level):
 
 def has_national_reach(user):
     return bool(user.is_authenticated) and user.assignments.filter(role__in=NATIONAL_ROLES).exists()
-
-
-REVIEW_ROLES = ("pdrd_reviewer",)
-MRD_ROLES = ("mrd_national",)
 
 
 def review_q(user, level):

@@ -4,8 +4,8 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, render
 
-from . import scoping
-from .models import Commune, District, Province
+from districts import scoping
+from districts.models import Commune, District, Province
 
 
 @login_required

@@ -11,4 +11,5 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "drssd_portal.settings")
 
 app = Celery("drssd_portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks()
+# Each stage of reports/ that runs work in the background owns a tasks.py.
+app.autodiscover_tasks(["reports.review", "reports.rollups", "reports.documents"])

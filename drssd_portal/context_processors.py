@@ -1,6 +1,9 @@
 from django.conf import settings
 from django.utils.functional import SimpleLazyObject
 
+from districts.roles import DASHBOARD_ROLES, PERIOD_MANAGER_ROLES, REVIEW_ROLES, Role
+from reports.models import ReportingPeriod
+
 
 def languages(request):
     """The languages with their own names (Khmer in Khmer script), untranslated, for the switcher."""
@@ -8,16 +11,26 @@ def languages(request):
 
 
 def navigation(request):
-    """The user's roles and the latest open quarter, for the menu. Queried only when a template uses them."""
-    from reports.models import ReportingPeriod
+    """What the menu shows for this user, decided here once from the user's roles (templates never name a
+    role), and the latest open quarter. Queried only when a template uses them."""
 
     def roles():
         if not request.user.is_authenticated:
             return set()
         return set(request.user.assignments.values_list("role", flat=True))
 
+    def menu():
+        held = portal_roles
+        return {
+            "dashboards": any(role in held for role in DASHBOARD_ROLES),
+            "review_queue": any(role in held for role in REVIEW_ROLES),
+            "periods": any(role in held for role in PERIOD_MANAGER_ROLES),
+        }
+
+    portal_roles = SimpleLazyObject(roles)
     return {
-        "portal_roles": SimpleLazyObject(roles),
+        "menu": SimpleLazyObject(menu),
+        "Role": Role,
         "current_period": SimpleLazyObject(
             lambda: ReportingPeriod.objects.order_by("-is_open", "-year", "-quarter").first()),
     }

@@ -42,6 +42,11 @@ INSTALLED_APPS = [
     "districts",
     "reports",
 ]
+# Demo data, the synthetic national dataset and the benchmarks (reports/devtools): never in production,
+# where the image does not even contain them (.dockerignore).
+DEV_TOOLS = env.bool("DEV_TOOLS", default=DEBUG)
+if DEV_TOOLS:
+    INSTALLED_APPS.append("reports.devtools")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -187,13 +192,13 @@ CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT",
 # Every periodic job, named by cadence and effect. Later issues add the rollup repair and reminders.
 CELERY_BEAT_SCHEDULE = {
     "every-15-min-repair-stale-rollups": {
-        "task": "reports.tasks.repair_stale_rollups", "schedule": timedelta(minutes=15),
+        "task": "reports.rollups.tasks.repair_stale_rollups", "schedule": timedelta(minutes=15),
     },
     "daily-0700-send-deadline-reminders": {
-        "task": "reports.tasks.send_deadline_reminders", "schedule": crontab(hour=7, minute=0),
+        "task": "reports.review.tasks.send_deadline_reminders", "schedule": crontab(hour=7, minute=0),
     },
     "daily-0715-send-review-queue-reminders": {
-        "task": "reports.tasks.send_review_queue_reminders", "schedule": crontab(hour=7, minute=15),
+        "task": "reports.review.tasks.send_review_queue_reminders", "schedule": crontab(hour=7, minute=15),
     },
 }
 

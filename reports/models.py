@@ -15,7 +15,7 @@ from simple_history.models import HistoricalRecords
 
 from districts.models import Commune, District, Village
 
-from . import quarters
+from reports import quarters
 
 
 def count_field(verbose_name, **kwargs):
@@ -48,9 +48,6 @@ class NationalSettings(models.Model):
 class ReportingPeriodQuerySet(models.QuerySet):
     def open(self):
         return self.filter(is_open=True)
-
-    def get_quarter(self, year, quarter):
-        return self.get(year=year, quarter=quarter)
 
 
 class ReportingPeriod(models.Model):
@@ -116,6 +113,16 @@ class ReportStatus(models.TextChoices):
     APPROVED = "approved", _("Approved")
 
 
+# The one definition of a report that counts as reported (rollups, completeness, dashboards, PDFs): while it
+# is submitted or approved. A returned or reopened report is back with the district and counts nowhere.
+COUNTED_STATUSES = (ReportStatus.SUBMITTED, ReportStatus.APPROVED)
+
+
+def submitted_on_time(submitted_at, deadline):
+    """The one definition of on time: the quarter's first submission on or before its deadline (local date)."""
+    return submitted_at is not None and timezone.localdate(submitted_at) <= deadline
+
+
 class DistrictReportQuerySet(models.QuerySet):
     def visible_to(self, user):
         """SECURITY: reports of districts the user may read."""
@@ -124,9 +131,6 @@ class DistrictReportQuerySet(models.QuerySet):
     def editable_by(self, user):
         """SECURITY: reports of districts the user may write (DSOs); the state is checked separately."""
         return self.filter(district__in=District.objects.editable_by(user))
-
-    def for_quarter(self, period):
-        return self.filter(period=period)
 
 
 class DistrictReport(models.Model):
@@ -199,7 +203,22 @@ class DistrictReport(models.Model):
 
     @property
     def submitted_on_time(self):
-        return self.submitted_at is not None and timezone.localdate(self.submitted_at) <= self.period.deadline
+        return submitted_on_time(self.submitted_at, self.period.deadline)
+
+    @property
+    def counts_as_reported(self):
+        return self.status in COUNTED_STATUSES
+
+    def open_review_comments(self):
+        """Comments of the latest return, while they matter: the report is back with the district, or was
+        resubmitted after them. Once the report is approved (and even if reopened later) they are history.
+        Two or three queries."""
+        if self.status not in (ReportStatus.RETURNED, ReportStatus.SUBMITTED):
+            return []
+        last_return = self.events.filter(action=WorkflowAction.RETURNED).order_by("-at").first()
+        if last_return is None or self.events.filter(action=WorkflowAction.APPROVED, at__gt=last_return.at).exists():
+            return []
+        return list(ReviewComment.objects.filter(report=self, round=last_return.round).select_related("author"))
 
     @property
     def is_editable(self):
@@ -298,6 +317,14 @@ class ReviewComment(models.Model):
         verbose_name = _("review comment")
         verbose_name_plural = _("review comments")
         ordering = ["round", "id"]
+
+    @staticmethod
+    def by_target(comments):
+        """{target: [comments]} in the order given, for showing each comment beside its figure."""
+        grouped = {}
+        for comment in comments:
+            grouped.setdefault(comment.target, []).append(comment)
+        return grouped
 
 
 class ProvincialStatus(models.TextChoices):
@@ -469,5 +496,3 @@ class VillageQuarter(models.Model):
     def __str__(self):
         return f"{self.report.period.label} — {self.village.name}"
 
-from .rollup_models import *  # noqa: E402,F401,F403  (rollup tables live in their own module)
-from .pdf_models import *  # noqa: E402,F401,F403

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Set up everything the portal needs on this machine: Debian packages (when run as root with
-# apt-get), a virtual environment in .venv with the pinned Python packages, compiled translations.
-#   scripts/setup.sh          runtime only
-#   scripts/setup.sh --test   runtime and test packages (Chromium, fonts, poppler, pytest...)
+# apt-get), a virtual environment in .venv with the locked Python packages, compiled translations.
+#   scripts/setup.sh          runtime only (requirements.txt)
+#   scripts/setup.sh --test   runtime, test and dev packages (requirements-test.txt; Chromium, fonts, poppler, pytest, ruff, mypy...)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -40,8 +40,12 @@ fi
   echo "Python 3.11 is required (set PYTHON=/path/to/python3.11)." >&2; exit 1; }
 
 [ -x .venv/bin/python ] || "$python" -m venv .venv
-.venv/bin/python -m pip install -q --disable-pip-version-check -r requirements.txt
-$with_tests && .venv/bin/python -m pip install -q --disable-pip-version-check -r requirements-test.txt
+# Install from the lock files: every transitive dependency pinned, with hashes (pip refuses anything
+# else in --require-hashes mode). requirements-test.txt is the full lock of runtime + test + dev tools,
+# so --test installs it alone. The .in files hold the direct dependencies; see the locks' headers.
+lock=requirements.txt
+$with_tests && lock=requirements-test.txt
+.venv/bin/python -m pip install -q --disable-pip-version-check --require-hashes -r "$lock"
 
 # The compiled .mo files are committed; recompile when gettext is there so they never go stale.
 if command -v msgfmt >/dev/null; then

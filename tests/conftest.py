@@ -6,8 +6,7 @@ import pytest
 
 from districts.models import Role
 
-from .factories import (AssignmentFactory, CommuneFactory, DistrictFactory, ProvinceFactory, UserFactory,
-                        VillageFactory)
+from tests.factories import AssignmentFactory, CommuneFactory, DistrictFactory, ProvinceFactory, UserFactory, VillageFactory
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from districts.models import Role
 
-from .factories import AssignmentFactory, DistrictFactory, ProvinceFactory, UserFactory
+from tests.factories import AssignmentFactory, DistrictFactory, ProvinceFactory, UserFactory
 
 pytestmark = pytest.mark.browser
 

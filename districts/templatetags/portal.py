@@ -1,6 +1,8 @@
 """Formatting filters shared by all templates."""
 from django import template
 
+from districts.people import display_name
+
 register = template.Library()
 
 
@@ -50,6 +52,4 @@ def add_class(bound_field, css):
 @register.filter
 def person(user):
     """A person's name for people to read; a dash when the account no longer exists."""
-    if user is None:
-        return "—"
-    return user.get_full_name() or user.username
+    return display_name(user) or "—"

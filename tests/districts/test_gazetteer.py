@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import translation
 
-from districts import demo
+from reports.devtools import demo_users as demo
 from districts.gazetteer import COLUMNS, GazetteerError, load_bundled_gazetteer, load_gazetteer
 from districts.models import Assignment, Commune, District, Province, UnitType, Village
 

@@ -8,7 +8,7 @@ from django.contrib.auth.models import AnonymousUser
 
 from districts.models import Commune, District, Province, Role, Village
 
-from ..factories import AssignmentFactory, DistrictFactory, UserFactory
+from tests.factories import AssignmentFactory, DistrictFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -3,7 +3,7 @@ import datetime
 
 from districts.models import District
 
-from ..factories import DistrictFactory, ProvinceFactory
+from tests.factories import DistrictFactory, ProvinceFactory
 
 
 def test_a_successor_exists_only_from_its_predecessors_retirement(db):

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from districts.models import Role
 
-from ..factories import AssignmentFactory, CommuneFactory, DistrictFactory, UserFactory, VillageFactory
+from tests.factories import AssignmentFactory, CommuneFactory, DistrictFactory, UserFactory, VillageFactory
 
 pytestmark = pytest.mark.django_db
 

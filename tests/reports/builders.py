@@ -5,8 +5,7 @@ from decimal import Decimal
 import pytest
 
 from districts.models import Role
-from reports.models import (CommuneQuarter, DistrictReport, OdfStatus, ReportEvent, ReportStatus, ReviewComment,
-                            VillageQuarter)
+from reports.models import CommuneQuarter, DistrictReport, OdfStatus, ReportEvent, ReportStatus, ReviewComment, VillageQuarter
 from tests.factories import AssignmentFactory, UserFactory
 
 ACTIVITIES = {"triggering_events": 2, "triggering_women": 30, "triggering_men": 25, "bcc_sessions": 3,

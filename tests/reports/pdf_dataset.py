@@ -19,13 +19,14 @@ from types import SimpleNamespace
 import pytest
 
 from districts.models import Role
-from reports import rollup, workflow
+from reports.rollups import build as rollup
+from reports.review import workflow
 from reports.models import OdfStatus, ReportStatus, Training, VillageQuarter
 from tests.conftest import ARTIFACTS
 from tests.factories import AssignmentFactory, UserFactory
 
-from .builders import complete_report
-from .rollup_helpers import make_report, village_figures
+from tests.reports.builders import complete_report
+from tests.reports.rollup_helpers import make_report, village_figures
 
 A_Q3_TRAINING = dict(topic="clts", topic_detail="CLTS facilitation", participants_provincial=2,
                      participants_district=5, participants_commune=10, participants_village=20, women=15)

@@ -9,8 +9,8 @@ from django.db import connection
 from django.utils import timezone
 
 from drssd_portal.celery import app as celery_app
-from reports.models import (CommuneQuarter, DistrictReport, OdfStatus, ReportingPeriod, ReportStatus, Rollup,
-                            Training, VillageQuarter)
+from reports.models import CommuneQuarter, DistrictReport, OdfStatus, ReportingPeriod, ReportStatus, Training, VillageQuarter
+from reports.rollups.models import Rollup
 
 IN_CI = bool(os.environ.get("CI"))
 

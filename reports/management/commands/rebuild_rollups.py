@@ -3,7 +3,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from reports import rollup
+from reports.rollups import build as rollup
 from reports.models import ReportingPeriod
 
 

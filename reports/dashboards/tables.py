@@ -1,0 +1,181 @@
+"""The dashboards' tables (communes of a district, league tables) and the CSV of any chart or table.
+
+A cell is {text shown, raw value for sorting and CSV, link, numeric?, provisional flag}.
+"""
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+
+from districts.models import Commune
+from districts.templatetags.portal import count, percent
+from reports import indicators
+from reports.dashboards import figures as charts
+
+
+def difference(now, before):
+    if now is None or before is None:
+        return None
+    return now - before
+
+
+def signed(value, digits=1):
+    return "—" if value is None else f"{value:+.{digits}f}"
+
+
+
+def _cell(text, raw=None, *, href=None, numeric=True, flag=False):
+    return {"text": text, "raw": text if raw is None and not numeric else raw, "href": href, "numeric": numeric,
+            "flag": flag}
+
+
+def _pct_cell(value, flag=False):
+    return _cell(percent(value), None if value is None else round(value, 2), flag=flag)
+
+
+def _count_cell(value, flag=False):
+    return _cell(count(value), value, flag=flag)
+
+
+def commune_table(district, rows_by_code, district_row):
+    """The district's communes in the selected quarter: coverage and ODF status. A commune without a row
+    (no report counted) is listed with dashes. One query (the communes)."""
+    first_day = district_row.period.bounds[0]
+    communes = list(Commune.objects.active_on(first_day).filter(district=district).order_by("code"))
+    known = {c.code for c in communes}
+    communes += [row.unit for code, row in sorted(rows_by_code.items()) if code not in known]
+    flag = charts.has_unapproved(district_row)
+    table_rows = []
+    for commune in communes:
+        row = rows_by_code.get(commune.code)
+        if row is None:
+            status = _("No data")
+        elif row.odf_communes:
+            status = _("ODF commune")
+        else:
+            status = _("%(verified)s of %(villages)s villages verified") % {
+                "verified": row.odf_villages_verified, "villages": row.villages_reported}
+        table_rows.append([
+            _cell(commune.name, href=reverse("districts:commune", args=[commune.code]), numeric=False),
+            _count_cell(row.villages_reported if row else None),
+            _count_cell(row.households_total if row else None),
+            _pct_cell(row.sanitation_coverage if row else None, flag and row is not None),
+            _pct_cell(row.basic_sanitation if row else None, flag and row is not None),
+            _pct_cell(row.idpoor_coverage if row else None, flag and row is not None),
+            _count_cell(row.odf_villages_verified if row else None, flag and row is not None),
+            _count_cell(row.odf_villages_declared if row else None, flag and row is not None),
+            _cell(status, int(bool(row and row.odf_communes)), numeric=False),
+        ])
+    table_rows.sort(key=lambda cells: (cells[3]["raw"] is None, -(cells[3]["raw"] or 0)))
+    return {"key": "communes", "title": _("Communes"),
+            "caption": _("Each commune's figures in the selected quarter. An ODF commune is one whose every reported "
+                         "village is verified ODF."),
+            "columns": [_("Commune"), _("Villages reported"), _("Households"), _("Sanitation coverage"),
+                        _("Basic sanitation"), _("IDPoor coverage"), _("Verified ODF villages"),
+                        _("Declared, not yet verified"), _("ODF status")],
+            "rows": table_rows}
+
+
+def _on_time(children, keys, code):
+    """Reports on time and expected of one unit over the quarters `keys`."""
+    on_time = expected = 0
+    for key in keys:
+        row = children.get(key, {}).get(code)
+        if row is not None:
+            on_time += row.reports_on_time
+            expected += row.reports_expected
+    return on_time, expected
+
+
+def _report_status(row):
+    if row.reports_approved:
+        return _("Approved")
+    if row.reports_submitted:
+        return _("Submitted")
+    return _("Not submitted") if row.reports_expected else "—"
+
+
+def _league_rows(rows_by_code):
+    return sorted(rows_by_code.items(), key=lambda item: (item[1].sanitation_coverage is None,
+                                                          -(item[1].sanitation_coverage or 0), item[0]))
+
+
+def district_league(rows_by_code, base, children, keys):
+    table_rows = []
+    for code, row in _league_rows(rows_by_code):
+        flag = charts.has_unapproved(row)
+        before = base.get(code)
+        change = difference(row.sanitation_coverage, before.sanitation_coverage if before else None)
+        on_time, expected = _on_time(children, keys, code)
+        status = _report_status(row)
+        if row.reports_submitted:
+            status += " · " + (pgettext("dashboard", "on time") if row.reports_on_time else pgettext("dashboard", "late"))
+        table_rows.append([
+            _cell(row.unit.name, href=reverse("reports:dashboard_district", args=[code]), numeric=False),
+            _pct_cell(row.sanitation_coverage, flag),
+            _cell(signed(change), None if change is None else round(change, 2), flag=flag),
+            _count_cell(row.odf_villages_verified, flag),
+            _count_cell(row.odf_villages_declared, flag),
+            _cell(f"{on_time} / {expected}", on_time - expected),
+            _cell(status, numeric=False),
+        ])
+    return {"key": "league", "title": _("League table of districts"),
+            "caption": _("Coverage in the selected quarter and its change since the end of last year (percentage "
+                         "points); verified and declared ODF villages; district reports submitted on time in the "
+                         "last four quarters; this quarter's report."),
+            "columns": [_("District"), _("Sanitation coverage"), _("Change this year"), _("Verified ODF villages"),
+                        _("Declared, not yet verified"), _("On time, last 4 quarters"), _("This quarter's report")],
+            "rows": table_rows}
+
+
+def province_league(rows_by_code, base, children, keys, odf_districts, projections):
+    table_rows = []
+    for code, row in _league_rows(rows_by_code):
+        flag = charts.has_unapproved(row)
+        before = base.get(code)
+        change = difference(row.sanitation_coverage, before.sanitation_coverage if before else None)
+        on_time, expected = _on_time(children, keys, code)
+        projected = projections.get(code)
+        table_rows.append([
+            _cell(row.unit.name, href=reverse("reports:dashboard_province", args=[code]), numeric=False),
+            _pct_cell(row.sanitation_coverage, flag),
+            _cell(signed(change), None if change is None else round(change, 2), flag=flag),
+            _count_cell(row.odf_villages_verified, flag),
+            _count_cell(row.odf_communes, flag),
+            _count_cell(odf_districts.get(row.province_id, 0), flag),
+            _cell(f"{row.reports_submitted} / {row.reports_expected}", row.reports_submitted),
+            _pct_cell(indicators.ratio_pct(on_time, expected)),
+            _cell("—" if not projected or projected.year is None else str(projected.year),
+                  projected.year if projected else None),
+        ])
+    return {"key": "league", "title": _("League table of provinces"),
+            # xgettext:no-python-format
+            "caption": _("Coverage in the selected quarter and its change since the end of last year (percentage "
+                         "points); ODF villages, communes and districts (every reported village verified); district "
+                         "reports submitted this quarter; share of reports on time in the last four quarters; the year "
+                         "100% coverage is reached at the current rate."),
+            "columns": [_("Province"), _("Sanitation coverage"), _("Change this year"), _("ODF villages"),
+                        pgettext("dashboard", "ODF communes"), _("ODF districts"), _("Reports this quarter"),
+                        _("On time, last 4 quarters"),
+                        # xgettext:no-python-format
+                        _("100% coverage in")],
+            "rows": table_rows}
+
+
+def csv_rows(data, name):
+    """Header and rows of one chart's or table's numbers for a CSV download; None when there is no such name."""
+    for chart in data.get("charts", []):
+        if chart["key"] == name:
+            table = chart["table"]
+            provisional = set(table["provisional"])
+            header = list(table["columns"]) + ([_("Provisional")] if data["provisional"] else [])
+            body = [list(row) + ([_("yes") if row[0] in provisional else ""] if data["provisional"] else [])
+                    for row in table["rows"]]
+            return header, body
+    for table in data.get("tables", []):
+        if table["key"] == name:
+            header = list(table["columns"]) + ([_("Provisional")] if data["provisional"] else [])
+            body = [[cell["raw"] if cell["numeric"] else cell["text"] for cell in row]
+                    + ([_("yes") if any(cell["flag"] for cell in row) else ""] if data["provisional"] else [])
+                    for row in table["rows"]]
+            return header, body
+    return None

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from reports.dashboards import views
+
+urlpatterns = [
+    path("dashboard/", views.dashboard_home, name="dashboard"),
+    path("dashboard/national/", views.national_dashboard, name="dashboard_national"),
+    path("dashboard/national/<slug:name>.csv", views.national_csv, name="dashboard_national_csv"),
+    path("dashboard/province/<str:code>/", views.province_dashboard, name="dashboard_province"),
+    path("dashboard/province/<str:code>/<slug:name>.csv", views.province_csv, name="dashboard_province_csv"),
+    path("dashboard/district/<str:code>/", views.district_dashboard, name="dashboard_district"),
+    path("dashboard/district/<str:code>/<slug:name>.csv", views.district_csv, name="dashboard_district_csv"),
+]

@@ -1,0 +1,315 @@
+"""python manage.py bench_pdfs: time the three PDFs on the national dataset, beside the WeasyPrint floor.
+
+Run after `generate_national_dataset --seed N` (PostgreSQL, as in production). Each document is
+measured in a fresh child process (the same command with --case), so its peak memory is its own and
+its first render is a cold one: Python imports, Chromium's start for the charts, fonts. Then the
+same document again, warm, as the worker that already made one would. Charts are exported every
+time (their cache is off). The floor: WeasyPrint alone rendering one bare HTML table of the same
+rows (every table row of the document, the cells' text only, no stylesheet, no charts). Targets are
+printed, never asserted. Stored PDFs of the run go to a temporary MEDIA_ROOT and are removed.
+"""
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from html import escape
+from html.parser import HTMLParser
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db.models import Count
+
+from districts.models import Province
+from reports.documents import district_report, rollup_reports
+from reports.documents import renderer as pdf
+from reports.documents import rendering
+from reports.documents import store as pdf_store
+from reports.rollups.models import NATIONAL_CODE, DataState
+from reports.models import DistrictReport, ReportingPeriod, ReportStatus
+from reports.documents.models import PdfKind, StoredPdf
+
+TARGETS = {"district": {"seconds": 2.0, "megabytes": 300}, "national": {"seconds": 60.0}}
+
+
+class Command(BaseCommand):
+    help = ("Benchmark the PDFs: district quarterly report (in the request), provincial summary and national "
+            "rollup (as the Celery task renders them), each beside WeasyPrint rendering a bare table of the same rows.")
+
+    def add_arguments(self, parser):
+        parser.add_argument("--quarter", default="", help="YYYYQn (default: the latest quarter with reports).")
+        parser.add_argument("--district", default="", help="District code (default: the approved report with the "
+                                                            "most villages, and one of median size).")
+        parser.add_argument("--province", default="", help="Province code (default: the one with most districts).")
+        parser.add_argument("--language", default="km", choices=[code for code, _name in settings.LANGUAGES])
+        parser.add_argument("--repeat", type=int, default=3, help="Warm renders to take the median of.")
+        parser.add_argument("--case", default="", help=argparse_suppress())
+
+    def handle(self, *args, quarter, district, province, language, repeat, case, **options):
+        if case:
+            return self._child(case, language, repeat)
+        period = self._period(quarter)
+        districts = [district] if district else self._largest_and_median_districts(period)
+        province = province or (Province.objects.annotate(n=Count("districts")).order_by("-n", "code").first().code)
+        cases = [f"district:{code}:{period.year}:{period.quarter}" for code in districts] + [
+                 f"provincial:{province}:{period.year}:{period.quarter}",
+                 f"national:{NATIONAL_CODE}:{period.year}:{period.quarter}"]
+        self.stdout.write(f"bench_pdfs on {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}, "
+                          f"{period.label} ({period.year} Q{period.quarter}), language {language}, "
+                          f"{repeat} warm runs (median); each document in a fresh process, charts exported each time.")
+        results = [self._run_child(case, language, repeat) for case in cases]
+        self._print(results)
+
+    # --- The parent: one child per document, then the table -------------------------------------------------
+
+    def _period(self, quarter):
+        periods = ReportingPeriod.objects.filter(district_reports__status=ReportStatus.APPROVED).distinct()
+        if quarter:
+            match = re.fullmatch(r"(\d{4})Q([1-4])", quarter.upper())
+            if not match:
+                raise CommandError("--quarter is YYYYQn, e.g. 2025Q2")
+            periods = periods.filter(year=int(match[1]), quarter=int(match[2]))
+        period = periods.order_by("-year", "-quarter").first()
+        if period is None:
+            raise CommandError("No approved reports: run python manage.py generate_national_dataset --seed 1 first.")
+        return period
+
+    def _largest_and_median_districts(self, period):
+        """The approved report with the most villages (the slow case) and one of median size (the usual case)."""
+        sizes = list(DistrictReport.objects.filter(period=period, status=ReportStatus.APPROVED)
+                     .annotate(n=Count("village_quarters")).order_by("-n", "district__code")
+                     .values_list("district__code", flat=True))
+        return [sizes[0], sizes[len(sizes) // 2]] if len(sizes) > 1 else sizes
+
+    def _run_child(self, case, language, repeat):
+        command = [sys.executable, sys.argv[0], "bench_pdfs", "--case", case, "--language", language,
+                   "--repeat", str(repeat)]
+        started = time.perf_counter()
+        done = subprocess.run(command, capture_output=True, text=True, timeout=30 * 60, env=os.environ.copy())
+        lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+        if done.returncode or not lines:
+            raise CommandError(f"{case} failed:\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}")
+        result = json.loads(lines[-1])
+        result["process_seconds"] = time.perf_counter() - started
+        return result
+
+    def _print(self, results):
+        header = (f"{'document':<44} {'pages':>5} {'rows':>5} {'cold s':>7} {'warm s':>7} {'floor s':>8} "
+                  f"{'x floor':>7} {'py peak MB':>10} {'chromium MB':>11}  target")
+        self.stdout.write(header)
+        self.stdout.write("-" * len(header))
+        for r in results:
+            self.stdout.write(
+                f"{r['label']:<44} {r['pages']:>5} {r['rows']:>5} {r['cold']:>7.2f} {r['warm']:>7.2f} "
+                f"{r['floor']:>8.2f} {r['warm'] / r['floor']:>7.1f} {r['python_peak_mb']:>10.0f} "
+                f"{r['chromium_pss_mb']:>11.0f}  {r['verdict']}")
+        self.stdout.write("")
+        for r in results:
+            parts = ", ".join(f"{name} {seconds:.2f} s" for name, seconds in r["parts"].items())
+            self.stdout.write(f"{r['label']}: warm run split: {parts}")
+        self.stdout.write(
+            "cold = first render in a fresh process (imports, Chromium start, fonts); warm = median of the next "
+            "renders; floor = WeasyPrint alone on one bare table of the same rows, same language; x floor = warm / "
+            "floor. py peak = the Python process's peak RSS (VmHWM); chromium = the memory of the headless Chromium "
+            "that exports the charts (a separate process tree: the sum of its processes' PSS at the end of the run).")
+
+    # --- The child: one document, cold then warm, and its floor ----------------------------------------------
+
+    def _child(self, case, language, repeat):
+        kind, code, year, quarter = case.split(":")
+        period = ReportingPeriod.objects.get(year=int(year), quarter=int(quarter))
+        pdf.CHART_CACHE_ENABLED = False
+        settings.MEDIA_ROOT = tempfile.mkdtemp(prefix="bench-pdfs-")
+        if kind == PdfKind.DISTRICT:
+            report = DistrictReport.objects.select_related("district__province", "period", "approved_by").get(
+                district__code=code, period=period)
+
+            def render():
+                started = time.perf_counter()
+                rendered = district_report.render_district(report, language)
+                return rendered, time.perf_counter() - started
+
+            template, context, _figures = district_report.district_document(report, language)
+            label = f"district {code} {report.district.name_latin} ({report.village_quarters.count()} villages)"
+        else:
+            state = DataState.APPROVED
+
+            def render():
+                # As the task does it: request (collect, digest, row), then render_stored into the file.
+                StoredPdf.objects.filter(kind=kind, unit_code=code, period=period, data_state=state,
+                                         language=language).delete()
+                started = time.perf_counter()
+                stored = pdf_store.request_stored_pdf(kind=kind, unit_code=code, period=period,
+                                                          data_state=state, language=language)
+                assert rendering.render_stored(stored.pk) == "ready", stored.pk
+                seconds = time.perf_counter() - started
+                stored.refresh_from_db()
+                with stored.file.open("rb") as handle:
+                    content = handle.read()
+                stored.file.delete(save=False)
+                stored.delete()
+                return pdf.RenderedPdf(content, stored.pages, 0, 0), seconds
+
+            document = rollup_reports.collect(kind, code, period, state)
+            template, context, _figures = rollup_reports.rollup_document(document, language)
+            label = f"{kind} {code}" + (f" ({len(document.rows) - 1} districts)" if kind == PdfKind.NATIONAL else "")
+        cold_pdf, cold = render()
+        warm_runs, parts = [], {}
+        for _ in range(repeat):
+            marks = _Timings()
+            with marks:
+                _rendered, seconds = render()
+            warm_runs.append(seconds)
+            parts = marks.parts
+        rows = _table_rows(context, template, language)
+        floor = statistics.median(_floor(rows, language) for _ in range(max(1, repeat)))
+        target = TARGETS.get(kind, {})
+        python_peak = _peak_rss_mb(os.getpid())
+        chromium_pss = sum(_pss_mb(pid) for pid in _descendants(os.getpid()))
+        warm = statistics.median(warm_runs)
+        verdict = _verdict(kind, cold, warm, python_peak, target)
+        self.stdout.write(json.dumps({
+            "label": label, "pages": cold_pdf.pages, "rows": len(rows), "cold": cold, "warm": warm, "floor": floor,
+            "python_peak_mb": python_peak, "chromium_pss_mb": chromium_pss, "verdict": verdict, "parts": parts}))
+        pdf._exporter.stop(wait=True)
+        shutil.rmtree(settings.MEDIA_ROOT, ignore_errors=True)
+
+
+def argparse_suppress():
+    import argparse
+
+    return argparse.SUPPRESS
+
+
+def _verdict(kind, cold, warm, python_peak, target):
+    if not target:
+        return "(none)"
+    checks = [f"<= {target['seconds']:.0f} s: {'ok' if warm <= target['seconds'] else 'MISSED'}"]
+    if kind == PdfKind.DISTRICT:
+        checks[0] += f" warm ({'ok' if cold <= target['seconds'] else 'missed'} cold)"
+    else:
+        checks[0] += f" (cold {'ok' if cold <= target['seconds'] else 'MISSED'})"
+    if "megabytes" in target:
+        checks.append(f"<= {target['megabytes']} MB: {'ok' if python_peak <= target['megabytes'] else 'MISSED'}")
+    return "; ".join(checks)
+
+
+class _Timings:
+    """Split a render's time into charts, WeasyPrint layout and PDF writing, by wrapping pdf's functions."""
+
+    def __enter__(self):
+        self.parts = {"charts": 0.0, "layout": 0.0, "write": 0.0}
+        self._originals = (pdf.chart_pngs, pdf.render_pdf)
+
+        def chart_pngs(*args, **kwargs):
+            started = time.perf_counter()
+            try:
+                return self._originals[0](*args, **kwargs)
+            finally:
+                self.parts["charts"] += time.perf_counter() - started
+
+        def render_pdf(*args, **kwargs):
+            rendered = self._originals[1](*args, **kwargs)
+            self.parts["layout"] += rendered.layout_seconds
+            self.parts["write"] += rendered.write_seconds
+            return rendered
+
+        pdf.chart_pngs, pdf.render_pdf = chart_pngs, render_pdf
+        return self
+
+    def __exit__(self, *exc):
+        pdf.chart_pngs, pdf.render_pdf = self._originals
+
+
+class _RowCollector(HTMLParser):
+    """The text of every cell of every table row of a document, row by row."""
+
+    def __init__(self):
+        super().__init__()
+        self.rows, self._row, self._cell = [], None, None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "tr":
+            self._row = []
+        elif tag in ("td", "th") and self._row is not None:
+            self._cell = []
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th") and self._cell is not None:
+            self._row.append(" ".join("".join(self._cell).split()))
+            self._cell = None
+        elif tag == "tr" and self._row is not None:
+            self.rows.append(self._row)
+            self._row = None
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def _table_rows(context, template, language):
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    with translation.override(language):
+        html = render_to_string(template, context)
+    collector = _RowCollector()
+    collector.feed(html)
+    return collector.rows
+
+
+def _floor(rows, language):
+    """WeasyPrint alone on one bare table of `rows`: no stylesheet, no images, default fonts."""
+    from weasyprint import HTML
+
+    body = "".join("<tr>" + "".join(f"<td>{escape(cell)}</td>" for cell in row) + "</tr>" for row in rows)
+    html = f'<html lang="{language}"><body><table>{body}</table></body></html>'
+    started = time.perf_counter()
+    HTML(string=html).write_pdf()
+    return time.perf_counter() - started
+
+
+def _peak_rss_mb(pid):
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def _pss_mb(pid):
+    """Proportional set size: shared pages divided among the processes sharing them, so a sum is fair."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as rollup:
+            for line in rollup:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def _descendants(root):
+    """Process ids below `root` (Linux /proc): the Chromium that kaleido started, and its helpers."""
+    children = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    parent = int(stat.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            children.setdefault(parent, []).append(int(entry))
+    found, stack = [], [root]
+    while stack:
+        for child in children.get(stack.pop(), []):
+            found.append(child)
+            stack.append(child)
+    return found

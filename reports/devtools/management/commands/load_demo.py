@@ -1,0 +1,24 @@
+from django.core.management.base import BaseCommand
+
+from reports.devtools.demo_users import DEMO_PASSWORD, load_demo_users
+from districts.gazetteer import load_bundled_gazetteer
+from reports.rollups import build as rollup
+from reports.devtools.demo import load_demo_reports
+from reports.rollups.models import Rollup
+
+
+class Command(BaseCommand):
+    help = "Load the national gazetteer, the demo users and demo reports. Idempotent: a second run changes nothing."
+
+    def handle(self, *args, **options):
+        load_bundled_gazetteer()
+        users = load_demo_users()
+        demo = load_demo_reports()
+        if demo.reports or not Rollup.objects.exists():
+            rollup.rebuild_all()  # so the dashboards show the demo quarters from the first start
+        self.stdout.write("Gazetteer loaded. Demo users (password %r):" % DEMO_PASSWORD)
+        for user in users:
+            roles = ", ".join(str(a) for a in user.assignments.all())
+            self.stdout.write(f"  {user.username:16} {roles}")
+        self.stdout.write(f"Demo reports created: {demo.reports} district reports, {demo.village_rows} village rows, "
+                          f"{demo.commune_rows} commune rows (none when already loaded).")

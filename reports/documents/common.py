@@ -1,0 +1,136 @@
+"""What the three PDF documents share: titles, indicator lines, the page footer, digests and rendering with charts.
+
+Rates come from reports.indicators or the rows' indicator properties; charts from
+reports.dashboards.figures, exported to PNG by reports.documents.renderer.
+"""
+import hashlib
+import json
+from dataclasses import dataclass
+
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from districts.templatetags.portal import count, money, percent
+from reports.documents import renderer as pdf
+from reports.documents.models import PdfKind
+from reports.rollups.models import Rollup
+
+# Part of every stored PDF's key: bump it when a template changes what a stored document shows.
+FORMAT_VERSION = 1
+TREND_QUARTERS = 12  # quarters shown in trend charts (three years)
+LEAGUE_EXTREMES = 15  # districts shown at each end of the national district league table
+# Chart sizes in CSS pixels; the print stylesheet fits them to the text column (170 mm wide).
+WIDE_CHART, HALF_CHART = (900, 330), (520, 340)
+
+DOCUMENT_TITLES = {
+    PdfKind.DISTRICT: gettext_lazy("District quarterly report"),
+    PdfKind.PROVINCIAL: gettext_lazy("Provincial quarterly summary"),
+    PdfKind.NATIONAL: gettext_lazy("National rollup"),
+}
+
+
+@dataclass
+class Indicator:
+    """One line of an indicator table: this quarter, last quarter, the change and the plan target."""
+
+    label: str
+    now: object
+    before: object = None
+    target: object = None
+    kind: str = "count"  # count | pct | money
+    comparable: bool = True  # False when last quarter's value measures something else (a YTD of last year)
+    note: str = ""
+
+    def _format(self, value):
+        return {"pct": percent, "money": money}.get(self.kind, count)(value)
+
+    @property
+    def now_display(self):
+        return self._format(self.now)
+
+    @property
+    def before_display(self):
+        return self._format(self.before) if self.comparable else "—"
+
+    @property
+    def target_display(self):
+        return "" if self.target is None else self._format(self.target)
+
+    @property
+    def change_display(self):
+        """Signed difference: percentage points for rates, the count or amount otherwise."""
+        if not self.comparable or self.now is None or self.before is None:
+            return "—"
+        change = float(self.now) - float(self.before)
+        if self.kind == "pct":
+            return _("%(change)s pts") % {"change": f"{change:+.1f}"}
+        if self.kind == "money":
+            return f"{'+' if change >= 0 else '−'}${abs(change):,.2f}"
+        return f"{int(change):+,d}"
+
+
+def page_footer_parts():
+    """The translated "Page X of Y" split around its two numbers, which the stylesheet's counters fill in."""
+    text = _("Page %(page)s of %(pages)s")
+    before, rest = text.split("%(page)s", 1)
+    middle, after = rest.split("%(pages)s", 1)
+    return {"before": before, "middle": middle, "after": after}
+
+
+def common_context(kind, title, unit_line, period, language, marking=None):
+    return {"document_kind": kind, "document_title": title, "unit_line": unit_line, "period": period,
+            "marking": marking, "language": language, "generated_at": timezone.localtime(),
+            "page_footer": page_footer_parts(), "image_url": {}}
+
+
+def rollup_indicators(now, before, *, target=None):
+    """The indicator lines of a rollup-like row (saved or not) against the row of the quarter before."""
+    b = before
+
+    def value(row, attr):
+        return None if row is None else getattr(row, attr)
+
+    return [
+        Indicator(_("Households in total"), now.households_total, value(b, "households_total")),
+        Indicator(_("Villages reported"), now.villages_reported, value(b, "villages_reported")),
+        Indicator(_("Sanitation coverage"), now.sanitation_coverage, value(b, "sanitation_coverage"),
+                  target=target.coverage_pct if target else None, kind="pct"),
+        Indicator(_("Basic sanitation (own improved latrine)"), now.basic_sanitation, value(b, "basic_sanitation"),
+                  kind="pct"),
+        Indicator(_("Open defecation"), now.open_defecation, value(b, "open_defecation"), kind="pct"),
+        Indicator(_("IDPoor coverage"), now.idpoor_coverage, value(b, "idpoor_coverage"), kind="pct"),
+        Indicator(_("Handwashing place with soap and water"), now.handwashing, value(b, "handwashing"), kind="pct"),
+        Indicator(_("Latrines built this quarter"), now.latrines_built, value(b, "latrines_built")),
+        Indicator(_("ODF villages (verified)"), now.odf_villages_verified, value(b, "odf_villages_verified"),
+                  target=target.odf_villages if target else None),
+        Indicator(_("Declared ODF, not yet verified"), now.odf_villages_declared, value(b, "odf_villages_declared")),
+        Indicator(_("Villages triggered, not yet declared ODF"), now.villages_triggered,
+                  value(b, "villages_triggered")),
+        Indicator(_("ODF communes"), now.odf_communes, value(b, "odf_communes")),
+        Indicator(_("CLTS triggering events this quarter"), now.triggering_events, value(b, "triggering_events")),
+    ]
+
+
+def digest(*parts):
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str, ensure_ascii=False).encode()).hexdigest()
+
+
+def row_fingerprint(row):
+    return [row.level, row.code, row.period_id, row.data_state, *[str(getattr(row, f)) for f in Rollup.SUM_FIELDS]]
+
+
+def unit_names(units):
+    return sorted([unit.code, unit.name_km, unit.name_latin] for unit in units if unit is not None)
+
+
+def render_with_charts(template, context, figures, language, *, progress=None):
+    images = pdf.chart_pngs(figures, progress=progress)
+    context["image_url"] = {name: pdf.image_url(f"{name}.png") for name in images}
+    return pdf.render_pdf(template, context, language, images={f"{name}.png": png for name, png in images.items()})
+
+
+def format_date(moment):
+    return date_format(timezone.localtime(moment) if hasattr(moment, "tzinfo") and moment.tzinfo else moment,
+                       "DATE_FORMAT")

@@ -1,0 +1,310 @@
+"""The provincial quarterly summary and the national rollup as PDFs.
+
+Read from the rollup tables only (approved data, or provisional when asked) and rendered by a Celery
+task into a StoredPdf (store.py, rendering.py). A document is collected first (a handful of queries,
+no rendering) and digested: the digest covers every figure and name it prints, so it is the key of
+its stored PDF. Rendering happens later, in the task, under the requested language.
+"""
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Q
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from districts.models import Province
+from reports import indicators
+from reports.dashboards import figures as charts
+from reports.documents.common import (DOCUMENT_TITLES, FORMAT_VERSION, HALF_CHART, LEAGUE_EXTREMES, TREND_QUARTERS,
+                                      WIDE_CHART, Indicator, common_context, digest, render_with_charts,
+                                      rollup_indicators, row_fingerprint, unit_names)
+from reports.documents.models import PdfKind
+from reports.models import DistrictReport, NationalSettings, ProvincialReport, ReportingPeriod, ReportStatus
+from reports.rollups.models import NATIONAL_CODE, DataState, Rollup, RollupLevel
+
+
+@dataclass
+class RollupDocument:
+    """Everything a provincial or national PDF prints, read from the rollup tables, before rendering."""
+
+    kind: str
+    unit: object  # the Province, or None for the nation
+    period: object
+    data_state: str
+    rows: list = field(default_factory=list)  # this quarter: the unit's row, then its parts' rows
+    before: dict = field(default_factory=dict)  # code -> last quarter's row, same levels
+    series: dict = field(default_factory=dict)  # code -> [rows oldest first] for trend charts
+    baseline: dict = field(default_factory=dict)  # code -> coverage at the end of last year
+    commune_rows: dict = field(default_factory=dict)  # district code -> commune rows (provincial)
+    reports: dict = field(default_factory=dict)  # district id -> (status, submitted_at) (provincial)
+    provincial_report: object = None
+    target_year: int = 2025
+
+    @property
+    def unit_code(self):
+        return NATIONAL_CODE if self.unit is None else self.unit.code
+
+    @property
+    def is_provisional(self):
+        return self.data_state == DataState.PROVISIONAL
+
+    def digest(self):
+        """The stored PDF's key: a digest of every figure and name the document prints."""
+        units = [self.unit, *[row.unit for row in self.rows], *[row.unit for rows in self.commune_rows.values()
+                                                                   for row in rows]]
+        report = self.provincial_report
+        return digest(
+            FORMAT_VERSION, self.kind, self.unit_code, self.period.year, self.period.quarter, self.data_state,
+            self.target_year, [row_fingerprint(r) for r in self.rows],
+            sorted(row_fingerprint(r) for r in self.before.values()),
+            {code: [row_fingerprint(r) for r in rows] for code, rows in self.series.items()},
+            {code: str(value) for code, value in self.baseline.items()},
+            {code: [row_fingerprint(r) for r in rows] for code, rows in self.commune_rows.items()},
+            {str(key): value for key, value in self.reports.items()}, unit_names(units),
+            None if report is None else [report.status, report.achievements, report.challenges,
+                                         report.support_needed, report.next_quarter_plan,
+                                         [(m.district.code, m.reason) for m in report.missing.all()]],
+        )
+
+
+def _rows(period, data_state, **filters):
+    return (Rollup.objects.filter(period=period, data_state=data_state, **filters)
+            .select_related("period", "province", "district", "commune").order_by("level", "code"))
+
+
+def _trend_periods(period):
+    earlier = Q(year__lt=period.year) | Q(year=period.year, quarter__lte=period.quarter)
+    return list(ReportingPeriod.objects.filter(earlier)
+                .order_by("-year", "-quarter")[:TREND_QUARTERS])
+
+
+def _series(trend_periods, data_state, **filters):
+    series = {}
+    for row in (Rollup.objects.filter(period__in=trend_periods, data_state=data_state, **filters)
+                .select_related("period", "province").order_by("period__year", "period__quarter")):
+        series.setdefault(row.code, []).append(row)
+    return series
+
+
+def _baseline(period, data_state, **filters):
+    """Coverage of each unit at the end of last year (its Q4 row), for the league charts' dots."""
+    return {row.code: row.sanitation_coverage for row in Rollup.objects.filter(
+        period__year=period.year - 1, period__quarter=4, data_state=data_state, **filters)}
+
+
+def collect_provincial(province, period, data_state):
+    """The provincial summary's data: the province's and its districts' rows (a handful of queries)."""
+    previous = period.previous()
+    rows = list(_rows(period, data_state, level=RollupLevel.PROVINCE, code=province.code)) + list(
+        _rows(period, data_state, level=RollupLevel.DISTRICT, province=province))
+    before = {} if previous is None else {row.code: row for row in _rows(
+        previous, data_state, level__in=[RollupLevel.PROVINCE, RollupLevel.DISTRICT], province=province)}
+    communes = {}
+    for row in _rows(period, data_state, level=RollupLevel.COMMUNE, district__province=province):
+        communes.setdefault(row.district.code, []).append(row)
+    reports = {r["district_id"]: [r["status"], r["submitted_at"]] for r in DistrictReport.objects.filter(
+        period=period, district__province=province).values("district_id", "status", "submitted_at")}
+    return RollupDocument(
+        kind=PdfKind.PROVINCIAL, unit=province, period=period, data_state=data_state, rows=rows, before=before,
+        series=_series(_trend_periods(period), data_state, level=RollupLevel.PROVINCE, code=province.code),
+        baseline=_baseline(period, data_state, level=RollupLevel.DISTRICT, province=province),
+        commune_rows=communes, reports=reports,
+        provincial_report=ProvincialReport.objects.filter(province=province, period=period)
+        .prefetch_related("missing__district").first(),
+        target_year=NationalSettings.current().target_year)
+
+
+def collect_national(period, data_state):
+    """The national rollup's data: the national, province and district rows (a handful of queries)."""
+    previous = period.previous()
+    levels = [RollupLevel.NATIONAL, RollupLevel.PROVINCE, RollupLevel.DISTRICT]
+    rows = list(_rows(period, data_state, level__in=levels))
+    before = {} if previous is None else {row.code: row for row in _rows(previous, data_state, level__in=levels)}
+    trend = _trend_periods(period)
+    return RollupDocument(
+        kind=PdfKind.NATIONAL, unit=None, period=period, data_state=data_state, rows=rows, before=before,
+        series=_series(trend, data_state, level__in=[RollupLevel.NATIONAL, RollupLevel.PROVINCE]),
+        baseline=_baseline(period, data_state, level=RollupLevel.PROVINCE),
+        target_year=NationalSettings.current().target_year)
+
+
+def collect(kind, unit_code, period, data_state):
+    if kind == PdfKind.PROVINCIAL:
+        return collect_provincial(Province.objects.get(code=unit_code), period, data_state)
+    if kind == PdfKind.NATIONAL:
+        return collect_national(period, data_state)
+    raise ValueError(f"{kind} documents are not stored")
+
+
+@dataclass
+class UnitSummary:
+    """One unit's line in a league or per-unit table."""
+
+    row: object
+    before: object
+    rank: int = 0
+    status: str = ""
+    submitted_at: object = None
+    chart_name: str = ""
+
+    @property
+    def unit(self):
+        return self.row.unit
+
+    @property
+    def coverage_change(self):
+        return Indicator("", self.row.sanitation_coverage,
+                         self.before.sanitation_coverage if self.before else None, kind="pct").change_display
+
+    @property
+    def odf_share(self):
+        """Verified ODF villages out of the villages reported (%)."""
+        return indicators.ratio_pct(self.row.odf_villages_verified, self.row.villages_reported)
+
+
+def _league(rows, before, key=lambda row: row.sanitation_coverage):
+    ranked = sorted(rows, key=lambda r: (key(r) is None, -(key(r) or 0), r.code))
+    return [UnitSummary(row=row, before=before.get(row.code), rank=rank) for rank, row in enumerate(ranked, 1)]
+
+
+def rollup_document(document, language):
+    """(template name, context, figures) of a provincial or national document, built under `language`."""
+    with translation.override(language):
+        period = document.period
+        main = _main_row(document)
+        before = document.before
+        year_rows = [r for r in document.series.get(document.unit_code, []) if r.period.year == period.year]
+        figures = _rollup_figures(document, year_rows, language)
+        marking = _("PROVISIONAL — includes reports submitted but not yet approved") if document.is_provisional \
+            else None
+        unit_line = document.unit.name if document.unit else _("Cambodia")
+        context = common_context(document.kind, DOCUMENT_TITLES[document.kind], unit_line, period, language,
+                                 marking=marking)
+        context.update(
+            document=document, main=main, previous_period=period.previous(),
+            indicators=rollup_indicators(main, before.get(main.code)),
+            activities=_activity_lines(main, before.get(main.code)),
+            budget_ytd=_budget_ytd(year_rows), data_note=(
+                _("Provisional data: reports submitted and waiting for review are counted with the approved ones.")
+                if document.is_provisional else _("Approved reports only.")),
+            completeness_rate=main.reporting_completeness, timeliness_rate=main.reporting_timeliness,
+        )
+        if document.kind == PdfKind.PROVINCIAL:
+            _add_districts(document, context, figures, language)
+        else:
+            _add_provinces_and_districts(document, context, figures, language)
+        context.update(chart_titles={name: charts.TITLES.get(name.split("-")[0], "") for name in figures},
+                       chart_captions={name: charts.CAPTIONS.get(name.split("-")[0], "") for name in figures})
+        return f"reports/documents/{document.kind}.html", context, figures
+
+
+def _main_row(document):
+    """The province's or the nation's row; zeros for a quarter never rolled up (print rather than fail)."""
+    top_level = RollupLevel.PROVINCE if document.kind == PdfKind.PROVINCIAL else RollupLevel.NATIONAL
+    main = next((r for r in document.rows if r.level == top_level), None)
+    if main is None:
+        main = Rollup(level=top_level, code=document.unit_code, period=document.period,
+                      data_state=document.data_state, province=document.unit if document.unit else None)
+    return main
+
+
+def _rollup_figures(document, year_rows, language):
+    series = document.series.get(document.unit_code, [])
+    return {
+        "coverage": (charts.coverage_figure(series, language=language, goal_year=document.target_year), *WIDE_CHART),
+        "odf": (charts.odf_figure(series, language=language), *HALF_CHART),
+        "reporting": (charts.reporting_figure(series, language=language), *HALF_CHART),
+        "budget": (charts.budget_figure(year_rows, language=language), *HALF_CHART),
+    }
+
+
+def _add_districts(document, context, figures, language):
+    """The provincial summary's parts: the district league, a page per district with its communes."""
+    districts = [r for r in document.rows if r.level == RollupLevel.DISTRICT]
+    league = _league(districts, document.before)
+    for line in league:
+        line.status, line.submitted_at = document.reports.get(line.row.district_id, ["", None])
+        line.status = ReportStatus(line.status).label if line.status else _("Not started")
+    figures["league"] = (charts.league_figure(districts, language=language, baseline=document.baseline,
+                                              axis_title=_("District")), *_league_size(districts))
+    by_code = sorted(league, key=lambda line: line.row.code)
+    context.update(
+        province=document.unit, league=league, provincial_report=document.provincial_report, completeness=by_code,
+        district_pages=[(line, rollup_indicators(line.row, line.before),
+                         _league(document.commune_rows.get(line.row.code, []), {})) for line in by_code],
+        narrative=_provincial_narrative(document.provincial_report))
+
+
+def _add_provinces_and_districts(document, context, figures, language):
+    """The national rollup's parts: province league and pages (with a chart each), the top and bottom districts."""
+    before = document.before
+    districts = [r for r in document.rows if r.level == RollupLevel.DISTRICT]
+    provinces = [r for r in document.rows if r.level == RollupLevel.PROVINCE]
+    by_province = {}
+    for row in districts:
+        by_province.setdefault(row.province_id, []).append(row)
+    # Top and bottom: districts with figures only (a district without a counted report has no rate).
+    district_league = _league([r for r in districts if r.sanitation_coverage is not None], before)
+    figures["league"] = (charts.league_figure(provinces, language=language, baseline=document.baseline,
+                                              axis_title=_("Province")), *_league_size(provinces))
+    province_pages = []
+    province_league = _league(provinces, before)
+    for line in sorted(province_league, key=lambda line: line.row.code):
+        line.chart_name = f"province-{line.row.code}"
+        figures[line.chart_name] = (charts.coverage_figure(document.series.get(line.row.code, []), language=language),
+                                    900, 260)
+        province_pages.append((line, rollup_indicators(line.row, line.before)[:12],
+                               _league(by_province.get(line.row.province_id, []), before)))
+    context.update(
+        province_league=province_league, completeness=sorted(province_league, key=lambda line: line.row.code),
+        odf_league=_league(provinces, before, key=lambda row: indicators.ratio_pct(
+            row.odf_villages_verified, row.villages_reported)),
+        top_districts=district_league[:LEAGUE_EXTREMES],
+        bottom_districts=district_league[-LEAGUE_EXTREMES:] if len(district_league) > 2 * LEAGUE_EXTREMES else [],
+        district_count=len(district_league), province_pages=province_pages,
+        districts_without_data=len(districts) - len(district_league))
+
+
+def _league_size(rows):
+    """Width and height (px) of a league chart: as the builder sizes it, one bar per unit."""
+    return 900, max(260, 60 + 24 * len(rows))
+
+
+def _activity_lines(now, before):
+    def value(attr):
+        return None if before is None else getattr(before, attr)
+
+    return [
+        Indicator(_("CLTS triggering events"), now.triggering_events, value("triggering_events")),
+        Indicator(_("Triggering participants: women"), now.triggering_women, value("triggering_women")),
+        Indicator(_("Triggering participants: men"), now.triggering_men, value("triggering_men")),
+        Indicator(_("BCC sessions"), now.bcc_sessions, value("bcc_sessions")),
+        Indicator(_("BCC participants: women"), now.bcc_women, value("bcc_women")),
+        Indicator(_("BCC participants: men"), now.bcc_men, value("bcc_men")),
+        Indicator(_("Commune working-group meetings"), now.cwg_meetings, value("cwg_meetings")),
+        Indicator(_("District working-group meetings held"), now.dwg_meetings_held, value("dwg_meetings_held")),
+        Indicator(_("Trainings"), now.trainings, value("trainings")),
+        Indicator(_("People trained: women"), now.trained_women, value("trained_women")),
+        Indicator(_("Budget received"), now.ft_received, value("ft_received"), kind="money"),
+        Indicator(_("Budget spent"), now.spent_total, value("spent_total"), kind="money"),
+        Indicator(_("Budget utilisation"), now.budget_utilisation, value("budget_utilisation"), kind="pct"),
+    ]
+
+
+def _budget_ytd(year_rows):
+    received = sum((r.ft_received for r in year_rows), Decimal(0))
+    spent = sum((r.spent_total for r in year_rows), Decimal(0))
+    return {"received": received, "spent": spent,
+            "utilisation": indicators.budget_utilisation(spent=spent, received=received)}
+
+
+def _provincial_narrative(report):
+    if report is None:
+        return []
+    return [(_("Achievements"), report.achievements), (_("Challenges"), report.challenges),
+            (_("Support needed"), report.support_needed), (_("Plan for next quarter"), report.next_quarter_plan)]
+
+
+def render_rollup_document(document, language, *, progress=None):
+    template, context, figures = rollup_document(document, language)
+    return render_with_charts(template, context, figures, language, progress=progress)

@@ -1,0 +1,232 @@
+"""Data-entry forms. They validate and normalise; the rules themselves live in validation.py."""
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Div, Fieldset, Layout, Submit
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from reports.entry import validation
+from reports.models import CommuneQuarter, DistrictPlanTarget, DistrictReport, NationalSettings, OdfStatus, ReportingPeriod, Training, VillageQuarter
+
+
+class CountField(forms.IntegerField):
+    """A whole, non-negative count; empty means "not entered yet"."""
+
+    widget = forms.NumberInput
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("min_value", 0)
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        return validation.parse_count(value)
+
+    def widget_attrs(self, widget):
+        attrs = super().widget_attrs(widget)
+        attrs.update({"min": 0, "step": 1, "inputmode": "numeric"})
+        return attrs
+
+
+def use_count_fields(form):
+    """Swap the model's integer fields for CountField, keeping labels."""
+    for name, field in list(form.fields.items()):
+        # DecimalField and FloatField subclass IntegerField: money and percentages stay as they are.
+        if type(field) is forms.IntegerField:
+            form.fields[name] = CountField(label=field.label, required=field.required,
+                                           help_text=field.help_text)
+
+
+class EntryForm(forms.ModelForm):
+    """Common behaviour: counts are CountFields; errors from a rule map land next to their fields."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        use_count_fields(self)
+
+    def add_rule_errors(self, errors):
+        for field, messages in errors.items():
+            for message in messages:
+                self.add_error(field if field in self.fields else None, message)
+
+
+class VillageQuarterForm(EntryForm):
+    class Meta:
+        model = VillageQuarter
+        fields = VillageQuarter.COUNT_FIELDS + ["odf_status", "odf_status_date", "explanation"]
+        widgets = {
+            "odf_status_date": forms.DateInput(attrs={"type": "date"}),
+            "explanation": forms.Textarea(attrs={"rows": 1}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["odf_status"].choices = [("", "—")] + list(OdfStatus.choices)
+        for name, field in self.fields.items():
+            css = "form-select form-select-sm" if name == "odf_status" else "form-control form-control-sm"
+            field.widget.attrs.setdefault("class", css)
+            field.widget.attrs.setdefault("aria-label", str(field.label))
+
+    def clean(self):
+        cleaned = super().clean()
+        self.add_rule_errors(validation.village_errors(cleaned))
+        return cleaned
+
+
+class BaseVillageFormSet(forms.BaseFormSet):
+    """One form per village of the commune, in code order, bound to its row for the quarter.
+
+    SECURITY: the set of villages comes from the server, not from the posted data: the n-th form
+    always edits the n-th village of this commune, so no posted id can reach another village.
+    """
+
+    def __init__(self, *args, instances, **kwargs):
+        self.instances = instances
+        super().__init__(*args, **kwargs)
+
+    def total_form_count(self):
+        return len(self.instances)
+
+    def initial_form_count(self):
+        return len(self.instances)
+
+    def get_form_kwargs(self, index):
+        return {"instance": self.instances[index]}
+
+    def rows_to_save(self):
+        """New rows (pre-filled or empty) and changed ones."""
+        return [form.instance for form in self.forms if form.instance.pk is None or form.has_changed()]
+
+
+VillageFormSet = forms.formset_factory(VillageQuarterForm, formset=BaseVillageFormSet, extra=0)
+
+
+class CommuneActivityForm(EntryForm):
+    class Meta:
+        model = CommuneQuarter
+        fields = CommuneQuarter.ACTIVITY_FIELDS
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            Div(*[Div(f, css_class="col-sm-6 col-lg-3") for f in CommuneQuarter.ACTIVITY_FIELDS], css_class="row"),
+        )
+
+
+class DistrictSectionForm(EntryForm):
+    class Meta:
+        model = DistrictReport
+        fields = ["wg_meeting_held", "wg_meeting_date", "wg_meeting_attendance", "wg_meeting_attendance_women",
+                  "ft_annual_allocation", "ft_carried_over", "ft_received", *DistrictReport.SPENT_FIELDS,
+                  "active_suppliers", "active_masons",
+                  "achievements", "challenges", "support_needed", "next_quarter_plan"]
+        widgets = {
+            "wg_meeting_date": forms.DateInput(attrs={"type": "date"}),
+            "achievements": forms.Textarea(attrs={"rows": 3}),
+            "challenges": forms.Textarea(attrs={"rows": 3}),
+            "support_needed": forms.Textarea(attrs={"rows": 3}),
+            "next_quarter_plan": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        held = self.fields["wg_meeting_held"] = forms.NullBooleanField(
+            label=_("District working-group meeting held"), required=False, widget=forms.NullBooleanSelect)
+        held.widget.choices = [("unknown", "—"), ("true", _("Yes")), ("false", _("No"))]
+        col = "col-sm-6 col-lg-4"
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            Fieldset(_("District working group"),
+                     Div(*[Div(f, css_class=col) for f in ["wg_meeting_held", "wg_meeting_date",
+                                                            "wg_meeting_attendance", "wg_meeting_attendance_women"]],
+                         css_class="row")),
+            Fieldset(_("Functional-transfer budget (USD)"),
+                     Div(*[Div(f, css_class=col) for f in ["ft_annual_allocation", "ft_carried_over", "ft_received"]],
+                         css_class="row"),
+                     Div(*[Div(f, css_class=col) for f in DistrictReport.SPENT_FIELDS], css_class="row")),
+            Fieldset(_("Latrine suppliers and masons"),
+                     Div(*[Div(f, css_class=col) for f in ["active_suppliers", "active_masons"]], css_class="row")),
+            Fieldset(_("Narrative"), "achievements", "challenges", "support_needed", "next_quarter_plan"),
+        )
+        self.fields["ft_carried_over"].help_text = _("Received in earlier quarters of this year and not yet spent.")
+
+    def clean(self):
+        cleaned = super().clean()
+        spent_values = [cleaned.get(f) for f in DistrictReport.SPENT_FIELDS]
+        spent = sum(v for v in spent_values if v is not None) if any(v is not None for v in spent_values) else None
+        message = validation.budget_error(spent=spent, received=cleaned.get("ft_received"),
+                                          carried_over=cleaned.get("ft_carried_over"))
+        if message:
+            self.add_error("ft_received", message)
+        message = validation.participants_error(women=cleaned.get("wg_meeting_attendance_women"),
+                                                participants=cleaned.get("wg_meeting_attendance"))
+        if message:
+            self.add_error("wg_meeting_attendance_women", message)
+        if cleaned.get("wg_meeting_held") is False and cleaned.get("wg_meeting_date"):
+            self.add_error("wg_meeting_date", _("The meeting is marked as not held; leave the date empty."))
+        return cleaned
+
+
+class TrainingForm(EntryForm):
+    class Meta:
+        model = Training
+        fields = ["topic", "topic_detail", "participants_provincial", "participants_district",
+                  "participants_commune", "participants_village", "women"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            field.widget.attrs.setdefault("class", "form-select form-select-sm" if name == "topic"
+                                          else "form-control form-control-sm")
+            field.widget.attrs.setdefault("aria-label", str(field.label))
+            if isinstance(field, CountField):
+                field.required = True
+
+    def clean(self):
+        cleaned = super().clean()
+        levels = ["participants_provincial", "participants_district", "participants_commune", "participants_village"]
+        if all(cleaned.get(f) is not None for f in levels):
+            message = validation.participants_error(women=cleaned.get("women"),
+                                                    participants=sum(cleaned[f] for f in levels))
+            if message:
+                self.add_error("women", message)
+        return cleaned
+
+
+TrainingFormSet = forms.inlineformset_factory(DistrictReport, Training, form=TrainingForm, extra=1, can_delete=True)
+
+
+class PlanTargetForm(EntryForm):
+    class Meta:
+        model = DistrictPlanTarget
+        fields = ["coverage_pct", "odf_villages", "triggering_events", "budget"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("save", _("Save targets")))
+
+
+class ReportingPeriodForm(forms.ModelForm):
+    class Meta:
+        model = ReportingPeriod
+        fields = ["year", "quarter", "deadline", "is_open"]
+        widgets = {"deadline": forms.DateInput(attrs={"type": "date"})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("save", _("Save period")))
+
+
+class NationalSettingsForm(forms.ModelForm):
+    class Meta:
+        model = NationalSettings
+        fields = ["target_year"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("save_settings", _("Save")))

@@ -1,0 +1,216 @@
+"""Data-entry pages of the district quarterly report: the list of reports, commune pages, district section, targets.
+
+The report page itself, where entry and review meet, is reports.review.report_page."""
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext as _
+
+from districts.models import Commune, District
+from drssd_portal.auth import login_required_keeping_post, restore_stashed_post
+
+from reports.entry import writes as entry, validation
+from reports.entry.forms import CommuneActivityForm, DistrictSectionForm, PlanTargetForm, TrainingFormSet, VillageFormSet
+from reports.models import ReviewComment, CommuneQuarter, DistrictPlanTarget, DistrictReport, ReportingPeriod, ReportStatus, VillageQuarter
+
+
+def readable_district(user, code):
+    """SECURITY: a district the user may read, or 404."""
+    return get_object_or_404(District.objects.visible_to(user).select_related("province"), code=code)
+
+
+def _can_write(model, user, unit):
+    return model.objects.editable_by(user).filter(pk=unit.pk).exists()
+
+
+def _conflict_message(conflict):
+    return _("%(who)s saved this page at %(when)s, after you opened it. Your values below were NOT saved. "
+             "Compare them with the saved ones (open this page in a new tab), then press Save again to keep yours.") % {
+        "who": conflict.saved_by, "when": timezone.localtime(conflict.saved_at).strftime("%Y-%m-%d %H:%M") if conflict.saved_at else "?"}
+
+
+@login_required
+def district_reports(request, district):
+    district = readable_district(request.user, district)
+    reports = {r.period_id: r for r in DistrictReport.objects.filter(district=district)}
+    periods = ReportingPeriod.objects.all()
+    rows = [(period, reports.get(period.id)) for period in periods]
+    return render(request, "reports/entry/district_reports.html", {
+        "district": district, "rows": rows, "can_write": _can_write(District, request.user, district)})
+
+
+@login_required_keeping_post
+def commune_entry(request, district, year, quarter, commune):
+    commune = get_object_or_404(
+        Commune.objects.visible_to(request.user).select_related("district__province"),
+        code=commune, district__code=district)
+    period = get_object_or_404(ReportingPeriod, year=year, quarter=quarter)
+    can_write = _can_write(Commune, request.user, commune)
+    if can_write and period.is_open:
+        report = entry.open_report(district=commune.district, period=period)
+    else:
+        report = None
+    if report is not None and report.is_editable:
+        record = entry.open_commune_quarter(report=report, commune=commune)
+    else:
+        report = get_object_or_404(DistrictReport.objects.select_related("period"), district=commune.district,
+                                   period=period)
+        record = CommuneQuarter.objects.filter(report=report, commune=commune).first() or CommuneQuarter(
+            report=report, commune=commune)
+    if request.method == "POST" and not (can_write and report.is_editable):
+        raise PermissionDenied(_("You cannot change this commune's figures."))
+
+    previous = entry.previous_village_values(report, commune.villages.all())
+    rows = entry.village_rows(report, commune, previous)
+    data = request.POST if request.method == "POST" else restore_stashed_post(request)
+    activity_form = CommuneActivityForm(data, instance=record, prefix="activities")
+    formset = VillageFormSet(data, instances=rows, prefix="villages")
+    saved, version = _save_versioned(
+        request, data, record, forms=[activity_form, formset],
+        save=lambda expected: entry.save_commune_page(commune_quarter=record, activity_form=activity_form,
+                                                      village_formset=formset, expected_version=expected,
+                                                      by=request.user))
+    if saved:
+        return redirect(request.path)
+
+    editable = can_write and report.is_editable
+    if not editable:
+        _disable(activity_form, *formset.forms)
+    comments = report.open_review_comments()
+    by_target = ReviewComment.by_target(comments)
+    _attach_comments(activity_form, by_target, f"commune:{commune.code}:")
+    village_table = _village_table(formset, rows, previous, by_target)
+    return render(request, "reports/entry/commune_entry.html", {
+        "comments": comments,
+        "commune": commune, "district": commune.district, "period": period, "report": report, "record": record,
+        "activity_form": activity_form, "formset": formset, "village_table": village_table,
+        "editable": editable, "version": version, "can_read_district": District.objects.visible_to(
+            request.user).filter(pk=commune.district_id).exists(),
+    })
+
+
+@login_required_keeping_post
+def district_section(request, district, year, quarter):
+    district = readable_district(request.user, district)
+    period = get_object_or_404(ReportingPeriod, year=year, quarter=quarter)
+    can_write = _can_write(District, request.user, district)
+    if can_write and period.is_open:
+        report = entry.open_report(district=district, period=period)
+    else:
+        report = get_object_or_404(DistrictReport, district=district, period=period)
+    if request.method == "POST" and not (can_write and report.is_editable):
+        raise PermissionDenied(_("You cannot change this report."))
+    data = request.POST if request.method == "POST" else restore_stashed_post(request)
+    form = DistrictSectionForm(data, instance=report, prefix="district")
+    trainings = TrainingFormSet(data, instance=report, prefix="trainings")
+    saved, version = _save_versioned(
+        request, data, report, forms=[form, trainings],
+        save=lambda expected: entry.save_district_section(report=report, form=form, training_formset=trainings,
+                                                          expected_version=expected, by=request.user))
+    if saved:
+        return redirect(request.path)
+    editable = can_write and report.is_editable
+    if not editable:
+        _disable(form, *trainings.forms)
+    comments = report.open_review_comments()
+    _attach_comments(form, ReviewComment.by_target(comments), "district:")
+    return render(request, "reports/entry/district_section.html", {
+        "comments": comments,
+        "district": district, "period": period, "report": report, "form": form, "trainings": trainings,
+        "editable": editable, "version": version})
+
+
+@login_required_keeping_post
+def plan_targets(request, district, year):
+    district = readable_district(request.user, district)
+    can_write = _can_write(District, request.user, district)
+    target = DistrictPlanTarget.objects.filter(district=district, year=year).first() or DistrictPlanTarget(
+        district=district, year=year)
+    if request.method == "POST" and not can_write:
+        raise PermissionDenied(_("Only the district's sanitation officer can set its targets."))
+    data = request.POST if request.method == "POST" else restore_stashed_post(request)
+    form = PlanTargetForm(data, instance=target)
+    if request.method == "POST":
+        if form.is_valid():
+            entry.save_plan_target(form=form, district=district, year=year, by=request.user)
+            messages.success(request, _("Targets saved."))
+            return redirect(request.GET.get("next") or request.path)
+        messages.error(request, _("Nothing was saved: please correct the figures marked in red. "
+                                  "Everything you typed is still here."))
+    if not can_write:
+        _disable(form)
+        form.helper.inputs = []
+    return render(request, "reports/entry/plan_targets.html", {
+        "district": district, "year": year, "form": form, "can_write": can_write})
+
+
+def _save_versioned(request, data, record, *, forms, save):
+    """Validate and save a page of forms guarded by `record.version`.
+
+    Returns (saved, version): on success the caller redirects; otherwise the page is shown again with
+    the user's values and the version to post next (the current one after an edit conflict, so a
+    second press of Save deliberately keeps the user's values).
+    """
+    version = record.version
+    if request.method != "POST":
+        return False, version if data is None else _version_of(data, default=version)
+    if not all([form.is_valid() for form in forms]):  # a list: every form validates, so all errors show
+        messages.error(request, _("Nothing was saved: please correct the figures marked in red. "
+                                  "Everything you typed is still here."))
+        return False, version
+    try:
+        save(_posted_version(request))
+    except entry.EditConflict as conflict:
+        messages.error(request, _conflict_message(conflict))
+        return False, type(record).objects.get(pk=record.pk).version
+    messages.success(request, _("Saved. You can continue later: the draft is kept."))
+    return True, version
+
+
+def _posted_version(request):
+    return _version_of(request.POST, default=-1)
+
+
+def _version_of(data, *, default):
+    """The version a form was loaded at; -1 (never current) when it is missing or tampered with."""
+    try:
+        return int(data.get("version", default))
+    except (TypeError, ValueError):
+        return -1
+
+
+def _village_table(formset, rows, previous, by_target):
+    """One entry per village row: its form, plausibility warnings against last quarter, the reviewer's comments
+    on its figures, and whether it was pre-filled or saved."""
+    table = []
+    for form, row in zip(formset.forms, rows, strict=False):
+        values = form.cleaned_data if form.is_bound and hasattr(form, "cleaned_data") else {
+            f: getattr(row, f) for f in VillageQuarter.COUNT_FIELDS + ["odf_status"]}
+        before = previous.get(row.village_id)
+        warnings = validation.village_warnings(
+            values, {f: getattr(before, f) for f in VillageQuarter.COUNT_FIELDS} if before else None)
+        prefix = f"village:{row.village.code}:"
+        table.append({"form": form, "village": row.village, "warnings": warnings,
+                      "comments": {t[len(prefix):]: c for t, c in by_target.items() if t.startswith(prefix)},
+                      "prefilled": getattr(row, "prefilled", False), "saved": row.pk is not None})
+    return table
+
+
+def _attach_comments(form, by_target, prefix):
+    """Show the reviewer's comments on a figure under its field (crispy renders help text below the input)."""
+    for target, comments in by_target.items():
+        name = target[len(prefix):] if target.startswith(prefix) else None
+        if name in form.fields:
+            notes = format_html_join("", '<span class="d-block text-danger review-comment">{} {}</span>',
+                                     ((_("PDRD comment:"), c.text) for c in comments))
+            form.fields[name].help_text = format_html("{}{}", notes, form.fields[name].help_text)
+
+
+def _disable(*forms):
+    for form in forms:
+        for field in form.fields.values():
+            field.disabled = True

@@ -1,0 +1,131 @@
+"""Write paths for data entry: saving a commune page, the district section, plan targets.
+
+Each save is one transaction that locks the record it versions and refuses a save based on
+an out-of-date copy (someone else saved in between), so two people never silently overwrite
+each other. Every change goes through simple-history, so each number keeps its history.
+"""
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from districts.people import display_name
+
+from reports.models import CommuneQuarter, DistrictReport, ReportStatus, VillageQuarter
+
+
+class EditConflict(Exception):
+    """Someone saved the same record after this user opened it."""
+
+    def __init__(self, saved_by, saved_at):
+        self.saved_by, self.saved_at = saved_by, saved_at
+        super().__init__(f"saved by {saved_by} at {saved_at}")
+
+
+def _check_editable(report):
+    # SECURITY: a submitted or approved report, or a closed quarter, cannot change by any path.
+    if not report.is_editable:
+        raise PermissionDenied(_("This report cannot be changed now: it is %(status)s or its quarter is closed.")
+                               % {"status": report.get_status_display().lower()})
+
+
+def _claim(model, pk, expected_version, by):
+    """Lock the versioned row; refuse if it moved on since the user loaded it; bump its version."""
+    # No select_related here: PostgreSQL cannot lock the nullable side of an outer join. The
+    # user who saved first is loaded after the lock, and only on a conflict.
+    record = model.objects.select_for_update().get(pk=pk)
+    if record.version != expected_version:
+        who = display_name(record.updated_by) or "?"
+        raise EditConflict(who, record.updated_at)
+    record.version += 1
+    record.updated_by = by
+    record.updated_at = timezone.now()
+    return record
+
+
+def previous_village_values(report, villages):
+    """Last quarter's figures for these villages, whatever report they were filed under: {village_id: row}."""
+    previous = report.period.previous()
+    if previous is None:
+        return {}
+    rows = VillageQuarter.objects.filter(report__period=previous, village__in=villages)
+    return {row.village_id: row for row in rows}
+
+
+def village_rows(report, commune, previous_rows):
+    """The commune's village rows for the report, in code order; unsaved rows are pre-filled from last quarter."""
+    villages = list(commune.villages.active_on(report.period.bounds[0]).order_by("code"))
+    existing = {row.village_id: row for row in report.village_quarters.filter(village__commune=commune)}
+    rows = []
+    for village in villages:
+        row = existing.get(village.id)
+        if row is None:
+            row = VillageQuarter(report=report, village=village)
+            before = previous_rows.get(village.id)
+            if before is not None:
+                for field in VillageQuarter.CARRIED_FIELDS:
+                    setattr(row, field, getattr(before, field))
+                row.prefilled = True
+        row.village = village  # already loaded; avoids a query per row in templates
+        rows.append(row)
+    return rows
+
+
+@transaction.atomic
+def save_commune_page(*, commune_quarter, activity_form, village_formset, expected_version, by):
+    """Save a commune's activities and village rows together."""
+    _check_editable(commune_quarter.report)
+    record = _claim(CommuneQuarter, commune_quarter.pk, expected_version, by)
+    for field in CommuneQuarter.ACTIVITY_FIELDS:
+        setattr(record, field, activity_form.cleaned_data.get(field))
+    record._history_user = by
+    record.save()
+    rows = village_formset.rows_to_save()
+    new = [row for row in rows if row.pk is None]
+    changed = [row for row in rows if row.pk is not None]
+    if new:
+        bulk_create_with_history(new, VillageQuarter, default_user=by)
+    if changed:
+        fields = VillageQuarter.COUNT_FIELDS + ["odf_status", "odf_status_date", "explanation"]
+        bulk_update_with_history(changed, VillageQuarter, fields, default_user=by)
+    return record
+
+
+@transaction.atomic
+def save_district_section(*, report, form, training_formset, expected_version, by):
+    _check_editable(report)
+    record = _claim(DistrictReport, report.pk, expected_version, by)
+    for field in form.Meta.fields:
+        setattr(record, field, form.cleaned_data.get(field))
+    record._history_user = by
+    record.save()
+    training_formset.instance = record
+    for training in training_formset.save(commit=False):
+        training._history_user = by
+        training.save()
+    for training in training_formset.deleted_objects:
+        training._history_user = by
+        training.delete()
+    return record
+
+
+@transaction.atomic
+def save_plan_target(*, form, district, year, by):
+    target = form.save(commit=False)
+    target.district, target.year, target.updated_by = district, year, by
+    target._history_user = by
+    target.save()
+    return target
+
+
+def open_report(*, district, period):
+    """The district's report for the quarter, created as a draft the first time a DSO opens it."""
+    report, _created = DistrictReport.objects.get_or_create(
+        district=district, period=period, defaults={"status": ReportStatus.DRAFT})
+    return report
+
+
+def open_commune_quarter(*, report, commune):
+    record, _created = CommuneQuarter.objects.get_or_create(report=report, commune=commune)
+    return record

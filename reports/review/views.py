@@ -1,0 +1,212 @@
+"""Review workflow pages: submit, the review queue, approve/return/reopen, history, provincial report, completeness."""
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Max, Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from districts.models import District, Province
+from districts.scoping import is_mrd
+
+from reports.review import completeness, history, workflow
+from reports.review.forms import MrdDecisionForm, ProvincialNarrativeForm, ReasonForm, ReturnCommentFormSet, return_units
+from reports.review.report_page import report_page
+from reports.models import DistrictReport, ProvincialReport, ReportingPeriod, ReportStatus, WorkflowAction
+
+
+def _report(user, district, year, quarter):
+    """SECURITY: the report of a district the user may read, or 404."""
+    return get_object_or_404(
+        DistrictReport.objects.visible_to(user).select_related("district__province", "period"),
+        district__code=district, period__year=year, period__quarter=quarter)
+
+
+def _refusal(request, error):
+    for message in error.messages:
+        messages.error(request, message)
+
+
+@login_required
+@require_POST
+def submit(request, district, year, quarter):
+    report = _report(request.user, district, year, quarter)
+    try:
+        workflow.submit_report(report=report, by=request.user)
+    except ValidationError as error:
+        messages.error(request, _("The report was not submitted:"))
+        _refusal(request, error)
+    else:
+        messages.success(request, _("Submitted to the PDRD. You will receive an e-mail when it is reviewed."))
+    return redirect(report.get_absolute_url())
+
+
+@login_required
+@require_POST
+def approve(request, district, year, quarter):
+    report = _report(request.user, district, year, quarter)
+    try:
+        workflow.approve_report(report=report, by=request.user)
+    except ValidationError as error:
+        _refusal(request, error)
+    else:
+        messages.success(request, _("Approved. The report is now locked."))
+    return redirect(report.get_absolute_url())
+
+
+@login_required
+@require_POST
+def return_for_correction(request, district, year, quarter):
+    report = _report(request.user, district, year, quarter)
+    if not District.objects.reviewable_by(request.user).filter(pk=report.district_id).exists():
+        raise PermissionDenied(_("Only a PDRD reviewer of the province can return this report."))
+    formset = ReturnCommentFormSet(request.POST, prefix="comments",
+                                   form_kwargs={"report": report, "units": return_units(report)})
+    if formset.is_valid():
+        comments = [(f.cleaned_data["target"], f.cleaned_data["target_label"], f.cleaned_data["text"])
+                    for f in formset.forms if (f.cleaned_data.get("text") or "").strip()]
+        try:
+            workflow.return_report(report=report, by=request.user, comments=comments)
+        except ValidationError as error:
+            _refusal(request, error)
+        else:
+            messages.success(request, _("Returned to the district with your comments."))
+            return redirect(report.get_absolute_url())
+    messages.error(request, _("The report was not returned: please correct the comments below."))
+    return report_page(request, report.district, report.period, return_formset=formset)
+
+
+@login_required
+@require_POST
+def reopen(request, district, year, quarter):
+    report = _report(request.user, district, year, quarter)
+    form = ReasonForm(request.POST, prefix="reopen")
+    try:
+        if not form.is_valid():
+            raise ValidationError(form.errors["reason"])
+        workflow.reopen_report(report=report, by=request.user, reason=form.cleaned_data["reason"])
+    except ValidationError as error:
+        _refusal(request, error)
+    else:
+        messages.success(request, _("Reopened: the report is a draft again and the district has been told."))
+    return redirect(report.get_absolute_url())
+
+
+@login_required
+def review_queue(request):
+    """Submitted reports of the reviewer's districts, the longest waiting first."""
+    reports = (DistrictReport.objects.filter(district__in=District.objects.reviewable_by(request.user),
+                                             status=ReportStatus.SUBMITTED)
+               .annotate(waiting_since=Max("events__at", filter=Q(events__action=WorkflowAction.SUBMITTED)))
+               .select_related("district__province", "period").order_by("waiting_since"))
+    if not Province.objects.reviewable_by(request.user).exists():
+        raise PermissionDenied(_("The review queue is for PDRD reviewers."))
+    return render(request, "reports/review/review_queue.html", {"reports": reports})
+
+
+@login_required
+def report_history(request, district, year, quarter):
+    report = _report(request.user, district, year, quarter)
+    return render(request, "reports/review/history.html", {
+        "report": report, "district": report.district, "period": report.period,
+        "events": report.events.select_related("by"), "rounds": history.comments_by_round(report),
+        "changes": history.changes(report)})
+
+
+def _provincial(request, province, year, quarter):
+    """SECURITY: the province (one the user may read, or 404), the quarter and its provincial report (None
+    if the PDRD has not started it; started on first sight by a reviewer of the province)."""
+    province = get_object_or_404(Province.objects.visible_to(request.user), code=province)
+    period = get_object_or_404(ReportingPeriod, year=year, quarter=quarter)
+    can_submit = Province.objects.reviewable_by(request.user).filter(pk=province.pk).exists()
+    report = ProvincialReport.objects.filter(province=province, period=period).first()
+    if report is None and can_submit:
+        report, _created = ProvincialReport.objects.get_or_create(province=province, period=period)
+    return province, period, report, can_submit
+
+
+@login_required
+def provincial_report(request, province, year, quarter):
+    """The provincial quarterly report: districts' states, the province's narrative; the PDRD saves or submits it."""
+    province, period, report, can_submit = _provincial(request, province, year, quarter)
+    missing = list(workflow.districts_without_approval(report)) if report else []
+    narrative = ProvincialNarrativeForm(request.POST or None, instance=report, prefix="narrative")
+    if request.method == "POST":
+        if not (can_submit and report.is_editable):
+            raise PermissionDenied(_("You cannot change this provincial report."))
+        try:
+            _save_provincial(request, report, narrative, missing)
+        except ValidationError as error:
+            _refusal(request, error)
+        else:
+            return redirect(request.path)
+    if not (can_submit and report and report.is_editable):
+        for field in narrative.fields.values():
+            field.disabled = True
+    rows = completeness.districts_of(period, [province])
+    reasons_before = dict(report.missing.values_list("district_id", "reason")) if report else {}
+    return render(request, "reports/review/provincial_report.html", {
+        "province": province, "period": period, "report": report, "rows": rows, "total": completeness.total_of(rows),
+        "missing": [(d, request.POST.get(f"missing-{d.pk}", reasons_before.get(d.pk, ""))) for d in missing],
+        "narrative": narrative, "decision": MrdDecisionForm(prefix="decision"), "can_submit": can_submit,
+        "is_mrd": is_mrd(request.user),
+        "events": report.events.select_related("by") if report else []})
+
+
+def _save_provincial(request, report, narrative, missing):
+    """Save the narrative ("save") and, with "submit", submit the report with the reasons for missing districts."""
+    if not narrative.is_valid():
+        raise ValidationError(_("Please correct the narrative."))
+    narrative.save()
+    if request.POST.get("action") == "submit":
+        reasons = {d.pk: request.POST.get(f"missing-{d.pk}", "") for d in missing}
+        workflow.submit_provincial_report(provincial_report=report, by=request.user, missing_reasons=reasons)
+        messages.success(request, _("Submitted to the MRD."))
+    else:
+        messages.success(request, _("Saved. You can continue later: the draft is kept."))
+
+
+@login_required
+@require_POST
+def provincial_decision(request, province, year, quarter):
+    """The MRD accepts a submitted provincial report, or returns it with a comment (workflow checks who may)."""
+    _province, _period, report, _can_submit = _provincial(request, province, year, quarter)
+    if report is None:
+        raise Http404
+    decision = MrdDecisionForm(request.POST, prefix="decision")
+    comment = decision.cleaned_data["comment"] if decision.is_valid() else ""
+    try:
+        if request.POST.get("action") == "accept":
+            workflow.accept_provincial_report(provincial_report=report, by=request.user)
+            messages.success(request, _("Accepted."))
+        else:
+            workflow.return_provincial_report(provincial_report=report, by=request.user, comment=comment)
+            messages.success(request, _("Returned to the province with your comment."))
+    except ValidationError as error:
+        _refusal(request, error)
+    return redirect("reports:provincial", province, year, quarter)
+
+
+@login_required
+def completeness_table(request, year, quarter):
+    period = get_object_or_404(ReportingPeriod, year=year, quarter=quarter)
+    provinces = Province.objects.visible_to(request.user)
+    district = None
+    if request.GET.get("district"):
+        district = get_object_or_404(District.objects.visible_to(request.user), code=request.GET["district"])
+    elif not provinces.exists():
+        district = District.objects.visible_to(request.user).first()
+        if district is None:
+            raise PermissionDenied(_("Completeness tables are for district, provincial and national users."))
+    context = {"period": period, "periods": ReportingPeriod.objects.all(), "district": district}
+    if district is not None:
+        rows = completeness.communes_of(period, district)
+        context.update(commune_rows=rows, commune_total=completeness.total_of(rows))
+    else:
+        district_rows = completeness.districts_of(period, provinces)
+        province_rows = completeness.provinces_of(district_rows)
+        context.update(district_rows=district_rows, province_rows=province_rows,
+                       total=completeness.total_of(province_rows))
+    return render(request, "reports/review/completeness.html", context)

@@ -1,0 +1,317 @@
+"""Dashboards: who may open which, what they count, provisional marking, CSVs, the cache, query counts."""
+import csv
+import io
+from types import SimpleNamespace
+
+import pytest
+from django.urls import reverse
+
+from districts.models import Role
+from reports.dashboards import build as dashboards
+from reports.models import NationalSettings, ReportStatus
+from reports.rollups.build import rebuild_period
+from tests.factories import AssignmentFactory, CommuneFactory, DistrictFactory, UserFactory, VillageFactory
+
+from tests.reports.rollup_helpers import make_period, make_report, village_figures
+
+DISTRICT_CSVS = ["coverage", "odf", "idpoor", "triggering", "training", "budget", "communes"]
+PROVINCE_CSVS = DISTRICT_CSVS[:-1] + ["reporting", "league"]
+NATIONAL_CSVS = PROVINCE_CSVS + ["progress", "projection"]
+
+
+@pytest.fixture(autouse=True)
+def own_cache(settings):
+    """A private in-memory cache per test (the CI cache is Redis, shared with the broker: never flushed here)."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                                   "LOCATION": f"dashboards-{id(settings)}"}}
+
+
+@pytest.fixture
+def rolled(world):
+    """Q4 2024: district A approved at 50% coverage. Q1 2025: A approved at 70%, B submitted (provisional)
+    at 50%, C (province Q) approved at 50%. Rollups rebuilt."""
+    q4, q1 = make_period(2024, 4), make_period(2025, 1)
+    make_report(world.district_a, q4)
+    make_report(world.district_a, q1, figures=lambda village: village_figures(own=60, shared=10, odf_status="verified"))
+    make_report(world.district_b, q1, status=ReportStatus.SUBMITTED)
+    make_report(world.district_c, q1)
+    for period in (q4, q1):
+        rebuild_period(period.pk)
+    NationalSettings.current()
+    return SimpleNamespace(q4=q4, q1=q1)
+
+
+@pytest.fixture
+def reviewer_q(world):
+    user = UserFactory(username="reviewer_q")
+    AssignmentFactory(user=user, role=Role.PDRD_REVIEWER, province=world.province_q)
+    return user
+
+
+def district_url(world, name=None):
+    code = world.district_a.code
+    return reverse("reports:dashboard_district_csv", args=[code, name]) if name else reverse(
+        "reports:dashboard_district", args=[code])
+
+
+def province_url(world, name=None):
+    code = world.province_p.code
+    return reverse("reports:dashboard_province_csv", args=[code, name]) if name else reverse(
+        "reports:dashboard_province", args=[code])
+
+
+def national_url(world, name=None):
+    return reverse("reports:dashboard_national_csv", args=[name]) if name else reverse("reports:dashboard_national")
+
+
+# Who gets what: 200, 404 (out of scope: the unit does not exist for them) or 403 (national pages).
+ACCESS = {
+    "district": (district_url, DISTRICT_CSVS, {"dso_a": 200, "reviewer_p": 200, "pa_p": 200, "mrd": 200,
+                                               "administrator": 200, "dso_b": 404, "focal_a1": 404,
+                                               "reviewer_q": 404}),
+    "province": (province_url, PROVINCE_CSVS, {"reviewer_p": 200, "pa_p": 200, "mrd": 200, "administrator": 200,
+                                               "dso_a": 404, "dso_b": 404, "focal_a1": 404, "reviewer_q": 404}),
+    "national": (national_url, NATIONAL_CSVS, {"mrd": 200, "administrator": 200, "dso_a": 403, "reviewer_p": 403,
+                                               "pa_p": 403, "focal_a1": 403, "reviewer_q": 403}),
+}
+CASES = [(level, persona, status) for level, (_url, _csvs, table) in ACCESS.items()
+         for persona, status in table.items()]
+
+
+@pytest.mark.parametrize("level,persona,expected", CASES, ids=[f"{c[0]}-{c[1]}" for c in CASES])
+def test_dashboard_and_every_csv_are_scoped_by_role(request, client_for, world, rolled, level, persona, expected):
+    url, csvs, _table = ACCESS[level]
+    client = client_for(request.getfixturevalue(persona))
+    for target in [url(world)] + [url(world, name) for name in csvs]:
+        assert client.get(target).status_code == expected, target
+
+
+@pytest.mark.parametrize("level", list(ACCESS))
+def test_anonymous_visitor_is_sent_to_log_in(client_for, world, rolled, level):
+    url, csvs, _table = ACCESS[level]
+    client = client_for(None)
+    for target in [url(world)] + [url(world, name) for name in csvs]:
+        response = client.get(target)
+        assert response.status_code == 302 and response.url.startswith(reverse("login")), target
+
+
+@pytest.mark.parametrize("level", list(ACCESS))
+def test_dashboards_are_read_only(client_for, world, rolled, mrd, level):
+    url, _csvs, _table = ACCESS[level]
+    assert client_for(mrd).post(url(world)).status_code == 405
+
+
+def test_unknown_chart_or_quarter_is_not_found(client_for, world, rolled, mrd):
+    client = client_for(mrd)
+    assert client.get(national_url(world, "nothing")).status_code == 404
+    assert client.get(national_url(world) + "?quarter=2019Q1").status_code == 404
+
+
+def test_dashboard_home_opens_the_widest_dashboard_of_the_user(client_for, world, rolled, dso_a, reviewer_p, mrd,
+                                                               focal_a1):
+    home = reverse("reports:dashboard")
+    assert client_for(mrd).get(home).url == national_url(world)
+    assert client_for(reviewer_p).get(home).url == province_url(world)
+    assert client_for(dso_a).get(home).url == district_url(world)
+    assert client_for(focal_a1).get(home).status_code == 403
+
+
+# --- What the dashboards count -----------------------------------------------------------------------
+
+def test_district_dashboard_shows_the_latest_quarter_with_approved_figures(client_for, world, rolled, dso_a):
+    response = client_for(dso_a).get(district_url(world))
+    data = response.context["data"]
+    assert data["period_label"] == "Q1 2025"
+    kpis = {kpi["key"]: kpi for kpi in data["kpis"]}
+    assert kpis["coverage"]["value"] == "70.0%"
+    assert "+20.0 points since Q4 2024" in kpis["coverage"]["note"]
+    charts = {chart["key"]: chart for chart in data["charts"]}
+    assert charts["coverage"]["figure"]["data"][0]["y"] == [50.0, 70.0]
+    communes = data["tables"][0]
+    assert [row[0]["text"] for row in communes["rows"]] == [world.commune_a1.name, world.commune_a2.name]
+    assert communes["rows"][0][3]["text"] == "70.0%"
+    assert communes["rows"][0][8]["text"] == "ODF commune"  # every village verified
+    content = response.content.decode()
+    assert 'id="figure-coverage"' in content and "plotly-basic.min.js" in content
+
+
+def test_provincial_dashboard_counts_approved_reports_unless_provisional_is_asked_for(client_for, world, rolled,
+                                                                                       reviewer_p):
+    client = client_for(reviewer_p)
+    approved = client.get(province_url(world)).context["data"]
+    league = {row[0]["text"]: row for row in approved["tables"][0]["rows"]}
+    assert league[world.district_a.name][1]["text"] == "70.0%"
+    assert league[world.district_b.name][1]["text"] == "—"  # submitted only: not in the approved figures
+    assert league[world.district_b.name][6]["text"].startswith("Submitted")
+    assert approved["completeness"] == {"expected": 2, "submitted": 2, "on_time": 2, "approved": 1,
+                                        "reporting_rate": "100%", "on_time_rate": "100%"}
+    assert not approved["unapproved"]
+
+    provisional = client.get(province_url(world) + "?provisional=1")
+    data = provisional.context["data"]
+    league = {row[0]["text"]: row for row in data["tables"][0]["rows"]}
+    assert league[world.district_b.name][1]["text"] == "50.0%"
+    assert league[world.district_b.name][1]["flag"] and not league[world.district_a.name][1]["flag"]
+    assert data["unapproved"]
+    # Province: (70 + 50) improved of 200 households = 60%, marked provisional in chart and table.
+    coverage = {chart["key"]: chart for chart in data["charts"]}["coverage"]
+    assert coverage["figure"]["data"][0]["y"][-1] == 60.0
+    assert coverage["figure"]["data"][0]["marker"]["symbol"][-1] == "circle-open"
+    assert coverage["table"]["provisional"] == ["Q1 2025"]
+    assert 'id="provisional-note"' in provisional.content.decode()
+
+
+def test_national_dashboard_counts_odf_units_and_projects_each_province(client_for, world, rolled, mrd):
+    data = client_for(mrd).get(national_url(world)).context["data"]
+    # District A: every village verified ODF, so both its communes and the district are ODF.
+    assert data["odf_units"] == {"districts": 1, "communes": 2, "villages": 4, "declared": 0}
+    league = {row[0]["text"]: row for row in data["tables"][0]["rows"]}
+    assert set(league) == {world.province_p.name, world.province_q.name}
+    assert league[world.province_p.name][6]["text"] == "2 / 2"  # reports this quarter
+    assert data["progress"]["target_year"] == NationalSettings.current().target_year
+
+
+def test_target_year_is_the_national_setting(client_for, world, rolled, mrd):
+    settings_row = NationalSettings.current()
+    settings_row.target_year = 2030
+    settings_row.save()
+    data = client_for(mrd).get(national_url(world)).context["data"]
+    assert data["progress"]["target_year"] == 2030
+    projection = {chart["key"]: chart for chart in data["charts"]}["projection"]
+    assert projection["figure"]["layout"]["shapes"][0]["x0"] == 2030.5
+
+
+def test_khmer_dashboard_has_khmer_labels(client_for, world, rolled, mrd):
+    data = client_for(mrd, language="km").get(national_url(world)).context["data"]
+    coverage = {chart["key"]: chart for chart in data["charts"]}["coverage"]
+    assert coverage["title"] == "អត្រាគ្របដណ្តប់អនាម័យ និងអនាម័យមូលដ្ឋាន"
+    assert coverage["figure"]["data"][0]["name"] == "អត្រាគ្របដណ្តប់អនាម័យ (%)"
+    assert "ត្រីមាស" in coverage["figure"]["data"][0]["x"][0]
+
+
+def test_csv_has_the_numbers_of_the_chart(client_for, world, rolled, dso_a):
+    response = client_for(dso_a).get(district_url(world, "coverage"))
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert 'filename="drssd-district-0508-2025Q1-coverage.csv"' in response["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows == [["Quarter", "Sanitation coverage (%)", "Basic sanitation (%)"],
+                    ["Q4 2024", "50.0", "40.0"], ["Q1 2025", "70.0", "60.0"]]
+    communes = client_for(dso_a).get(district_url(world, "communes") + "?provisional=1")
+    table = list(csv.reader(io.StringIO(communes.content.decode("utf-8-sig"))))
+    assert table[0][-1] == "Provisional" and table[1][3] == "70.0"
+
+
+# --- The cache -----------------------------------------------------------------------------------------
+
+def test_a_rebuilt_rollup_is_never_served_from_the_cache(client_for, world, rolled, reviewer_p):
+    from reports.models import DistrictReport
+
+    client = client_for(reviewer_p)
+    league = client.get(province_url(world)).context["data"]["tables"][0]["rows"]
+    assert {row[0]["text"]: row[1]["text"] for row in league}[world.district_b.name] == "—"
+    DistrictReport.objects.filter(district=world.district_b, period=rolled.q1).update(status=ReportStatus.APPROVED)
+    rebuild_period(rolled.q1.pk)
+    league = client.get(province_url(world)).context["data"]["tables"][0]["rows"]
+    assert {row[0]["text"]: row[1]["text"] for row in league}[world.district_b.name] == "50.0%"
+
+
+def test_second_view_is_served_from_the_cache(client_for, world, rolled, mrd, django_assert_num_queries):
+    client = client_for(mrd)
+    client.get(national_url(world))
+    with django_assert_num_queries(7):  # session, user, reach, unit rows, settings; roles and period for the menu
+        client.get(national_url(world))
+
+
+# --- Query counts: fixed, whatever the number of units -------------------------------------------------------
+
+def add_districts(province, count):
+    for i in range(count):
+        district = DistrictFactory(province=province, code=f"{province.code}{60 + i}")
+        commune = CommuneFactory(district=district, code=f"{district.code}01")
+        VillageFactory(commune=commune, code=f"{commune.code}01")
+        yield district
+
+
+@pytest.fixture
+def bigger_q(world, rolled):
+    """Province Q grows to three districts (P has two), all reporting in Q1 2025."""
+    for district in add_districts(world.province_q, 2):
+        make_report(district, rolled.q1)
+    rebuild_period(rolled.q1.pk)
+
+
+def queries(django_assert_max_num_queries, client, url, limit):
+    with django_assert_max_num_queries(limit) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+@pytest.mark.parametrize("cached", [False, True], ids=["cache-miss", "cache-hit"])
+def test_dashboard_query_counts_are_pinned(settings, client_for, world, rolled, bigger_q, mrd, cached,
+                                           django_assert_max_num_queries):
+    if not cached:
+        settings.DASHBOARD_CACHE_SECONDS = 0
+    client = client_for(mrd)
+    national = reverse("reports:dashboard_national")
+    province_p = reverse("reports:dashboard_province", args=[world.province_p.code])
+    province_q = reverse("reports:dashboard_province", args=[world.province_q.code])
+    district = reverse("reports:dashboard_district", args=[world.district_a.code])
+    if cached:
+        for url in (national, province_p, province_q, district):
+            client.get(url)
+    assert queries(django_assert_max_num_queries, client, national, 9) <= 12
+    two = queries(django_assert_max_num_queries, client, province_p, 9)
+    three = queries(django_assert_max_num_queries, client, province_q, 9)
+    assert two == three  # no query per district
+    queries(django_assert_max_num_queries, client, district, 11)
+    for name in NATIONAL_CSVS:
+        queries(django_assert_max_num_queries, client, reverse("reports:dashboard_national_csv", args=[name]), 7)
+
+
+def test_national_dashboard_reads_no_village_or_report_rows(settings, client_for, world, rolled, mrd):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.DASHBOARD_CACHE_SECONDS = 0
+    client = client_for(mrd)
+    for url in (national_url(world), province_url(world), district_url(world)):
+        with CaptureQueriesContext(connection) as captured:
+            client.get(url)
+        sql = " ".join(query["sql"] for query in captured.captured_queries)
+        assert "reports_villagequarter" not in sql and "reports_districtreport" not in sql, url
+
+
+# --- Pages without charts load no plotly.js ----------------------------------------------------------------
+
+def test_data_entry_pages_of_a_dso_load_no_plotly(client_for, world, rolled, dso_a):
+    from reports.models import ReportingPeriod
+
+    open_period = ReportingPeriod.objects.create(year=2025, quarter=2, deadline=rolled.q1.deadline.replace(month=7))
+    client = client_for(dso_a)
+    code = world.district_a.code
+    pages = [reverse("home"), reverse("districts:district", args=[code]),
+             reverse("reports:district_reports", args=[code]),
+             reverse("reports:report", args=[code, open_period.year, open_period.quarter]),
+             reverse("reports:district_section", args=[code, open_period.year, open_period.quarter]),
+             reverse("reports:commune", args=[code, open_period.year, open_period.quarter, world.commune_a1.code])]
+    for page in pages:
+        response = client.get(page)
+        assert response.status_code == 200, page
+        assert b"plotly" not in response.content.lower(), page
+    assert reverse("reports:dashboard_district", args=[code]).encode() in client.get(
+        reverse("districts:district", args=[code])).content
+
+
+def test_empty_rollups_show_a_note_and_no_chart(client_for, world, mrd):
+    NationalSettings.current()
+    response = client_for(mrd).get(reverse("reports:dashboard_national"))
+    assert response.status_code == 200 and response.context["data"]["empty"]
+    assert b"plotly" not in response.content
+
+
+def test_load_is_callable_outside_a_request_for_the_pdfs(world, rolled):
+    from django.utils import translation
+
+    with translation.override("en"):
+        data = dashboards.load("province", world.province_p, provisional=False, year=2025, quarter=1)
+    assert [chart["key"] for chart in data["charts"]] == PROVINCE_CSVS[:-2] + ["reporting", "league"]

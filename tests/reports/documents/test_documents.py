@@ -1,0 +1,206 @@
+"""The three PDFs, rendered for the known dataset of pdf_dataset.py and read back with pypdf.
+
+Khmer text read back from a PDF: WeasyPrint's text layer (its ToUnicode map) gives each glyph ONE
+Unicode string, the one of the first syllable the glyph was drawn in. Subscript consonants (coeng +
+consonant) therefore come back dropped, or added where a later syllable reuses a base glyph, and
+which ones depends on everything printed before (e.g. "កំពង់ស្ពឺ" reads "កំពង់ស្រ្ពឺ" once "ស្រុក"
+came first). What is printed is right: see the PNG pages these tests save in test-artifacts/.
+So Khmer strings are compared on their skeleton: without whitespace (pypdf splits syllables) and
+without subscript consonants; base consonants, vowels and signs must all be there, in order.
+"""
+import logging
+import re
+
+import pytest
+from django.utils import translation
+
+from reports.documents import district_report, rollup_reports
+from reports.review import workflow
+from reports.rollups.models import DataState
+from reports.models import ReportStatus
+
+from tests.reports.pdf_dataset import approver_p, first_page_png, pdf_data, pdf_images, pdf_pages, pdf_text, rebuild
+
+pytestmark = pytest.mark.django_db
+
+
+def khmer_skeleton(text):
+    """`text` without whitespace, zero-width spaces and subscript consonants (U+17D2 and the consonant after it)."""
+    return re.sub("\u17d2.", "", re.sub("[\\s\u200b]+", "", text))
+
+
+def assert_khmer_in(expected, text):
+    missing = [word for word in expected if khmer_skeleton(word) not in khmer_skeleton(text)]
+    assert missing == [], f"missing Khmer strings {missing}"
+
+
+def test_khmer_skeleton_keeps_what_the_text_layer_keeps():
+    assert khmer_skeleton("កំពង់ ស្រ្ពឺ") == khmer_skeleton("កំពង់ស្ពឺ") == "កំពង់សឺ"
+    assert khmer_skeleton("ស ុក") == khmer_skeleton("ស្រុក")
+    assert khmer_skeleton("ត្បូងឃ្មុំ") != khmer_skeleton("ថ្ពង")
+
+
+def assert_page_numbers(pages):
+    for number, page in enumerate(pages, start=1):
+        assert f"Page {number} of {len(pages)}" in page
+
+
+@pytest.fixture
+def no_missing_glyphs(caplog):
+    """Fail when WeasyPrint draws a .notdef box: a character no font in the stack has."""
+    with caplog.at_level(logging.WARNING, logger="weasyprint"):
+        yield
+    assert ".notdef" not in caplog.text
+
+
+# --- District quarterly report ------------------------------------------------------------------------------
+
+def test_district_report_in_english_has_the_units_the_figures_and_the_approval(pdf_data, no_missing_glyphs):
+    rendered = district_report.render_district(pdf_data.report_a, "en")
+    pages = pdf_pages(rendered.content)
+    text = " ".join(pages)
+    assert rendered.pages == len(pages) > 0
+    assert "District quarterly report" in text
+    assert "Thpong" in text and "Kampong Speu" in text and "0508" in text
+    assert "Basedth" not in text  # another district's name has no business here
+    assert "Q3 2019" in text and "Q2 2019" in text
+    assert "Approved by Sokha Chea on" in text
+    assert "DRAFT" not in text and "PROVISIONAL" not in text
+    # Indicators: this quarter, last quarter, the change.
+    assert re.search(r"Sanitation coverage 50\.0% 40\.0% \+10\.0 pts", text)
+    assert re.search(r"Households in total 400 400 \+0", text)
+    assert re.search(r"ODF villages \(verified\) 1 0 \+1", text)
+    # Trainings by level and sex, budget and narrative.
+    assert re.search(r"CLTS facilitation 2 5 10 20 37 15 22", text)
+    assert "Received this quarter $1,000.00" in text and "Spent this quarter $650.00" in text
+    assert "65.0%" in text
+    assert "Flooding in September." in text
+    assert pdf_images(rendered.content) == 2  # the coverage and ODF charts
+    assert_page_numbers(pages)
+    first_page_png(rendered.content, "pdf-district-en")
+
+
+def test_district_report_in_khmer_is_in_khmer(pdf_data, no_missing_glyphs):
+    rendered = district_report.render_district(pdf_data.report_a, "km")
+    pages = pdf_pages(rendered.content)
+    text = " ".join(pages)
+    assert rendered.pages == len(pages) > 0
+    # Unit names in Khmer script, with the Latin names beside them.
+    assert_khmer_in(["ថ្ពង", "កំពង់ស្ពឺ"], text)
+    assert "(Thpong)" in text and "(Kampong Speu)" in text
+    # Khmer labels of the document: the quarter, "village", "commune", "province" ...
+    with translation.override("km"):
+        quarter = pdf_data.q3.label
+    assert_khmer_in([quarter, "ភូមិ", "ឃុំ", "សូចនាករ", "របាយការណ៍ប្រចាំត្រីមាសរបស់ស្រុក", "អនុម័តដោយ Sokha Chea",
+                     "អត្រាគ្របដណ្តប់អនាម័យ"], text)
+    for number, page in enumerate(pages, start=1):  # "ទំព័រ X នៃ Y" (the vowel of នៃ may not read back)
+        assert re.search(rf"ទំព័រ\s*{number}\s*\S+\s*{len(pages)}", page), page[-80:]
+    assert "50.0%" in text and "40.0%" in text and "$1,000.00" in text
+    assert "Sokha Chea" in text
+    assert pdf_images(rendered.content) == 2
+    png = first_page_png(rendered.content, "pdf-district-km")
+    assert png.endswith(".png")
+
+
+def test_every_page_of_a_draft_report_says_it_is_a_draft(pdf_data, dso_a, no_missing_glyphs):
+    workflow.reopen_report(report=pdf_data.report_a, by=pdf_data.report_a.approved_by, reason="Recount Amleang.")
+    pdf_data.report_a.refresh_from_db()
+    assert pdf_data.report_a.status == ReportStatus.DRAFT
+    rendered = district_report.render_district(pdf_data.report_a, "en")
+    pages = pdf_pages(rendered.content)
+    assert len(pages) > 1
+    for page in pages:
+        assert "DRAFT — not submitted, not approved" in page
+    first_page_png(rendered.content, "pdf-district-draft-en")
+
+
+def test_every_page_of_a_submitted_report_says_it_is_provisional(pdf_data):
+    rendered = district_report.render_district(pdf_data.report_b, "en")
+    pages = pdf_pages(rendered.content)
+    assert all("PROVISIONAL — submitted, not yet approved" in page for page in pages)
+    assert "Basedth" in pages[0] and "Submitted on" in pages[0]
+
+
+def test_a_returned_report_prints_the_reviewers_comments(pdf_data):
+    workflow.return_report(report=pdf_data.report_b, by=approver_p_of(pdf_data),
+                           comments=[("", "", "Households of Test Village look too high: please recount.")])
+    pdf_data.report_b.refresh_from_db()
+    text = pdf_text(district_report.render_district(pdf_data.report_b, "en").content)
+    assert "RETURNED FOR CORRECTION — not approved" in text
+    assert "Reviewer's comments" in text
+    assert "please recount" in text and "Sokha Chea" in text
+
+
+def approver_p_of(data):
+    return data.report_a.approved_by
+
+
+def test_district_report_queries_do_not_grow_with_the_villages(pdf_data, django_assert_max_num_queries):
+    with django_assert_max_num_queries(40):
+        district_report.district_document(pdf_data.report_a, "en")
+
+
+# --- Provincial summary and national rollup ------------------------------------------------------------------
+
+def test_provincial_summary_in_both_languages(pdf_data, no_missing_glyphs):
+    province = pdf_data.world.province_p
+    document = rollup_reports.collect_provincial(province, pdf_data.q3, DataState.APPROVED)
+    english = rollup_reports.render_rollup_document(document, "en")
+    pages = pdf_pages(english.content)
+    text = " ".join(pages)
+    assert english.pages == len(pages) > 0
+    assert "Provincial quarterly summary" in text and "Kampong Speu" in text
+    assert "Thpong" in text and "Basedth" in text and "Dambae" not in text
+    assert "League table of districts" in text and "Completeness and timeliness of reporting" in text
+    # Approved data: district A alone (400 households, 50%); B is submitted, not approved.
+    assert re.search(r"Sanitation coverage 50\.0% 40\.0% \+10\.0 pts", text)
+    assert re.search(r"Households in total 400 400 \+0", text)
+    assert "2 of 2 district reports submitted" in text and "1 approved" in text
+    assert "PROVISIONAL" not in text and "Approved reports only." in text
+    assert pdf_images(english.content) >= 5
+    assert_page_numbers(pages)
+    first_page_png(english.content, "pdf-provincial-en")
+
+    khmer = rollup_reports.render_rollup_document(document, "km")
+    text = pdf_text(khmer.content)
+    assert_khmer_in(["កំពង់ស្ពឺ", "ថ្ពង"], text)
+    assert "(Kampong Speu)" in text
+    first_page_png(khmer.content, "pdf-provincial-km")
+
+
+def test_provisional_provincial_summary_counts_submitted_reports_and_says_so_on_every_page(pdf_data):
+    document = rollup_reports.collect_provincial(pdf_data.world.province_p, pdf_data.q3, DataState.PROVISIONAL)
+    pages = pdf_pages(rollup_reports.render_rollup_document(document, "en").content)
+    assert all("PROVISIONAL — includes reports submitted but not yet approved" in page for page in pages)
+    assert re.search(r"Households in total 800 400 \+400", " ".join(pages))  # A and B
+
+
+def test_national_rollup_in_both_languages(pdf_data, no_missing_glyphs):
+    document = rollup_reports.collect_national(pdf_data.q3, DataState.APPROVED)
+    english = rollup_reports.render_rollup_document(document, "en")
+    pages = pdf_pages(english.content)
+    text = " ".join(pages)
+    assert "National rollup" in text and "Cambodia" in text
+    assert "Kampong Speu" in text and "Tbong Khmum" in text and "Thpong" in text and "Dambae" in text
+    assert "Provinces by sanitation coverage" in text and "Completeness and timeliness of reporting" in text
+    # Approved: A (400 households) and C (400); B waits for review. Last quarter: A alone.
+    assert re.search(r"Households in total 800 400 \+400", text)
+    assert "3 of 3 district reports submitted" in text and "2 approved" in text
+    assert_page_numbers(pages)
+    assert pdf_images(english.content) >= 5 + 2  # summary charts, one per province page
+    first_page_png(english.content, "pdf-national-en")
+
+    khmer = rollup_reports.render_rollup_document(document, "km")
+    text = pdf_text(khmer.content)
+    assert_khmer_in(["កំពង់ស្ពឺ", "ថ្ពង"], text)
+    assert "(Tbong Khmum)" in text
+    first_page_png(khmer.content, "pdf-national-km")
+
+
+def test_the_digest_changes_with_the_data_and_only_with_it(pdf_data, dso_b):
+    digest = rollup_reports.collect_national(pdf_data.q3, DataState.APPROVED).digest()
+    rebuild(pdf_data.q3)  # a rebuild of unchanged data: same figures, same key
+    assert rollup_reports.collect_national(pdf_data.q3, DataState.APPROVED).digest() == digest
+    workflow.approve_report(report=pdf_data.report_b, by=pdf_data.report_a.approved_by)
+    rebuild(pdf_data.q3)
+    assert rollup_reports.collect_national(pdf_data.q3, DataState.APPROVED).digest() != digest

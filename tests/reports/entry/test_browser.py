@@ -1,0 +1,117 @@
+"""A district officer fills a commune page in Khmer: logs in, types the villages' figures, gets an
+error next to the wrong figure in Khmer, corrects it, saves, and finds the figures again.
+
+Headless Debian Chromium through Playwright against pytest-django's live server (which implies
+`transactional_db`). Screenshots go to test-artifacts/.
+"""
+import datetime
+import os
+
+import pytest
+from django.utils import translation
+from playwright.sync_api import expect
+
+from districts.models import Role
+from reports.entry import validation
+from reports.models import CommuneQuarter, ReportingPeriod, VillageQuarter
+from tests.factories import (AssignmentFactory, CommuneFactory, DistrictFactory, ProvinceFactory, UserFactory,
+                             VillageFactory)
+
+pytestmark = pytest.mark.browser
+
+PASSWORD = "correct-horse-battery"  # UserFactory's default
+VILLAGES = ["05080101", "05080102"]
+FIGURES = {  # what the officer types, village by village
+    "05080101": {"households_total": "120", "hh_improved_own": "60", "hh_improved_shared": "10",
+                 "hh_unimproved": "30", "hh_open_defecation": "20", "idpoor_households": "25",
+                 "idpoor_improved": "12", "latrines_built": "4", "hh_handwashing": "70"},
+    "05080102": {"households_total": "80", "hh_improved_own": "30", "hh_improved_shared": "5",
+                 "hh_unimproved": "25", "hh_open_defecation": "20", "idpoor_households": "10",
+                 "idpoor_improved": "3", "latrines_built": "2", "hh_handwashing": "40"},
+}
+TYPO = {"hh_unimproved": "35"}  # village 2's groups then add up to 90, not 80
+
+
+@pytest.fixture
+def thpong(transactional_db):
+    province = ProvinceFactory(code="05", name_latin="Kampong Speu", name_km="កំពង់ស្ពឺ")
+    district = DistrictFactory(province=province, code="0508", name_latin="Thpong", name_km="ថ្ពង")
+    commune = CommuneFactory(district=district, code="050801", name_latin="Amleang", name_km="អមលាំង")
+    VillageFactory(commune=commune, code="05080101", name_latin="Trapeang Chour", name_km="ត្រពាំងជោ")
+    VillageFactory(commune=commune, code="05080102", name_latin="Prey Kdei", name_km="ព្រៃក្ដី")
+    ReportingPeriod.objects.create(year=2019, quarter=3, deadline=datetime.date(2019, 10, 15), is_open=True)
+    user = UserFactory(username="dso_thpong", first_name="Sokha", last_name="Chea")
+    AssignmentFactory(user=user, role=Role.DSO, district=district)
+    return commune
+
+
+@pytest.fixture
+def khmer_page(browser):
+    context = browser.new_context(locale="km-KH", viewport={"width": 1600, "height": 1000})
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def fill_village(page, index, figures):
+    for field, value in figures.items():
+        page.fill(f"[name=villages-{index}-{field}]", value)
+    page.select_option(f"[name=villages-{index}-odf_status]", "triggered")
+
+
+def test_dso_fills_a_commune_page_in_khmer_corrects_an_error_and_finds_the_figures(live_server, khmer_page, thpong,
+                                                                                   artifacts_dir):
+    page = khmer_page
+    url = f"{live_server.url}/reports/0508/2019/q3/commune/050801/"
+
+    page.goto(url)
+    expect(page.locator("html")).to_have_attribute("lang", "km")
+    page.fill("input[name=username]", "dso_thpong")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("#submit-id-submit")
+
+    expect(page).to_have_url(url)
+    expect(page.locator("html")).to_have_attribute("lang", "km")
+    expect(page.locator("#village-table tbody tr")).to_have_count(2)
+
+    fill_village(page, 0, FIGURES["05080101"])
+    fill_village(page, 1, {**FIGURES["05080102"], **TYPO})
+    page.fill("[name=activities-triggering_events]", "2")
+    page.click("#commune-form button[type=submit]")
+
+    with translation.override("km"):
+        wrong = {f: int(v) for f, v in {**FIGURES["05080102"], **TYPO}.items()}
+        message = validation.village_errors(wrong)["households_total"][0]
+    with translation.override("en"):
+        english = validation.village_errors(wrong)["households_total"][0]
+    assert message != english, "the Khmer catalogue has no translation for the household-groups error"
+    cell = page.locator("#village-05080102 td").filter(has=page.locator("[name=villages-1-households_total]"))
+    expect(cell.locator(".invalid-feedback")).to_have_text(message)
+    expect(page.locator("[name=villages-1-households_total]")).to_have_class(
+        "form-control form-control-sm is-invalid")
+    expect(page.locator("#village-05080101 .invalid-feedback")).to_have_count(0)
+    # Everything typed is still there, the typo included.
+    expect(page.locator("[name=villages-0-hh_handwashing]")).to_have_value("70")
+    expect(page.locator("[name=villages-1-hh_unimproved]")).to_have_value("35")
+    expect(page.locator("[name=activities-triggering_events]")).to_have_value("2")
+    assert not VillageQuarter.objects.exists()
+    page.locator("#village-05080102").scroll_into_view_if_needed()
+    page.screenshot(path=os.path.join(artifacts_dir, "entry-error-km.png"), full_page=True)
+
+    page.fill("[name=villages-1-hh_unimproved]", FIGURES["05080102"]["hh_unimproved"])
+    page.click("#commune-form button[type=submit]")
+
+    expect(page).to_have_url(url)
+    expect(page.locator(".alert-success")).to_have_count(1)
+    expect(page.locator(".invalid-feedback")).to_have_count(0)
+    page.reload()
+    for index, code in enumerate(VILLAGES):
+        for field, value in FIGURES[code].items():
+            expect(page.locator(f"[name=villages-{index}-{field}]")).to_have_value(value)
+        expect(page.locator(f"[name=villages-{index}-odf_status]")).to_have_value("triggered")
+    expect(page.locator("[name=activities-triggering_events]")).to_have_value("2")
+    page.screenshot(path=os.path.join(artifacts_dir, "entry-saved-km.png"), full_page=True)
+
+    saved = {row.village.code: row.households_total for row in VillageQuarter.objects.select_related("village")}
+    assert saved == {"05080101": 120, "05080102": 80}
+    assert CommuneQuarter.objects.get(commune=thpong).triggering_events == 2

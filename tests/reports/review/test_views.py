@@ -1,0 +1,528 @@
+"""The review pages through the test client: submit, the review queue, approve/return/reopen, the history,
+the provincial report and the completeness table — who may use them, what they change, and that a
+submitted or approved report cannot be changed through any edit page.
+"""
+import datetime
+import re
+
+import pytest
+from django.shortcuts import resolve_url
+from django.urls import reverse
+from django.utils import timezone
+
+from districts.models import Role
+from reports.review import workflow
+from reports.models import CommuneQuarter, DistrictReport, MissingDistrict, ProvincialReport, ProvincialStatus, ReportEvent, ReportStatus, ReviewComment, Training, VillageQuarter, WorkflowAction
+from tests.factories import AssignmentFactory, UserFactory
+
+from tests.reports.builders import complete_report, report, reviewer_q
+from tests.reports.pages import commune_post, district_post, good_village, html
+
+A = "0508"
+VILLAGE = "05080101"
+
+
+def url(name, district=A, year=2019, quarter=3, *extra):
+    return reverse(f"reports:{name}", args=[district, year, quarter, *extra])
+
+
+def provincial_url(province="05"):
+    return reverse("reports:provincial", args=[province, 2019, 3])
+
+
+def decision_url(province="05"):
+    return reverse("reports:provincial_decision", args=[province, 2019, 3])
+
+
+def completeness_url():
+    return reverse("reports:completeness", args=[2019, 3])
+
+
+def login_redirect(path):
+    return f"{resolve_url('login')}?next={path}"
+
+
+def flashed(response):
+    return [str(m) for m in response.context["messages"]] if response.context else []
+
+
+def submit(report, dso):
+    workflow.submit_report(report=report, by=dso)
+    report.refresh_from_db()
+    return report
+
+
+def approve(report, dso, reviewer):
+    submit(report, dso)
+    workflow.approve_report(report=report, by=reviewer)
+    report.refresh_from_db()
+    return report
+
+
+def stored(report):
+    """Every value of the report's data, and the number of rows, for before/after comparisons."""
+    report = DistrictReport.objects.get(pk=report.pk)
+    fields = [f.attname for f in DistrictReport._meta.concrete_fields]
+    return {
+        "report": {f: getattr(report, f) for f in fields},
+        "villages": sorted(VillageQuarter.objects.filter(report=report).values_list(
+            "village__code", *VillageQuarter.COUNT_FIELDS, "odf_status", "explanation")),
+        "communes": sorted(CommuneQuarter.objects.filter(report=report).values_list(
+            "commune__code", "version", *CommuneQuarter.ACTIVITY_FIELDS)),
+        "trainings": Training.objects.filter(report=report).count(),
+        "village_rows": VillageQuarter.objects.count(), "commune_rows": CommuneQuarter.objects.count(),
+        "report_rows": DistrictReport.objects.count(),
+        "events": ReportEvent.objects.count(), "comments": ReviewComment.objects.count(),
+    }
+
+
+def village_row(page, code):
+    """The HTML of the village's row on the commune page."""
+    match = re.search(rf'<tr id="village-{code}".*?</tr>', page, re.S)
+    assert match, f"no row for village {code}"
+    return match.group(0)
+
+
+def return_post(*rows):
+    """The return form's POST: rows of (figure, unit, text), padded to the three rows the page shows."""
+    rows = list(rows) + [("", "", "")] * (3 - len(rows))
+    data = {"comments-TOTAL_FORMS": str(len(rows)), "comments-INITIAL_FORMS": "0", "comments-MIN_NUM_FORMS": "0",
+            "comments-MAX_NUM_FORMS": "10"}
+    for index, (figure, unit, text) in enumerate(rows):
+        data.update({f"comments-{index}-figure": figure, f"comments-{index}-unit": unit,
+                     f"comments-{index}-text": text})
+    return data
+
+
+@pytest.fixture
+def dso_c(world):
+    user = UserFactory(username="dso_c")
+    AssignmentFactory(user=user, role=Role.DSO, district=world.district_c)
+    return user
+
+
+# --- Locking: a submitted or approved report cannot be changed through any edit page ------------
+
+def edit_posts(report):
+    """Every POST a DSO can make to change the report's data: both commune pages and the district section."""
+    posts = []
+    for commune in ("050801", "050802"):
+        version = CommuneQuarter.objects.get(report=report, commune__code=commune).version
+        posts.append((url("commune", A, 2019, 3, commune),
+                      commune_post([good_village(150), good_village(60)], version=version)))
+    posts.append((url("district_section"), district_post(version=report.version, achievements="Changed.",
+                                                         ft_received="2000.00")))
+    return posts
+
+
+@pytest.mark.parametrize("state", [ReportStatus.SUBMITTED, ReportStatus.APPROVED])
+def test_dso_cannot_change_a_submitted_or_approved_report_through_any_edit_page(report, client_for, dso_a,
+                                                                               reviewer_p, state):
+    submit(report, dso_a)
+    if state == ReportStatus.APPROVED:
+        workflow.approve_report(report=report, by=reviewer_p)
+    report.refresh_from_db()
+    before = stored(report)
+    client = client_for(dso_a)
+
+    for path, data in edit_posts(report):
+        assert client.post(path, data).status_code == 403, path
+    response = client.post(url("submit"), follow=True)
+
+    assert any("Only a draft or returned report can be submitted" in m for m in flashed(response))
+    assert stored(report) == before
+
+
+def test_the_same_posts_do_change_a_returned_report(report, client_for, dso_a, reviewer_p):
+    """The control for the lock tests above: those POSTs are real edits once the report is back with the DSO."""
+    submit(report, dso_a)
+    workflow.return_report(report=report, by=reviewer_p, comments=[("", "", "Recount.")])
+    report.refresh_from_db()
+    client = client_for(dso_a)
+
+    for path, data in edit_posts(report):
+        assert client.post(path, data).status_code == 302, path
+
+    report.refresh_from_db()
+    assert report.achievements == "Changed." and str(report.ft_received) == "2000.00"
+    assert VillageQuarter.objects.get(report=report, village__code=VILLAGE).households_total == 150
+
+
+def test_commune_focal_point_cannot_change_an_approved_report(report, client_for, dso_a, reviewer_p, focal_a1):
+    approve(report, dso_a, reviewer_p)
+    before = stored(report)
+    version = CommuneQuarter.objects.get(report=report, commune__code="050801").version
+
+    response = client_for(focal_a1).post(url("commune", A, 2019, 3, "050801"),
+                                         commune_post([good_village(150), good_village(60)], version=version))
+
+    assert response.status_code == 403
+    assert stored(report) == before
+
+
+def test_approved_report_pages_are_read_only_for_the_dso(report, client_for, dso_a, reviewer_p):
+    approve(report, dso_a, reviewer_p)
+    client = client_for(dso_a)
+
+    commune_page = html(client.get(url("commune", A, 2019, 3, "050801")))
+    section_page = html(client.get(url("district_section")))
+    report_page = html(client.get(url("report")))
+
+    for page in (commune_page, section_page):
+        assert "Read only" in page and "Save draft" not in page
+    assert 'name="villages-0-households_total"' in commune_page and "disabled" in village_row(commune_page, VILLAGE)
+    assert 'id="submit-report"' not in report_page
+
+
+# --- Submit ---------------------------------------------------------------------------------------
+
+def test_dso_submits_and_is_told_so(report, client_for, dso_a):
+    response = client_for(dso_a).post(url("submit"))
+
+    assert response.status_code == 302 and response.url == url("report")
+    page = client_for(dso_a).get(response.url)
+    assert "Submitted to the PDRD" in " ".join(flashed(page))
+    report.refresh_from_db()
+    assert report.status == ReportStatus.SUBMITTED
+
+
+def test_submitting_an_incomplete_report_lists_what_is_missing(report, client_for, dso_a):
+    report.achievements = ""
+    report.save()
+    before = stored(report)
+
+    response = client_for(dso_a).post(url("submit"), follow=True)
+
+    messages = flashed(response)
+    assert "The report was not submitted:" in messages
+    assert "District section: Narrative is not filled in." in messages
+    assert stored(report) == before
+
+
+@pytest.mark.parametrize("persona, status", [("dso_b", 404), ("reviewer_q", 404), ("pa_p", 403),
+                                             ("reviewer_p", 403), ("mrd", 403)])
+def test_only_the_dso_can_submit_through_the_page(report, client_for, persona, status, request):
+    before = stored(report)
+
+    response = client_for(request.getfixturevalue(persona)).post(url("submit"))
+
+    assert response.status_code == status
+    assert stored(report) == before
+
+
+@pytest.mark.parametrize("name", ["submit", "approve", "return", "reopen"])
+def test_anonymous_post_to_a_workflow_action_goes_to_the_login(report, client_for, name):
+    before = stored(report)
+
+    response = client_for(None).post(url(name))
+
+    assert response.status_code == 302 and response.url == login_redirect(url(name))
+    assert stored(report) == before
+
+
+# --- The review queue -------------------------------------------------------------------------------
+
+def test_review_queue_lists_the_provinces_submitted_reports_oldest_first(world, q3, report, client_for, dso_a, dso_b,
+                                                                        dso_c, reviewer_p,
+                                                                        django_assert_max_num_queries):
+    submit(report, dso_a)
+    submit(complete_report(world.district_b, q3, by=dso_b), dso_b)
+    submit(complete_report(world.district_c, q3, by=dso_c), dso_c)
+    # A has waited three days, B one: A first although it was submitted first here anyway; swap to prove order.
+    now = timezone.now()
+    ReportEvent.objects.filter(report__district=world.district_a).update(at=now - datetime.timedelta(days=1))
+    ReportEvent.objects.filter(report__district=world.district_b).update(at=now - datetime.timedelta(days=3))
+    client = client_for(reviewer_p)
+
+    with django_assert_max_num_queries(15):
+        page = html(client.get(reverse("reports:review_queue")))
+
+    queue = page[page.index('id="queue"'):]
+    assert queue.index("Basedth") < queue.index("Thpong")
+    assert "Dambae" not in queue
+    assert url("report", "0501") in queue and url("report", A) in queue
+
+
+def test_review_queue_leaves_out_drafts_and_approved_reports(world, q3, report, client_for, dso_a, dso_b,
+                                                             reviewer_p):
+    approve(report, dso_a, reviewer_p)
+    complete_report(world.district_b, q3, by=dso_b)  # draft
+
+    page = html(client_for(reviewer_p).get(reverse("reports:review_queue")))
+
+    queue = page[page.index('id="queue"'):]
+    assert "Thpong" not in queue and "Basedth" not in queue
+    assert "No report is waiting for review." in queue
+
+
+@pytest.mark.parametrize("persona, status", [("dso_a", 403), ("pa_p", 403), ("mrd", 403), ("reviewer_q", 200),
+                                             (None, 302)])
+def test_review_queue_is_for_reviewers(world, client_for, persona, status, request):
+    user = request.getfixturevalue(persona) if persona else None
+
+    response = client_for(user).get(reverse("reports:review_queue"))
+
+    assert response.status_code == status
+    if user is None:
+        assert response.url == login_redirect(reverse("reports:review_queue"))
+
+
+# --- Approve, return, reopen ------------------------------------------------------------------------
+
+def test_reviewer_approves_through_the_page(report, client_for, dso_a, reviewer_p):
+    submit(report, dso_a)
+
+    response = client_for(reviewer_p).post(url("approve"))
+
+    assert response.status_code == 302 and response.url == url("report")
+    report.refresh_from_db()
+    assert report.status == ReportStatus.APPROVED and report.approved_by == reviewer_p
+
+
+ACTIONS = {"approve": {}, "return": return_post(("", "", "Looks wrong.")), "reopen": {"reopen-reason": "Recount."}}
+
+
+@pytest.mark.parametrize("name", list(ACTIONS))
+@pytest.mark.parametrize("persona, statuses", [("dso_a", (403,)), ("pa_p", (403,)), ("mrd", (403,)),
+                                               ("focal_a1", (404,)), ("reviewer_q", (404,))])
+def test_others_cannot_approve_return_or_reopen(report, client_for, dso_a, reviewer_p, name, persona, statuses,
+                                                request):
+    if name == "reopen":
+        approve(report, dso_a, reviewer_p)
+    else:
+        submit(report, dso_a)
+    before = stored(report)
+
+    response = client_for(request.getfixturevalue(persona)).post(url(name), ACTIONS[name])
+
+    assert response.status_code in statuses
+    assert stored(report) == before
+
+
+def test_return_comment_on_a_village_figure_is_shown_next_to_that_figure(report, client_for, dso_a, reviewer_p):
+    submit(report, dso_a)
+
+    response = client_for(reviewer_p).post(url("return"), return_post(
+        ("village:households_total", VILLAGE, "Last quarter you had 120 households."),
+        ("", "", "Please check the other villages too.")))
+
+    assert response.status_code == 302 and response.url == url("report")
+    report.refresh_from_db()
+    assert report.status == ReportStatus.RETURNED
+    comments = list(ReviewComment.objects.filter(report=report).values_list("round", "target", "text"))
+    assert comments == [(1, f"village:{VILLAGE}:households_total", "Last quarter you had 120 households."),
+                        (1, "", "Please check the other villages too.")]
+    label = ReviewComment.objects.get(target__startswith="village").target_label
+    assert VILLAGE in label
+
+    page = html(client_for(dso_a).get(url("commune", A, 2019, 3, "050801")))
+    row = village_row(page, VILLAGE)
+    cell = next(c for c in row.split("<td")[1:] if 'name="villages-0-households_total"' in c)
+    assert "Last quarter you had 120 households." in cell
+    assert "Last quarter you had 120 households." not in village_row(page, "05080102")
+    assert "Please check the other villages too." in page  # the general comment, above the table
+    assert "Read only" not in page  # returned: the DSO can correct it
+
+
+def test_return_comment_on_a_district_figure_is_shown_on_the_district_section(report, client_for, dso_a,
+                                                                              reviewer_p):
+    submit(report, dso_a)
+    client_for(reviewer_p).post(url("return"), return_post(("district:ft_received", "", "The bank says 900 USD.")))
+
+    assert ReviewComment.objects.get().target == "district:ft_received"
+    page = html(client_for(dso_a).get(url("district_section")))
+    field = page.index('name="district-ft_received"')
+    assert page.index("The bank says 900 USD.", field) < page.index('name="district-spent_meetings"')
+
+
+@pytest.mark.parametrize("rows, error", [
+    ([], "Write at least one comment so the district knows what to correct."),
+    ([("", "", "   ")], "Write at least one comment so the district knows what to correct."),
+    ([("village:households_total", "", "No village chosen.")], "Choose the village this figure belongs to."),
+    ([("village:households_total", VILLAGE, "")], "Write the comment, or clear the figure."),
+    ([("village:households_total", "05010101", "A village of district B.")], "Choose the village this figure "
+                                                                              "belongs to."),
+    ([("commune:cwg_meetings", VILLAGE, "A village is not a commune.")], "Choose the commune or village this figure "
+                                                                           "belongs to."),
+])
+def test_return_without_a_usable_comment_shows_the_form_again_and_changes_nothing(report, client_for, dso_a,
+                                                                                  reviewer_p, rows, error):
+    submit(report, dso_a)
+    before = stored(report)
+
+    response = client_for(reviewer_p).post(url("return"), return_post(*rows))
+
+    assert response.status_code == 200
+    page = html(response)
+    assert 'id="return-form"' in page and error in page
+    assert stored(report) == before
+
+
+def test_reviewer_reopens_with_a_reason_and_not_without(report, client_for, dso_a, reviewer_p):
+    approve(report, dso_a, reviewer_p)
+    before = stored(report)
+    client = client_for(reviewer_p)
+
+    refused = client.post(url("reopen"), {"reopen-reason": "  "}, follow=True)
+    assert "Give the reason for reopening the report." in flashed(refused)
+    assert stored(report) == before
+
+    response = client.post(url("reopen"), {"reopen-reason": "Double counting in 05080101."})
+    assert response.status_code == 302
+    report.refresh_from_db()
+    assert report.status == ReportStatus.DRAFT
+    assert ReportEvent.objects.filter(report=report, action=WorkflowAction.REOPENED).get().note == \
+        "Double counting in 05080101."
+
+
+def test_reviewer_sees_the_review_panel_only_on_a_submitted_report(report, client_for, dso_a, reviewer_p):
+    client = client_for(reviewer_p)
+    assert 'id="review-panel"' not in html(client.get(url("report")))
+    submit(report, dso_a)
+    page = html(client.get(url("report")))
+    assert 'id="approve-report"' in page and 'id="return-report"' in page
+    assert f'value="{VILLAGE}"' in page  # villages to point a comment at
+
+
+# --- History -------------------------------------------------------------------------------------
+
+def test_history_shows_each_round_and_a_figure_change(report, client_for, dso_a, reviewer_p,
+                                                      django_assert_max_num_queries):
+    submit(report, dso_a)
+    client_for(reviewer_p).post(url("return"), return_post(
+        ("village:households_total", VILLAGE, "Last quarter you had 120 households.")))
+    version = CommuneQuarter.objects.get(report=report, commune__code="050801").version
+    saved = client_for(dso_a).post(url("commune", A, 2019, 3, "050801"),
+                                   commune_post([good_village(120), good_village(100)], version=version))
+    assert saved.status_code == 302
+    assert client_for(dso_a).post(url("submit")).status_code == 302
+    client_for(reviewer_p).post(url("approve"))
+
+    client = client_for(reviewer_p)
+    with django_assert_max_num_queries(16):  # 13 today
+        page = html(client.get(url("history")))
+
+    events = page[page.index('id="events"'):page.index("</table>", page.index('id="events"'))]
+    rows = re.findall(r"<tr><td>.*?</tr>", events, re.S)
+    assert [re.findall(r"<td>(.*?)</td>", r, re.S)[2:4] for r in rows] == [
+        ["1", "Submitted"], ["1", "Returned for correction"], ["2", "Submitted"], ["2", "Approved"]]
+    assert "Round 1" in page and "Last quarter you had 120 households." in page
+    changes = page[page.index('id="changes"'):]
+    change_rows = [re.findall(r"<td>(.*?)</td>", r, re.S) for r in re.findall(r"<tr><td>.*?</tr>", changes, re.S)]
+    assert any(r[1] == "dso_a" and r[3] == "households in total" and r[4:6] == ["100", "120"] for r in change_rows), \
+        change_rows
+
+
+@pytest.mark.parametrize("persona, status", [
+    ("dso_a", 200), ("dso_b", 404), ("focal_a1", 404), ("reviewer_p", 200), ("pa_p", 200), ("reviewer_q", 404),
+    ("mrd", 200), ("administrator", 200)])
+def test_history_page_scoping(report, client_for, persona, status, request):
+    assert client_for(request.getfixturevalue(persona)).get(url("history")).status_code == status
+
+
+@pytest.mark.parametrize("path", [lambda: url("history"), lambda: provincial_url(), lambda: completeness_url(),
+                                  lambda: reverse("reports:review_queue")])
+def test_anonymous_visitor_is_sent_to_the_login(report, client_for, path):
+    response = client_for(None).get(path())
+
+    assert response.status_code == 302 and response.url == login_redirect(path())
+
+
+# --- Provincial report ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("persona, status", [
+    ("dso_a", 404), ("dso_b", 404), ("focal_a1", 404), ("reviewer_p", 200), ("pa_p", 200), ("reviewer_q", 404),
+    ("mrd", 200), ("administrator", 200)])
+def test_provincial_page_scoping(world, q3, client_for, persona, status, request):
+    assert client_for(request.getfixturevalue(persona)).get(provincial_url()).status_code == status
+
+
+def provincial_post(action, world, reason=""):
+    return {"action": action, "narrative-achievements": "Both districts triggered villages.",
+            "narrative-challenges": "Floods.", "narrative-support_needed": "", "narrative-next_quarter_plan": "",
+            f"missing-{world.district_b.pk}": reason}
+
+
+def test_reviewer_submits_the_provincial_report_with_a_reason_for_the_missing_district(
+        world, q3, report, client_for, dso_a, reviewer_p):
+    approve(report, dso_a, reviewer_p)
+    client = client_for(reviewer_p)
+    assert "Basedth" in html(client.get(provincial_url()))
+
+    refused = client.post(provincial_url(), provincial_post("submit", world), follow=True)
+    assert any("give the reason for each: Basedth" in m for m in flashed(refused))
+    provincial = ProvincialReport.objects.get(province=world.province_p, period=q3)
+    assert provincial.status == ProvincialStatus.DRAFT
+
+    response = client.post(provincial_url(), provincial_post("submit", world, reason="DSO on leave."))
+
+    assert response.status_code == 302
+    provincial.refresh_from_db()
+    assert provincial.status == ProvincialStatus.SUBMITTED
+    assert MissingDistrict.objects.get(provincial_report=provincial).reason == "DSO on leave."
+
+
+@pytest.fixture
+def provincial_submitted(world, q3, report, report_b_approved, reviewer_p):
+    provincial = ProvincialReport.objects.create(province=world.province_p, period=q3, achievements="A.",
+                                                 challenges="C.")
+    workflow.submit_provincial_report(provincial_report=provincial, by=reviewer_p, missing_reasons={})
+    return provincial
+
+
+@pytest.fixture
+def report_b_approved(world, q3, report, dso_a, dso_b, reviewer_p):
+    approve(report, dso_a, reviewer_p)
+    return approve(complete_report(world.district_b, q3, by=dso_b), dso_b, reviewer_p)
+
+
+def test_mrd_accepts_the_provincial_report_through_the_page(provincial_submitted, client_for, mrd):
+    assert 'id="accept-provincial"' in html(client_for(mrd).get(provincial_url()))
+
+    response = client_for(mrd).post(decision_url(), {"action": "accept", "decision-comment": ""})
+
+    assert response.status_code == 302
+    provincial_submitted.refresh_from_db()
+    assert provincial_submitted.status == ProvincialStatus.ACCEPTED
+
+
+def test_mrd_return_needs_a_comment(provincial_submitted, client_for, mrd):
+    refused = client_for(mrd).post(decision_url(), {"action": "return", "decision-comment": ""}, follow=True)
+    assert any("Write a comment" in m for m in flashed(refused))
+    provincial_submitted.refresh_from_db()
+    assert provincial_submitted.status == ProvincialStatus.SUBMITTED
+
+    client_for(mrd).post(decision_url(), {"action": "return", "decision-comment": "Explain the floods."})
+    provincial_submitted.refresh_from_db()
+    assert provincial_submitted.status == ProvincialStatus.RETURNED
+
+
+@pytest.mark.parametrize("persona", ["reviewer_p", "pa_p"])
+@pytest.mark.parametrize("action", ["accept", "return"])
+def test_pdrd_and_pa_cannot_decide_on_the_provincial_report(provincial_submitted, client_for, persona, action,
+                                                            request):
+    for endpoint in (provincial_url(), decision_url()):  # neither the page nor the decision endpoint lets them
+        response = client_for(request.getfixturevalue(persona)).post(
+            endpoint, {"action": action, "decision-comment": "Fine."})
+        assert response.status_code == 403
+
+    assert response.status_code == 403
+    provincial_submitted.refresh_from_db()
+    assert provincial_submitted.status == ProvincialStatus.SUBMITTED
+
+
+def test_pa_viewer_cannot_submit_the_provincial_report(world, q3, report_b_approved, client_for, pa_p):
+    response = client_for(pa_p).post(provincial_url(), provincial_post("submit", world))
+
+    assert response.status_code == 403
+    assert not ProvincialReport.objects.filter(status=ProvincialStatus.SUBMITTED).exists()
+
+
+# --- Completeness page scoping ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("persona, query, status", [
+    ("dso_a", "", 200), ("dso_b", "?district=0508", 404), ("reviewer_q", "?district=0508", 404),
+    ("reviewer_p", "?district=0508", 200), ("reviewer_q", "", 200), ("pa_p", "", 200), ("mrd", "", 200),
+    ("mrd", "?district=2501", 200)])
+def test_completeness_page_scoping(world, q3, client_for, persona, query, status, request):
+    assert client_for(request.getfixturevalue(persona)).get(completeness_url() + query).status_code == status
