@@ -5,6 +5,7 @@ reference, official_note. Loading adds new units, renames and re-parents changed
 retires the ones that are no longer listed, all by code. Every row is checked first; if any
 row is bad nothing is written and each problem is reported with its line number.
 """
+
 import csv
 import datetime
 import io
@@ -19,8 +20,12 @@ from django.utils.translation import gettext as _
 from districts.models import UNIT_TYPE_BY_KHMER, Commune, District, Province, UnitType, Village
 
 COLUMNS = ["level", "type_km", "code", "parent_code", "name_km", "name_latin", "reference", "official_note"]
-LEVELS = [("province", Province, 2, None), ("district", District, 4, "province"),
-          ("commune", Commune, 6, "district"), ("village", Village, 8, "commune")]
+LEVELS = [
+    ("province", Province, 2, None),
+    ("district", District, 4, "province"),
+    ("commune", Commune, 6, "district"),
+    ("village", Village, 8, "commune"),
+]
 CODE_LENGTH = {level: length for level, _model, length, _parent in LEVELS}
 TYPES_BY_LEVEL = {
     "province": {UnitType.PROVINCE, UnitType.CAPITAL},
@@ -66,15 +71,21 @@ def parse_rows(text):
             problems.append((line, _("unknown level %(level)r") % {"level": level}))
             continue
         if not (code.isdigit() and len(code) == CODE_LENGTH[level]):
-            problems.append((line, _("a %(level)s code must have %(n)d digits, not %(code)r")
-                             % {"level": level, "n": CODE_LENGTH[level], "code": code}))
+            problems.append(
+                (
+                    line,
+                    _("a %(level)s code must have %(n)d digits, not %(code)r")
+                    % {"level": level, "n": CODE_LENGTH[level], "code": code},
+                )
+            )
             continue
         if code in units[level]:
             problems.append((line, _("code %(code)s appears twice") % {"code": code}))
             continue
         if level != "province" and parent != code[: CODE_LENGTH[level] - 2]:
-            problems.append((line, _("parent code %(parent)r does not match code %(code)s")
-                             % {"parent": parent, "code": code}))
+            problems.append(
+                (line, _("parent code %(parent)r does not match code %(code)s") % {"parent": parent, "code": code})
+            )
             continue
         # The Khmer name is the official one; a few new villages have no Latin spelling yet.
         if not row["name_km"]:
@@ -82,7 +93,9 @@ def parse_rows(text):
             continue
         unit_type = UNIT_TYPE_BY_KHMER.get(row["type_km"])
         if unit_type not in TYPES_BY_LEVEL[level]:
-            problems.append((line, _("type %(type)r is not a %(level)s type") % {"type": row["type_km"], "level": level}))
+            problems.append(
+                (line, _("type %(type)r is not a %(level)s type") % {"type": row["type_km"], "level": level})
+            )
             continue
         row["unit_type"] = unit_type
         row["line"] = line
@@ -92,8 +105,13 @@ def parse_rows(text):
             continue
         for code, row in units[level].items():
             if row["parent_code"] not in units[parent_level]:
-                problems.append((row["line"], _("parent %(parent)s of %(code)s is not in the file")
-                                 % {"parent": row["parent_code"], "code": code}))
+                problems.append(
+                    (
+                        row["line"],
+                        _("parent %(parent)s of %(code)s is not in the file")
+                        % {"parent": row["parent_code"], "code": code},
+                    )
+                )
     if problems:
         raise GazetteerError(sorted(problems))
     return units
@@ -148,8 +166,11 @@ def load_historical_units(path=HISTORICAL_UNITS):
         model = models_by_level[entry["level"]]
         parent_level = dict((lv, p) for lv, _m, _l, p in LEVELS)[entry["level"]]
         defaults = {
-            "name_km": entry["name_km"], "name_latin": entry["name_latin"], "unit_type": entry["unit_type"],
-            "reference": entry.get("reference", ""), "official_note": entry.get("official_note", ""),
+            "name_km": entry["name_km"],
+            "name_latin": entry["name_latin"],
+            "unit_type": entry["unit_type"],
+            "reference": entry.get("reference", ""),
+            "official_note": entry.get("official_note", ""),
             "retired_on": datetime.date.fromisoformat(entry["retired_on"]),
         }
         if parent_level:

@@ -5,6 +5,7 @@ a unit's identity; names change and spellings vary. Units are retired, never del
 reports filed under a unit that no longer exists (district 0505 Odongk before December 2022)
 keep pointing at it.
 """
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -50,8 +51,9 @@ class UnitQuerySet(models.QuerySet):
         The gazetteer gives no creation dates; a unit that succeeds a retired one (0509 and 0510
         after 0505 Odongk) is taken to exist from its predecessor's retirement.
         """
-        return (self.filter(models.Q(retired_on__isnull=True) | models.Q(retired_on__gt=day))
-                .exclude(predecessors__retired_on__gt=day))
+        return self.filter(models.Q(retired_on__isnull=True) | models.Q(retired_on__gt=day)).exclude(
+            predecessors__retired_on__gt=day
+        )
 
     def visible_to(self, user):
         """Units `user` may read. SECURITY: every view fetches units through this."""
@@ -136,9 +138,7 @@ class Commune(AdministrativeUnit):
 
 class Village(AdministrativeUnit):
     level = "village"
-    commune = models.ForeignKey(
-        Commune, on_delete=models.PROTECT, related_name="villages", verbose_name=_("commune")
-    )
+    commune = models.ForeignKey(Commune, on_delete=models.PROTECT, related_name="villages", verbose_name=_("commune"))
 
     class Meta(AdministrativeUnit.Meta):
         verbose_name = _("village")
@@ -156,10 +156,20 @@ class Assignment(models.Model):
     )
     role = models.CharField(_("role"), max_length=32, choices=Role.choices)
     province = models.ForeignKey(
-        Province, null=True, blank=True, on_delete=models.PROTECT, related_name="assignments", verbose_name=_("province")
+        Province,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assignments",
+        verbose_name=_("province"),
     )
     district = models.ForeignKey(
-        District, null=True, blank=True, on_delete=models.PROTECT, related_name="assignments", verbose_name=_("district")
+        District,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assignments",
+        verbose_name=_("district"),
     )
     commune = models.ForeignKey(
         Commune, null=True, blank=True, on_delete=models.PROTECT, related_name="assignments", verbose_name=_("commune")
@@ -174,12 +184,25 @@ class Assignment(models.Model):
             models.CheckConstraint(
                 name="assignment_unit_matches_role",
                 condition=(
-                    models.Q(role=Role.COMMUNE_FOCAL_POINT, commune__isnull=False, district__isnull=True, province__isnull=True)
+                    models.Q(
+                        role=Role.COMMUNE_FOCAL_POINT,
+                        commune__isnull=False,
+                        district__isnull=True,
+                        province__isnull=True,
+                    )
                     | models.Q(role=Role.DSO, district__isnull=False, commune__isnull=True, province__isnull=True)
-                    | models.Q(role__in=[Role.PA_VIEWER, Role.PDRD_REVIEWER], province__isnull=False,
-                               district__isnull=True, commune__isnull=True)
-                    | models.Q(role__in=[Role.MRD_NATIONAL, Role.ADMINISTRATOR], province__isnull=True,
-                               district__isnull=True, commune__isnull=True)
+                    | models.Q(
+                        role__in=[Role.PA_VIEWER, Role.PDRD_REVIEWER],
+                        province__isnull=False,
+                        district__isnull=True,
+                        commune__isnull=True,
+                    )
+                    | models.Q(
+                        role__in=[Role.MRD_NATIONAL, Role.ADMINISTRATOR],
+                        province__isnull=True,
+                        district__isnull=True,
+                        commune__isnull=True,
+                    )
                 ),
             ),
         ]
@@ -209,10 +232,10 @@ class Assignment(models.Model):
 class UserProfile(models.Model):
     """What the portal remembers about a person beyond Django's user: the language of their e-mails."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile",
-                                verbose_name=_("user"))
-    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES,
-                                default=settings.LANGUAGE_CODE)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile", verbose_name=_("user")
+    )
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE)
 
     class Meta:
         verbose_name = _("user profile")

@@ -3,6 +3,7 @@
 Every check of a role uses these names, never a retyped string: scoping (which units), the menu
 (drssd_portal.context_processors.navigation) and the home page.
 """
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 

@@ -10,10 +10,17 @@ A user's reach follows from their assignments, computed at query time with subqu
 
 Only DSOs and commune focal points write unit data; every other role is read-only.
 """
+
 from django.db.models import Exists, OuterRef, Q
 
-from districts.roles import (COMMUNE_WRITE_ROLES, DISTRICT_WRITE_ROLES, MRD_ROLES, NATIONAL_ROLES,
-                             PROVINCE_READ_ROLES, REVIEW_ROLES)
+from districts.roles import (
+    COMMUNE_WRITE_ROLES,
+    DISTRICT_WRITE_ROLES,
+    MRD_ROLES,
+    NATIONAL_ROLES,
+    PROVINCE_READ_ROLES,
+    REVIEW_ROLES,
+)
 
 # For each level, the lookup from a unit of that level to each unit above it (and itself).
 ANCESTOR_PATHS = {

@@ -1,4 +1,5 @@
 """Home page and the pages of the administrative units a user is assigned to."""
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
@@ -13,10 +14,14 @@ def home(request):
     assignments = request.user.assignments.select_related(
         "province", "district__province", "commune__district__province"
     )
-    return render(request, "districts/home.html", {
-        "assignments": assignments,
-        "national_reach": any(a.role in scoping.NATIONAL_ROLES for a in assignments),
-    })
+    return render(
+        request,
+        "districts/home.html",
+        {
+            "assignments": assignments,
+            "national_reach": any(a.role in scoping.NATIONAL_ROLES for a in assignments),
+        },
+    )
 
 
 @login_required
@@ -26,10 +31,14 @@ def national(request):
     # Counts of units that exist today; retired ones stay in the database for old reports only.
     provinces = Province.objects.annotate(
         district_count=Count("districts", filter=Q(districts__retired_on__isnull=True), distinct=True),
-        commune_count=Count("districts__communes", filter=Q(districts__communes__retired_on__isnull=True),
-                            distinct=True),
-        village_count=Count("districts__communes__villages",
-                            filter=Q(districts__communes__villages__retired_on__isnull=True), distinct=True),
+        commune_count=Count(
+            "districts__communes", filter=Q(districts__communes__retired_on__isnull=True), distinct=True
+        ),
+        village_count=Count(
+            "districts__communes__villages",
+            filter=Q(districts__communes__villages__retired_on__isnull=True),
+            distinct=True,
+        ),
     )
     return render(request, "districts/national.html", {"provinces": provinces})
 
@@ -37,13 +46,10 @@ def national(request):
 @login_required
 def province(request, code):
     unit = get_object_or_404(Province.objects.visible_to(request.user), code=code)
-    districts = (
-        unit.districts.annotate(
-            commune_count=Count("communes", distinct=True),
-            village_count=Count("communes__villages", distinct=True),
-        )
-        .prefetch_related("successors")
-    )
+    districts = unit.districts.annotate(
+        commune_count=Count("communes", distinct=True),
+        village_count=Count("communes__villages", distinct=True),
+    ).prefetch_related("successors")
     return render(request, "districts/province.html", {"unit": unit, "districts": districts})
 
 
@@ -51,24 +57,30 @@ def province(request, code):
 def district(request, code):
     unit = get_object_or_404(District.objects.visible_to(request.user).select_related("province"), code=code)
     communes = unit.communes.annotate(village_count=Count("villages"))
-    return render(request, "districts/district.html", {
-        "unit": unit,
-        "communes": communes,
-        "can_read_province": Province.objects.visible_to(request.user).filter(pk=unit.province_id).exists(),
-    })
+    return render(
+        request,
+        "districts/district.html",
+        {
+            "unit": unit,
+            "communes": communes,
+            "can_read_province": Province.objects.visible_to(request.user).filter(pk=unit.province_id).exists(),
+        },
+    )
 
 
 @login_required
 def commune(request, code):
-    unit = get_object_or_404(
-        Commune.objects.visible_to(request.user).select_related("district__province"), code=code
-    )
+    unit = get_object_or_404(Commune.objects.visible_to(request.user).select_related("district__province"), code=code)
     from reports.models import ReportingPeriod
 
-    return render(request, "districts/commune.html", {
-        "unit": unit,
-        "open_periods": ReportingPeriod.objects.open(),
-        "can_write": Commune.objects.editable_by(request.user).filter(pk=unit.pk).exists(),
-        "villages": unit.villages.all(),
-        "can_read_district": District.objects.visible_to(request.user).filter(pk=unit.district_id).exists(),
-    })
+    return render(
+        request,
+        "districts/commune.html",
+        {
+            "unit": unit,
+            "open_periods": ReportingPeriod.objects.open(),
+            "can_write": Commune.objects.editable_by(request.user).filter(pk=unit.pk).exists(),
+            "villages": unit.villages.all(),
+            "can_read_district": District.objects.visible_to(request.user).filter(pk=unit.district_id).exists(),
+        },
+    )

@@ -1,4 +1,5 @@
 """Login that loses nothing: a form posted after the session expired is kept until the user is back."""
+
 from functools import wraps
 
 from django.contrib import messages
@@ -14,6 +15,7 @@ def login_required_keeping_post(view):
     After logging in, the user is sent back to the page, which calls `restore_stashed_post`
     to show the values they had typed (not saved: they check them and save again).
     """
+
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if request.user.is_authenticated:
@@ -22,6 +24,7 @@ def login_required_keeping_post(view):
             data = {key: request.POST.getlist(key) for key in request.POST if key != "csrfmiddlewaretoken"}
             request.session[STASH_KEY + request.path] = data
         return redirect_to_login(request.get_full_path())
+
     return wrapper
 
 
@@ -35,6 +38,11 @@ def restore_stashed_post(request):
     restored = QueryDict(mutable=True)
     for key, values in data.items():
         restored.setlist(key, values)
-    messages.warning(request, _("Your session had ended, so your last changes were not saved. They are shown "
-                                "below: check them and press Save."))
+    messages.warning(
+        request,
+        _(
+            "Your session had ended, so your last changes were not saved. They are shown "
+            "below: check them and press Save."
+        ),
+    )
     return restored

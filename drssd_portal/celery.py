@@ -3,6 +3,7 @@
 With REDIS_URL set it talks to Redis; without it (the embedded default) tasks run
 eagerly in the calling process, so a first run needs no broker.
 """
+
 import os
 
 from celery import Celery

@@ -32,5 +32,6 @@ def navigation(request):
         "menu": SimpleLazyObject(menu),
         "Role": Role,
         "current_period": SimpleLazyObject(
-            lambda: ReportingPeriod.objects.order_by("-is_open", "-year", "-quarter").first()),
+            lambda: ReportingPeriod.objects.order_by("-is_open", "-year", "-quarter").first()
+        ),
     }

@@ -7,6 +7,7 @@ uncommitted data and a broker that is down costs the request at most about a sec
 committed, the failure is logged, and each stage has its own way to catch up (stale rollup marks and
 the periodic repair, the daily e-mail catch-up, a failed PDF row the user can ask for again).
 """
+
 import logging
 
 from django.db import transaction

@@ -4,6 +4,7 @@ Django's own Khmer catalogue is about a third translated and crispy-forms ships 
 locale/km must carry every library string shown on our pages. The msgids must stay exactly as
 Django writes them (curly apostrophes included). Nothing imports this module.
 """
+
 from django.utils.translation import gettext_noop, ngettext_lazy
 
 LIBRARY_STRINGS = [
@@ -33,14 +34,29 @@ LIBRARY_STRINGS = [
 ]
 
 LIBRARY_PLURALS = [
-    ngettext_lazy("This password is too short. It must contain at least %d character.",
-                  "This password is too short. It must contain at least %d characters.", 8),
-    ngettext_lazy("Your password must contain at least %(min_length)d character.",
-                  "Your password must contain at least %(min_length)d characters.", "min_length"),
-    ngettext_lazy("Ensure that there are no more than %(max)s digit in total.",
-                  "Ensure that there are no more than %(max)s digits in total.", "max"),
-    ngettext_lazy("Ensure that there are no more than %(max)s decimal place.",
-                  "Ensure that there are no more than %(max)s decimal places.", "max"),
-    ngettext_lazy("Ensure that there are no more than %(max)s digit before the decimal point.",
-                  "Ensure that there are no more than %(max)s digits before the decimal point.", "max"),
+    ngettext_lazy(
+        "This password is too short. It must contain at least %d character.",
+        "This password is too short. It must contain at least %d characters.",
+        8,
+    ),
+    ngettext_lazy(
+        "Your password must contain at least %(min_length)d character.",
+        "Your password must contain at least %(min_length)d characters.",
+        "min_length",
+    ),
+    ngettext_lazy(
+        "Ensure that there are no more than %(max)s digit in total.",
+        "Ensure that there are no more than %(max)s digits in total.",
+        "max",
+    ),
+    ngettext_lazy(
+        "Ensure that there are no more than %(max)s decimal place.",
+        "Ensure that there are no more than %(max)s decimal places.",
+        "max",
+    ),
+    ngettext_lazy(
+        "Ensure that there are no more than %(max)s digit before the decimal point.",
+        "Ensure that there are no more than %(max)s digits before the decimal point.",
+        "max",
+    ),
 ]

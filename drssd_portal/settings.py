@@ -4,13 +4,13 @@ Every deployment knob is read from the environment through django-environ. With 
 set, the portal runs on the embedded default: SQLite, Celery tasks run eagerly, e-mails
 printed to the console. A bad value fails loudly at start-up.
 """
+
 from datetime import timedelta
 from pathlib import Path
 
 import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
-from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -145,9 +145,7 @@ STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
-        "BACKEND": env.str(
-            "STATICFILES_STORAGE", default="whitenoise.storage.CompressedManifestStaticFilesStorage"
-        )
+        "BACKEND": env.str("STATICFILES_STORAGE", default="whitenoise.storage.CompressedManifestStaticFilesStorage")
         if not DEBUG
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
@@ -192,13 +190,16 @@ CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT",
 # Every periodic job, named by cadence and effect. Later issues add the rollup repair and reminders.
 CELERY_BEAT_SCHEDULE = {
     "every-15-min-repair-stale-rollups": {
-        "task": "reports.rollups.tasks.repair_stale_rollups", "schedule": timedelta(minutes=15),
+        "task": "reports.rollups.tasks.repair_stale_rollups",
+        "schedule": timedelta(minutes=15),
     },
     "daily-0700-send-deadline-reminders": {
-        "task": "reports.review.tasks.send_deadline_reminders", "schedule": crontab(hour=7, minute=0),
+        "task": "reports.review.tasks.send_deadline_reminders",
+        "schedule": crontab(hour=7, minute=0),
     },
     "daily-0715-send-review-queue-reminders": {
-        "task": "reports.review.tasks.send_review_queue_reminders", "schedule": crontab(hour=7, minute=15),
+        "task": "reports.review.tasks.send_review_queue_reminders",
+        "schedule": crontab(hour=7, minute=15),
     },
 }
 

@@ -6,11 +6,15 @@ from districts import views as district_views
 from districts.forms import LoginForm, StyledPasswordChangeForm
 
 accounts = [
-    path("login/", auth_views.LoginView.as_view(authentication_form=LoginForm, redirect_authenticated_user=True),
-         name="login"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(authentication_form=LoginForm, redirect_authenticated_user=True),
+        name="login",
+    ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("password/", auth_views.PasswordChangeView.as_view(form_class=StyledPasswordChangeForm),
-         name="password_change"),
+    path(
+        "password/", auth_views.PasswordChangeView.as_view(form_class=StyledPasswordChangeForm), name="password_change"
+    ),
     path("password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
 ]
 

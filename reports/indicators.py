@@ -3,6 +3,7 @@
 Every rate is the ratio of summed counts (never a mean of units' percentages). A rate over
 nothing (no households, nothing received) is None, shown as "—", not 0%.
 """
+
 import math
 from decimal import Decimal
 
@@ -45,6 +46,7 @@ def progress_pct(*, achieved, target):
 
 
 # --- Projections (dashboards): straight lines from the latest quarter -------------------------------
+
 
 def _end_of_quarter(year, quarter):
     """A quarter's end as a fractional year: Q4 2025 ends at 2026.0."""

@@ -5,6 +5,7 @@ A DistrictReport is the container for one district and one quarter; its communes
 decides whether any of them may change. Count fields are nullable: a draft may be incomplete,
 and "not entered yet" must not be confused with zero.
 """
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -14,7 +15,6 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from districts.models import Commune, District, Village
-
 from reports import quarters
 
 
@@ -23,15 +23,23 @@ def count_field(verbose_name, **kwargs):
 
 
 def money_field(verbose_name, **kwargs):
-    return models.DecimalField(verbose_name, max_digits=12, decimal_places=2, null=True, blank=True,
-                               validators=[MinValueValidator(0)], **kwargs)
+    return models.DecimalField(
+        verbose_name,
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        **kwargs,
+    )
 
 
 class NationalSettings(models.Model):
     """Settings the MRD changes without a deployment (one row)."""
 
     target_year = models.PositiveSmallIntegerField(
-        _("national target year"), default=2025,
+        _("national target year"),
+        default=2025,
         validators=[MinValueValidator(2014), MaxValueValidator(2100)],
         help_text=_("The year by which every rural village should be open-defecation free."),
     )
@@ -52,9 +60,7 @@ class ReportingPeriodQuerySet(models.QuerySet):
 
 class ReportingPeriod(models.Model):
     year = models.PositiveSmallIntegerField(_("year"), validators=[MinValueValidator(2010), MaxValueValidator(2100)])
-    quarter = models.PositiveSmallIntegerField(
-        _("quarter"), choices=[(1, "Q1"), (2, "Q2"), (3, "Q3"), (4, "Q4")]
-    )
+    quarter = models.PositiveSmallIntegerField(_("quarter"), choices=[(1, "Q1"), (2, "Q2"), (3, "Q3"), (4, "Q4")])
     deadline = models.DateField(_("submission deadline"))
     is_open = models.BooleanField(_("open for data entry"), default=True)
 
@@ -64,8 +70,13 @@ class ReportingPeriod(models.Model):
         verbose_name = _("reporting period")
         verbose_name_plural = _("reporting periods")
         ordering = ["-year", "-quarter"]
-        constraints = [models.UniqueConstraint(fields=["year", "quarter"], name="period_unique_quarter",
-                                               violation_error_message=_("This quarter already exists."))]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["year", "quarter"],
+                name="period_unique_quarter",
+                violation_error_message=_("This quarter already exists."),
+            )
+        ]
 
     def __str__(self):
         return self.label
@@ -86,18 +97,30 @@ class ReportingPeriod(models.Model):
 class DistrictPlanTarget(models.Model):
     """The District Sanitation Plan's targets for one year."""
 
-    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="plan_targets",
-                                 verbose_name=_("district"))
+    district = models.ForeignKey(
+        District, on_delete=models.PROTECT, related_name="plan_targets", verbose_name=_("district")
+    )
     year = models.PositiveSmallIntegerField(_("year"))
-    coverage_pct = models.DecimalField(_("sanitation coverage target (%)"), max_digits=5, decimal_places=2,
-                                       null=True, blank=True,
-                                       validators=[MinValueValidator(0), MaxValueValidator(100)])
+    coverage_pct = models.DecimalField(
+        _("sanitation coverage target (%)"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
     odf_villages = count_field(_("ODF villages target"))
     triggering_events = count_field(_("triggering events target"))
     budget = money_field(_("sanitation budget target (USD)"))
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
-    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+", verbose_name=_("updated by"))
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("updated by"),
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -136,10 +159,10 @@ class DistrictReportQuerySet(models.QuerySet):
 class DistrictReport(models.Model):
     """The district quarterly report (Operational Manual format): the district's own section."""
 
-    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="reports",
-                                 verbose_name=_("district"))
-    period = models.ForeignKey(ReportingPeriod, on_delete=models.PROTECT, related_name="district_reports",
-                               verbose_name=_("reporting period"))
+    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="reports", verbose_name=_("district"))
+    period = models.ForeignKey(
+        ReportingPeriod, on_delete=models.PROTECT, related_name="district_reports", verbose_name=_("reporting period")
+    )
     status = models.CharField(_("status"), max_length=16, choices=ReportStatus.choices, default=ReportStatus.DRAFT)
     is_demo = models.BooleanField(_("demo data"), default=False)
 
@@ -171,23 +194,49 @@ class DistrictReport(models.Model):
     # Set by the review workflow (workflow.py). submitted_at is the first submission of the quarter,
     # which decides timeliness; approved_at/by the last approval.
     submitted_at = models.DateTimeField(_("first submitted at"), null=True, blank=True, editable=False)
-    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                     related_name="+", verbose_name=_("submitted by"), editable=False)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("submitted by"),
+        editable=False,
+    )
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True, editable=False)
-    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                    related_name="+", verbose_name=_("approved by"), editable=False)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("approved by"),
+        editable=False,
+    )
 
     version = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated at"), null=True, blank=True, editable=False)
-    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+", verbose_name=_("updated by"))
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("updated by"),
+    )
     history = HistoricalRecords()
 
     objects = DistrictReportQuerySet.as_manager()
 
-    SPENT_FIELDS = ["spent_meetings", "spent_triggering", "spent_training", "spent_monitoring",
-                    "spent_odf_verification", "spent_other"]
+    SPENT_FIELDS = [
+        "spent_meetings",
+        "spent_triggering",
+        "spent_training",
+        "spent_monitoring",
+        "spent_odf_verification",
+        "spent_other",
+    ]
 
     class Meta:
         verbose_name = _("district quarterly report")
@@ -240,8 +289,9 @@ class TrainingTopic(models.TextChoices):
 
 
 class Training(models.Model):
-    report = models.ForeignKey(DistrictReport, on_delete=models.CASCADE, related_name="trainings",
-                               verbose_name=_("report"))
+    report = models.ForeignKey(
+        DistrictReport, on_delete=models.CASCADE, related_name="trainings", verbose_name=_("report")
+    )
     topic = models.CharField(_("topic"), max_length=16, choices=TrainingTopic.choices)
     topic_detail = models.CharField(_("details"), max_length=200, blank=True)
     participants_provincial = models.PositiveIntegerField(_("provincial"), default=0)
@@ -258,8 +308,12 @@ class Training(models.Model):
 
     @property
     def participants(self):
-        return (self.participants_provincial + self.participants_district + self.participants_commune
-                + self.participants_village)
+        return (
+            self.participants_provincial
+            + self.participants_district
+            + self.participants_commune
+            + self.participants_village
+        )
 
 
 class WorkflowAction(models.TextChoices):
@@ -273,27 +327,43 @@ class WorkflowAction(models.TextChoices):
 class ReportEvent(models.Model):
     """One state transition of a district or provincial report: who, when, from, to, why."""
 
-    report = models.ForeignKey("DistrictReport", null=True, blank=True, on_delete=models.CASCADE,
-                               related_name="events", verbose_name=_("district report"))
-    provincial_report = models.ForeignKey("ProvincialReport", null=True, blank=True, on_delete=models.CASCADE,
-                                          related_name="events", verbose_name=_("provincial report"))
+    report = models.ForeignKey(
+        "DistrictReport",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="events",
+        verbose_name=_("district report"),
+    )
+    provincial_report = models.ForeignKey(
+        "ProvincialReport",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="events",
+        verbose_name=_("provincial report"),
+    )
     action = models.CharField(_("action"), max_length=16, choices=WorkflowAction.choices)
     from_status = models.CharField(_("from"), max_length=16)
     to_status = models.CharField(_("to"), max_length=16)
     round = models.PositiveSmallIntegerField(_("round"), default=1)
     note = models.TextField(_("comment or reason"), blank=True)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+",
-                           verbose_name=_("by"))
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("by")
+    )
     at = models.DateTimeField(_("at"), default=timezone.now)
 
     class Meta:
         verbose_name = _("report event")
         verbose_name_plural = _("report events")
         ordering = ["at", "id"]
-        constraints = [models.CheckConstraint(
-            name="event_belongs_to_one_report",
-            condition=models.Q(report__isnull=False, provincial_report__isnull=True)
-            | models.Q(report__isnull=True, provincial_report__isnull=False))]
+        constraints = [
+            models.CheckConstraint(
+                name="event_belongs_to_one_report",
+                condition=models.Q(report__isnull=False, provincial_report__isnull=True)
+                | models.Q(report__isnull=True, provincial_report__isnull=False),
+            )
+        ]
 
 
 class ReviewComment(models.Model):
@@ -303,14 +373,16 @@ class ReviewComment(models.Model):
     or "village:<code>:<field>"; `target_label` keeps a readable name of it as it was then.
     """
 
-    report = models.ForeignKey("DistrictReport", on_delete=models.CASCADE, related_name="review_comments",
-                               verbose_name=_("report"))
+    report = models.ForeignKey(
+        "DistrictReport", on_delete=models.CASCADE, related_name="review_comments", verbose_name=_("report")
+    )
     round = models.PositiveSmallIntegerField(_("round"))
     target = models.CharField(_("figure"), max_length=64, blank=True)
     target_label = models.CharField(_("figure"), max_length=300, blank=True)
     text = models.TextField(_("comment"))
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+",
-                               verbose_name=_("author"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("author")
+    )
     created_at = models.DateTimeField(_("written at"), default=timezone.now)
 
     class Meta:
@@ -345,23 +417,31 @@ class ProvincialReportQuerySet(models.QuerySet):
 class ProvincialReport(models.Model):
     """The PDRD's quarterly report to the MRD: the rollup of its districts plus the province's narrative."""
 
-    province = models.ForeignKey("districts.Province", on_delete=models.PROTECT, related_name="reports",
-                                 verbose_name=_("province"))
-    period = models.ForeignKey("ReportingPeriod", on_delete=models.PROTECT, related_name="provincial_reports",
-                               verbose_name=_("reporting period"))
-    status = models.CharField(_("status"), max_length=16, choices=ProvincialStatus.choices,
-                              default=ProvincialStatus.DRAFT)
+    province = models.ForeignKey(
+        "districts.Province", on_delete=models.PROTECT, related_name="reports", verbose_name=_("province")
+    )
+    period = models.ForeignKey(
+        "ReportingPeriod",
+        on_delete=models.PROTECT,
+        related_name="provincial_reports",
+        verbose_name=_("reporting period"),
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=ProvincialStatus.choices, default=ProvincialStatus.DRAFT
+    )
     achievements = models.TextField(_("achievements"), blank=True)
     challenges = models.TextField(_("challenges"), blank=True)
     support_needed = models.TextField(_("support needed"), blank=True)
     next_quarter_plan = models.TextField(_("plan for next quarter"), blank=True)
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True, editable=False)
-    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                     related_name="+", editable=False)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
     version = models.PositiveIntegerField(default=0, editable=False)
     updated_at = models.DateTimeField(_("updated at"), null=True, blank=True, editable=False)
-    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+", editable=False)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
     history = HistoricalRecords()
 
     objects = ProvincialReportQuerySet.as_manager()
@@ -385,8 +465,9 @@ class ProvincialReport(models.Model):
 class MissingDistrict(models.Model):
     """A district whose approved report is missing from a provincial submission, and why."""
 
-    provincial_report = models.ForeignKey(ProvincialReport, on_delete=models.CASCADE, related_name="missing",
-                                          verbose_name=_("provincial report"))
+    provincial_report = models.ForeignKey(
+        ProvincialReport, on_delete=models.CASCADE, related_name="missing", verbose_name=_("provincial report")
+    )
     district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="+", verbose_name=_("district"))
     reason = models.TextField(_("reason"))
 
@@ -411,10 +492,10 @@ class SentNotification(models.Model):
 class CommuneQuarter(models.Model):
     """A commune's activities for the quarter; also the edit lock for its village rows."""
 
-    report = models.ForeignKey(DistrictReport, on_delete=models.CASCADE, related_name="commune_quarters",
-                               verbose_name=_("report"))
-    commune = models.ForeignKey(Commune, on_delete=models.PROTECT, related_name="quarters",
-                                verbose_name=_("commune"))
+    report = models.ForeignKey(
+        DistrictReport, on_delete=models.CASCADE, related_name="commune_quarters", verbose_name=_("report")
+    )
+    commune = models.ForeignKey(Commune, on_delete=models.PROTECT, related_name="quarters", verbose_name=_("commune"))
     triggering_events = count_field(_("CLTS triggering events"))
     triggering_women = count_field(_("triggering participants: women"))
     triggering_men = count_field(_("triggering participants: men"))
@@ -426,12 +507,26 @@ class CommuneQuarter(models.Model):
 
     version = models.PositiveIntegerField(default=0, editable=False)
     updated_at = models.DateTimeField(_("updated at"), null=True, blank=True, editable=False)
-    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+", verbose_name=_("updated by"))
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("updated by"),
+    )
     history = HistoricalRecords()
 
-    ACTIVITY_FIELDS = ["triggering_events", "triggering_women", "triggering_men", "bcc_sessions", "bcc_women",
-                       "bcc_men", "cwg_meetings", "commune_budget"]
+    ACTIVITY_FIELDS = [
+        "triggering_events",
+        "triggering_women",
+        "triggering_men",
+        "bcc_sessions",
+        "bcc_women",
+        "bcc_men",
+        "cwg_meetings",
+        "commune_budget",
+    ]
 
     class Meta:
         verbose_name = _("commune activities")
@@ -444,8 +539,9 @@ class CommuneQuarter(models.Model):
 
     def get_absolute_url(self):
         period = self.report.period
-        return reverse("reports:commune", args=[self.report.district.code, period.year, period.quarter,
-                                                self.commune.code])
+        return reverse(
+            "reports:commune", args=[self.report.district.code, period.year, period.quarter, self.commune.code]
+        )
 
 
 class OdfStatus(models.TextChoices):
@@ -458,10 +554,10 @@ class OdfStatus(models.TextChoices):
 class VillageQuarter(models.Model):
     """One village's sanitation figures for the quarter."""
 
-    report = models.ForeignKey(DistrictReport, on_delete=models.CASCADE, related_name="village_quarters",
-                               verbose_name=_("report"))
-    village = models.ForeignKey(Village, on_delete=models.PROTECT, related_name="quarters",
-                                verbose_name=_("village"))
+    report = models.ForeignKey(
+        DistrictReport, on_delete=models.CASCADE, related_name="village_quarters", verbose_name=_("report")
+    )
+    village = models.ForeignKey(Village, on_delete=models.PROTECT, related_name="quarters", verbose_name=_("village"))
     households_total = count_field(_("households in total"))
     hh_improved_own = count_field(_("own improved latrine"))
     hh_improved_shared = count_field(_("shared improved latrine"))
@@ -474,18 +570,36 @@ class VillageQuarter(models.Model):
     odf_status = models.CharField(_("ODF status"), max_length=16, choices=OdfStatus.choices, blank=True)
     odf_status_date = models.DateField(_("ODF status date"), null=True, blank=True)
     explanation = models.TextField(
-        _("explanation of warnings"), blank=True,
+        _("explanation of warnings"),
+        blank=True,
         help_text=_("Explain each warning on this row before the report is submitted."),
     )
     history = HistoricalRecords()
 
-    COUNT_FIELDS = ["households_total", "hh_improved_own", "hh_improved_shared", "hh_unimproved",
-                    "hh_open_defecation", "idpoor_households", "idpoor_improved", "latrines_built",
-                    "hh_handwashing"]
+    COUNT_FIELDS = [
+        "households_total",
+        "hh_improved_own",
+        "hh_improved_shared",
+        "hh_unimproved",
+        "hh_open_defecation",
+        "idpoor_households",
+        "idpoor_improved",
+        "latrines_built",
+        "hh_handwashing",
+    ]
     # Stock figures carried into the next quarter as a starting point; flows start empty.
-    CARRIED_FIELDS = ["households_total", "hh_improved_own", "hh_improved_shared", "hh_unimproved",
-                      "hh_open_defecation", "idpoor_households", "idpoor_improved", "hh_handwashing",
-                      "odf_status", "odf_status_date"]
+    CARRIED_FIELDS = [
+        "households_total",
+        "hh_improved_own",
+        "hh_improved_shared",
+        "hh_unimproved",
+        "hh_open_defecation",
+        "idpoor_households",
+        "idpoor_improved",
+        "hh_handwashing",
+        "odf_status",
+        "odf_status_date",
+    ]
 
     class Meta:
         verbose_name = _("village figures")
@@ -495,4 +609,3 @@ class VillageQuarter(models.Model):
 
     def __str__(self):
         return f"{self.report.period.label} — {self.village.name}"
-

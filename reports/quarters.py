@@ -1,4 +1,5 @@
 """Quarter arithmetic: small pure functions, no database."""
+
 import datetime
 
 

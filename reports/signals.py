@@ -4,6 +4,7 @@ The review workflow changes a report's state; the rollups stage must then rebuil
 district-quarter. Review sends `report_state_changed`; the rollups stage listens (connected in
 ReportsConfig.ready). Receivers run synchronously, inside the sender's transaction.
 """
+
 from django.dispatch import Signal
 
 # Sent inside the transaction that changed a district report's status: submitted, returned, approved

@@ -3,6 +3,7 @@
 Order matters: the stages whose URLs start with a fixed word (dashboard/, pdf/, review/, periods/, ...)
 come before the patterns that start with a district code.
 """
+
 from reports.dashboards import urls as dashboards
 from reports.documents import urls as documents
 from reports.entry import urls as entry

@@ -1,19 +1,34 @@
 """Shared fixtures: a small two-district world and the personas of STYLE.md."""
+
 import os
 from types import SimpleNamespace
 
 import pytest
 
 from districts.models import Role
-
-from tests.factories import AssignmentFactory, CommuneFactory, DistrictFactory, ProvinceFactory, UserFactory, VillageFactory
+from tests.factories import (
+    AssignmentFactory,
+    CommuneFactory,
+    DistrictFactory,
+    ProvinceFactory,
+    UserFactory,
+    VillageFactory,
+)
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 ARTIFACTS = os.path.join(os.path.dirname(os.path.dirname(__file__)), "test-artifacts")
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-dev-shm-usage", "--disable-quic"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-dev-shm-usage",
+    "--disable-quic",
+]
 
 
 @pytest.fixture(autouse=True)
@@ -37,9 +52,17 @@ def world(db):
             communes[commune.code] = commune
             for j in (1, 2):
                 VillageFactory(commune=commune, code=f"{commune.code}0{j}")
-    return SimpleNamespace(province_p=p, province_q=q, district_a=a, district_b=b, district_c=c,
-                           commune_a1=communes["050801"], commune_a2=communes["050802"],
-                           commune_b1=communes["050101"], commune_c1=communes["250101"])
+    return SimpleNamespace(
+        province_p=p,
+        province_q=q,
+        district_a=a,
+        district_b=b,
+        district_c=c,
+        commune_a1=communes["050801"],
+        commune_a2=communes["050802"],
+        commune_b1=communes["050101"],
+        commune_c1=communes["250101"],
+    )
 
 
 def _persona(username, role, **unit):
@@ -88,15 +111,18 @@ def administrator(world):
 @pytest.fixture
 def client_for(client):
     """Log the test client in as a user (or stay anonymous with None), in English unless told otherwise."""
+
     def login(user, language="en"):
         if user is not None:
             client.force_login(user)
         client.cookies["django_language"] = language
         return client
+
     return login
 
 
 # --- Browser tests (Playwright driving Debian's Chromium) --------------------------------------
+
 
 @pytest.fixture(scope="session")
 def browser_type_launch_args():

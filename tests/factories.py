@@ -1,4 +1,5 @@
 """factory_boy factories. Their defaults build a valid province > district > commune > village chain."""
+
 import factory
 from django.contrib.auth import get_user_model
 

@@ -6,6 +6,7 @@ stages before it, never one after it (a later stage is set in motion through the
 reports/signals.py). Development tools may import anything; nothing that ships imports them. Imports
 inside functions count.
 """
+
 import ast
 from pathlib import Path
 

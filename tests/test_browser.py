@@ -3,6 +3,7 @@
 Headless Debian Chromium through Playwright against pytest-django's live server (which implies
 `transactional_db`). Screenshots go to test-artifacts/.
 """
+
 import os
 from urllib.parse import urlsplit
 
@@ -10,7 +11,6 @@ import pytest
 from playwright.sync_api import expect
 
 from districts.models import Role
-
 from tests.factories import AssignmentFactory, DistrictFactory, ProvinceFactory, UserFactory
 
 pytestmark = pytest.mark.browser
@@ -35,8 +35,7 @@ def english_page(browser):
     context.close()
 
 
-def test_dso_logs_in_switches_to_khmer_and_khmer_is_remembered(live_server, english_page, dso_thpong,
-                                                                 artifacts_dir):
+def test_dso_logs_in_switches_to_khmer_and_khmer_is_remembered(live_server, english_page, dso_thpong, artifacts_dir):
     page = english_page
     requested = []
     page.on("request", lambda request: requested.append(request.url))
@@ -81,11 +80,15 @@ def test_dso_logs_in_switches_to_khmer_and_khmer_is_remembered(live_server, engl
 
     # Nothing was fetched from outside this machine (no CDN fonts, scripts or analytics).
     live = urlsplit(live_server.url)
-    outside = [url for url in requested
-               if urlsplit(url).scheme not in ("data", "blob")
-               and (urlsplit(url).hostname not in ("127.0.0.1", "localhost") or urlsplit(url).port != live.port)]
+    outside = [
+        url
+        for url in requested
+        if urlsplit(url).scheme not in ("data", "blob")
+        and (urlsplit(url).hostname not in ("127.0.0.1", "localhost") or urlsplit(url).port != live.port)
+    ]
     assert requested and not outside, outside
 
     # Needs the Khmer catalogue (locale/km/LC_MESSAGES/django.mo): the UI chrome must be translated too.
     assert khmer_title != english_title, (
-        f"page title still {khmer_title!r} in Khmer; compile the Khmer translations (manage.py compilemessages)")
+        f"page title still {khmer_title!r} in Khmer; compile the Khmer translations (manage.py compilemessages)"
+    )

@@ -4,6 +4,7 @@ In CI (CI set) both must be configured and reachable: a missing URL fails, it ne
 green CI run cannot silently have tested only SQLite. Elsewhere each test runs when its service is
 configured and skips otherwise.
 """
+
 import os
 
 import pytest

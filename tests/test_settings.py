@@ -3,6 +3,7 @@
 Each case runs Django in a subprocess with an environment we control, so the settings module is
 imported fresh and nothing from the test run (or the developer's shell) leaks in.
 """
+
 import os
 import secrets
 import string
@@ -31,8 +32,9 @@ def clean_env(**extra):
 
 
 def run(args, env):
-    return subprocess.run([sys.executable, *args], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True,
-                          timeout=120)
+    return subprocess.run(
+        [sys.executable, *args], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
 
 
 def random_secret_key():

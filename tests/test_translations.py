@@ -1,4 +1,5 @@
 """The Khmer catalogue is complete and compiled: every string a user sees has its Khmer."""
+
 import gettext
 from pathlib import Path
 
@@ -43,6 +44,10 @@ def test_khmer_translations_keep_their_placeholders():
     import re
 
     placeholder = re.compile(r"%\([a-z_]+\)[sd]|%[sd]")
-    broken = [entry.msgid for entry in catalogue.translated_entries() if not entry.msgid_plural
-              and sorted(placeholder.findall(entry.msgid)) != sorted(placeholder.findall(entry.msgstr))]
+    broken = [
+        entry.msgid
+        for entry in catalogue.translated_entries()
+        if not entry.msgid_plural
+        and sorted(placeholder.findall(entry.msgid)) != sorted(placeholder.findall(entry.msgstr))
+    ]
     assert broken == []

@@ -5,9 +5,9 @@ database, loads the demo and fills the tables the demo leaves empty. Every table
 (over the columns that existed then), this tree migrates the same database, and every row must still be
 there, the stored PDF must still open, and no migration may be missing.
 """
+
 import collections
 import contextlib
-import hashlib
 import json
 import os
 import subprocess
@@ -135,8 +135,9 @@ def _fresh_database(url):
 
 def _manage(tree, env, *args):
     """Run `python manage.py *args` in `tree` with `env`; fail with its output if it fails. Returns stdout."""
-    done = subprocess.run([sys.executable, "manage.py", *args], cwd=tree, env=env, capture_output=True, text=True,
-                          timeout=900)
+    done = subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=tree, env=env, capture_output=True, text=True, timeout=900
+    )
     if done.returncode:
         pytest.fail(f"manage.py {' '.join(args)} in {tree} failed:\n{done.stdout}\n{done.stderr}", pytrace=False)
     return done.stdout
@@ -145,16 +146,18 @@ def _manage(tree, env, *args):
 def _shell(tree, env, script):
     """Run `script` with `manage.py shell -c` in `tree`; returns the JSON it printed after RESULT:."""
     stdout = _manage(tree, env, "shell", "-c", script)
-    return json.loads(next(line for line in stdout.splitlines() if line.startswith("RESULT:"))[len("RESULT:"):])
+    return json.loads(next(line for line in stdout.splitlines() if line.startswith("RESULT:"))[len("RESULT:") :])
 
 
 def _columns(connection):
     """{table: [column, ...]} of every table in schema public, columns in table order."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT c.table_name, c.column_name FROM information_schema.columns c "
-                       "JOIN information_schema.tables t USING (table_schema, table_name) "
-                       "WHERE c.table_schema = 'public' AND t.table_type = 'BASE TABLE' "
-                       "ORDER BY c.table_name, c.ordinal_position")
+        cursor.execute(
+            "SELECT c.table_name, c.column_name FROM information_schema.columns c "
+            "JOIN information_schema.tables t USING (table_schema, table_name) "
+            "WHERE c.table_schema = 'public' AND t.table_type = 'BASE TABLE' "
+            "ORDER BY c.table_name, c.ordinal_position"
+        )
         tables = collections.defaultdict(list)
         for table, column in cursor.fetchall():
             tables[table].append(column)
@@ -174,8 +177,9 @@ def _row_hashes(connection, columns):
 
 def _subprocess_env(database_url, media_root):
     """The environment of the manage.py runs: this database and media root, no Redis (eager Celery), DEBUG unset."""
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("REDIS_URL", "DEBUG", "PYTHONPATH", "DJANGO_SETTINGS_MODULE")}
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DEBUG", "PYTHONPATH", "DJANGO_SETTINGS_MODULE")
+    }
     return {**env, "DATABASE_URL": database_url, "MEDIA_ROOT": str(media_root), "PYTHONDONTWRITEBYTECODE": "1"}
 
 
@@ -183,8 +187,11 @@ def _losses(columns, before, connection):
     """What the upgrade lost, by table: the table, columns, or rows missing or changed (or added, where no row
     may be added); and the columns of every table now."""
     now = _columns(connection)
-    losses = {t: "table gone" if t not in now else f"columns gone: {sorted(set(names) - set(now[t]))}"
-              for t, names in columns.items() if set(names) - set(now.get(t, []))}
+    losses = {
+        t: "table gone" if t not in now else f"columns gone: {sorted(set(names) - set(now[t]))}"
+        for t, names in columns.items()
+        if set(names) - set(now.get(t, []))
+    }
     after = _row_hashes(connection, {t: names for t, names in columns.items() if t not in losses})
     for table, rows in after.items():
         lost, added = before[table] - rows, rows - before[table]
@@ -196,12 +203,18 @@ def _losses(columns, before, connection):
 def test_database_of_previous_layout_upgrades_in_place(capsys):
     """Previous tree: migrate, load_demo, seed, hash every row. This tree: migrate, compare, open the PDF."""
     started = time.monotonic()
-    with _fresh_database(_server_url()) as (database_url, name), \
-            tempfile.TemporaryDirectory(prefix="drssd-upgrade-") as tmp:
+    with (
+        _fresh_database(_server_url()) as (database_url, name),
+        tempfile.TemporaryDirectory(prefix="drssd-upgrade-") as tmp,
+    ):
         old_tree, media = Path(tmp, "previous"), Path(tmp, "media")
         old_tree.mkdir()
-        archive = subprocess.run(f"git -C '{REPO}' archive {PREVIOUS_LAYOUT} | tar -x -C '{old_tree}'", shell=True,
-                                 capture_output=True, text=True)
+        archive = subprocess.run(
+            f"git -C '{REPO}' archive {PREVIOUS_LAYOUT} | tar -x -C '{old_tree}'",
+            shell=True,
+            capture_output=True,
+            text=True,
+        )
         assert archive.returncode == 0, f"cannot export {PREVIOUS_LAYOUT} (a shallow clone?): {archive.stderr}"
         env = _subprocess_env(database_url, media)
 
@@ -227,9 +240,11 @@ def test_database_of_previous_layout_upgrades_in_place(capsys):
     applied = [line.strip() for line in migrated.splitlines() if line.strip().startswith("Applying")]
     empty = sorted(t for t, rows in before.items() if not rows)
     with capsys.disabled():  # into the CI log even when the test passes
-        print(f"\nUpgrade in place from {PREVIOUS_LAYOUT}: {demo}\n"
-              f"  {len(before)} tables, {sum(r.total() for r in before.values())} rows compared row by row; "
-              f"new tables: {sorted(set(columns_now) - set(columns)) or 'none'}; "
-              f"new migrations: {applied or 'none'}; empty before the upgrade: {empty or 'none'}\n"
-              f"  stored PDF {seeded['pk']} opens; no missing migrations; "
-              f"{prepared - started:.0f} s to prepare, {time.monotonic() - prepared:.0f} s to upgrade and compare")
+        print(
+            f"\nUpgrade in place from {PREVIOUS_LAYOUT}: {demo}\n"
+            f"  {len(before)} tables, {sum(r.total() for r in before.values())} rows compared row by row; "
+            f"new tables: {sorted(set(columns_now) - set(columns)) or 'none'}; "
+            f"new migrations: {applied or 'none'}; empty before the upgrade: {empty or 'none'}\n"
+            f"  stored PDF {seeded['pk']} opens; no missing migrations; "
+            f"{prepared - started:.0f} s to prepare, {time.monotonic() - prepared:.0f} s to upgrade and compare"
+        )

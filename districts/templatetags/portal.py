@@ -1,4 +1,5 @@
 """Formatting filters shared by all templates."""
+
 from django import template
 
 from districts.people import display_name

@@ -16,6 +16,7 @@ rewrites that unit's own row with a new built_at (a district rebuild rewrites it
 province and national rows), and a deleted row changes the count, so a changed rollup is never
 served from the cache; settings that change figures (target year, plan targets) are in the key too.
 """
+
 import hashlib
 from dataclasses import dataclass
 
@@ -23,23 +24,18 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Count, F
 from django.http import Http404
-from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
 
-from districts.models import Commune
 from districts.templatetags.portal import count, money, percent
-
+from reports import indicators, quarters
 from reports.dashboards import figures as charts
 from reports.dashboards import tables
-from reports import indicators, quarters
-from reports.rollups.models import DataState, Rollup, RollupLevel
 from reports.models import DistrictPlanTarget, NationalSettings
+from reports.rollups.models import Rollup, RollupLevel
 
 CACHE_FORMAT = 1  # bump when the cached structure changes
-CHILD_LEVEL = {"district": RollupLevel.COMMUNE, "province": RollupLevel.DISTRICT,
-               "national": RollupLevel.PROVINCE}
+CHILD_LEVEL = {"district": RollupLevel.COMMUNE, "province": RollupLevel.DISTRICT, "national": RollupLevel.PROVINCE}
 RECENT_QUARTERS = 8  # bar charts show the last two years
 PROJECTION_HORIZON = 50  # years: a later projected year is shown as "not at the current rate"
 
@@ -50,11 +46,16 @@ def cache_seconds():
 
 # --- Reading ---------------------------------------------------------------------------------------------
 
+
 def unit_rows(unit, *, provisional):
     """Every quarter's rollup row of `unit` (a District or Province; None: the nation) in one data state,
     oldest first, with its period. One query."""
-    return list(Rollup.objects.for_unit(unit).for_state(provisional).select_related("period")
-                .order_by("period__year", "period__quarter"))
+    return list(
+        Rollup.objects.for_unit(unit)
+        .for_state(provisional)
+        .select_related("period")
+        .order_by("period__year", "period__quarter")
+    )
 
 
 def select_index(rows, year=None, quarter=None):
@@ -82,7 +83,7 @@ def child_rows(level, unit, rows, index, *, provisional):
     selected one, names attached (`.unit`). One query."""
     period = rows[index].period
     keys = set(window(period.year, period.quarter))
-    period_ids = [row.period_id for row in rows[:index + 1] if (row.period.year, row.period.quarter) in keys]
+    period_ids = [row.period_id for row in rows[: index + 1] if (row.period.year, row.period.quarter) in keys]
     child = CHILD_LEVEL[level]
     found = Rollup.objects.for_state(provisional).filter(level=child, period_id__in=period_ids)
     if level == "district":
@@ -99,10 +100,19 @@ def child_rows(level, unit, rows, index, *, provisional):
 
 def odf_districts_by_province(period_id, *, provisional):
     """{province id: districts whose every reported village is verified ODF}. One grouped query."""
-    return dict(Rollup.objects.for_state(provisional)
-                .filter(level=RollupLevel.DISTRICT, period_id=period_id, villages_reported__gt=0,
-                        odf_villages_verified=F("villages_reported"))
-                .values("province_id").annotate(n=Count("id")).order_by().values_list("province_id", "n"))
+    return dict(
+        Rollup.objects.for_state(provisional)
+        .filter(
+            level=RollupLevel.DISTRICT,
+            period_id=period_id,
+            villages_reported__gt=0,
+            odf_villages_verified=F("villages_reported"),
+        )
+        .values("province_id")
+        .annotate(n=Count("id"))
+        .order_by()
+        .values_list("province_id", "n")
+    )
 
 
 def plan_targets(district):
@@ -111,6 +121,7 @@ def plan_targets(district):
 
 
 # --- Projections ------------------------------------------------------------------------------------------
+
 
 @dataclass
 class Projection:
@@ -136,14 +147,16 @@ def project(code, name, now, year_ago):
     rate = None if coverage is None or before is None else coverage - before
     year = None
     if now is not None:
-        year = indicators.projected_full_coverage_year(coverage=coverage, rate_per_year=rate,
-                                                       year=now.period.year, quarter=now.period.quarter)
+        year = indicators.projected_full_coverage_year(
+            coverage=coverage, rate_per_year=rate, year=now.period.year, quarter=now.period.quarter
+        )
         if year is not None and year > now.period.year + PROJECTION_HORIZON:
             year = None
     return Projection(code=code, name=name, coverage=coverage, rate=rate, year=year)
 
 
 # --- Building a dashboard ------------------------------------------------------------------------------------
+
 
 def load(level, unit, *, provisional=False, year=None, quarter=None):
     """The dashboard of `unit` at `level` ("district", "province" or "national" with unit None) for the
@@ -156,20 +169,49 @@ def load(level, unit, *, provisional=False, year=None, quarter=None):
     target_year = NationalSettings.current().target_year
     targets = plan_targets(unit) if level == "district" else {}
     if not rows:
-        return {"empty": True, "level": level, "provisional": provisional, "periods": [], "target_year": target_year,
-                "cache_key": None}
+        return {
+            "empty": True,
+            "level": level,
+            "provisional": provisional,
+            "periods": [],
+            "target_year": target_year,
+            "cache_key": None,
+        }
     index = select_index(rows, year, quarter)
     language = translation.get_language()
     version = (max(row.built_at for row in rows).isoformat(), len(rows))
     target_key = sorted((y, str(t.coverage_pct), t.odf_villages, str(t.updated_at)) for y, t in targets.items())
-    key = "dashboard:" + hashlib.sha256(repr((
-        CACHE_FORMAT, level, unit.code if unit else "KH", rows[index].period_id, provisional, language, version,
-        target_year, target_key)).encode()).hexdigest()
+    key = (
+        "dashboard:"
+        + hashlib.sha256(
+            repr(
+                (
+                    CACHE_FORMAT,
+                    level,
+                    unit.code if unit else "KH",
+                    rows[index].period_id,
+                    provisional,
+                    language,
+                    version,
+                    target_year,
+                    target_key,
+                )
+            ).encode()
+        ).hexdigest()
+    )
     seconds = cache_seconds()
     data = cache.get(key) if seconds else None
     if data is None:
-        selection = Selection(level=level, unit=unit, rows=rows, index=index, provisional=provisional,
-                              target_year=target_year, targets=targets, language=language)
+        selection = Selection(
+            level=level,
+            unit=unit,
+            rows=rows,
+            index=index,
+            provisional=provisional,
+            target_year=target_year,
+            targets=targets,
+            language=language,
+        )
         data = build(selection, child_rows(level, unit, rows, index, provisional=provisional))
         data["cache_key"] = key if seconds else None
         if seconds:
@@ -198,7 +240,7 @@ class Selection:
     @property
     def history(self):
         """The unit's rows up to the selected quarter."""
-        return self.rows[:self.index + 1]
+        return self.rows[: self.index + 1]
 
     def rows_of_year(self, year, *, up_to_quarter=4):
         return [row for row in self.history if row.period.year == year and row.period.quarter <= up_to_quarter]
@@ -219,8 +261,9 @@ def build(selection, children):
     with translation.override(selection.language):
         data = _header(selection)
         if selection.level == "district":
-            data["tables"].append(tables.commune_table(
-                selection.unit, children.get((period.year, period.quarter), {}), selection.current))
+            data["tables"].append(
+                tables.commune_table(selection.unit, children.get((period.year, period.quarter), {}), selection.current)
+            )
         else:
             figures += _add_units_below(data, selection, children)
         data["charts"] = _charts(selection, figures)
@@ -235,11 +278,23 @@ def _trend_figures(selection):
     last_year = selection.rows_of_year(period.year - 1, up_to_quarter=period.quarter)
     recent = history[-RECENT_QUARTERS:]
     return [
-        ("coverage", charts.coverage_figure(
-            history, goal_year=selection.target_year,
-            plan_targets={y: t.coverage_pct for y, t in targets.items() if t.coverage_pct is not None}, **kw)),
-        ("odf", charts.odf_figure(
-            history, plan_targets={y: t.odf_villages for y, t in targets.items() if t.odf_villages is not None}, **kw)),
+        (
+            "coverage",
+            charts.coverage_figure(
+                history,
+                goal_year=selection.target_year,
+                plan_targets={y: t.coverage_pct for y, t in targets.items() if t.coverage_pct is not None},
+                **kw,
+            ),
+        ),
+        (
+            "odf",
+            charts.odf_figure(
+                history,
+                plan_targets={y: t.odf_villages for y, t in targets.items() if t.odf_villages is not None},
+                **kw,
+            ),
+        ),
         ("idpoor", charts.idpoor_figure(history, **kw)),
         ("triggering", charts.triggering_figure(recent, **kw)),
         ("training", charts.training_figure(this_year, last_year, year=period.year, **kw)),
@@ -253,19 +308,31 @@ def _header(selection):
     year_ago = selection.row_of(period.year - 1, period.quarter)
     projection = project("KH" if selection.unit is None else selection.unit.code, "", current, year_ago)
     return {
-        "empty": False, "level": selection.level, "provisional": selection.provisional,
+        "empty": False,
+        "level": selection.level,
+        "provisional": selection.provisional,
         "target_year": selection.target_year,
-        "period_id": period.pk, "year": period.year, "quarter": period.quarter,
-        "period_label": str(period.label), "selected": f"{period.year}Q{period.quarter}",
+        "period_id": period.pk,
+        "year": period.year,
+        "quarter": period.quarter,
+        "period_label": str(period.label),
+        "selected": f"{period.year}Q{period.quarter}",
         # The query that selects this dashboard again: links and CSVs carry it.
         "query": f"?quarter={period.year}Q{period.quarter}" + ("&provisional=1" if selection.provisional else ""),
         "baseline_label": charts.quarter_label(period.year - 1, 4),
-        "periods": [{"value": f"{r.period.year}Q{r.period.quarter}", "label": str(r.period.label)}
-                    for r in reversed(selection.rows)],
+        "periods": [
+            {"value": f"{r.period.year}Q{r.period.quarter}", "label": str(r.period.label)}
+            for r in reversed(selection.rows)
+        ],
         "unapproved": any(charts.has_unapproved(r) for r in history),
         "current_unapproved": charts.has_unapproved(current),
-        "kpis": _kpis(current, selection.row_of(period.year - 1, 4), selection.rows_of_year(period.year),
-                      projection, selection.target_year),
+        "kpis": _kpis(
+            current,
+            selection.row_of(period.year - 1, 4),
+            selection.rows_of_year(period.year),
+            projection,
+            selection.target_year,
+        ),
         "tables": [],
     }
 
@@ -280,9 +347,15 @@ def _add_units_below(data, selection, children):
     data["completeness"] = _completeness(current)
     figures = [
         ("reporting", charts.reporting_figure(selection.history[-RECENT_QUARTERS:], **kw)),
-        ("league", charts.league_figure(
-            list(now_children.values()), baseline={code: r.sanitation_coverage for code, r in base.items()},
-            axis_title=_("District") if selection.level == "province" else _("Province"), **kw)),
+        (
+            "league",
+            charts.league_figure(
+                list(now_children.values()),
+                baseline={code: r.sanitation_coverage for code, r in base.items()},
+                axis_title=_("District") if selection.level == "province" else _("Province"),
+                **kw,
+            ),
+        ),
     ]
     if selection.level == "province":
         data["tables"].append(tables.district_league(now_children, base, children, recent_keys))
@@ -291,24 +364,46 @@ def _add_units_below(data, selection, children):
     projections = [project(code, row.unit.name, row, year_ago_children.get(code)) for code, row in now_children.items()]
     projection = project("KH", "", current, selection.row_of(period.year - 1, period.quarter))
     odf_districts = odf_districts_by_province(period.pk, provisional=selection.provisional)
-    data["odf_units"] = {"districts": sum(odf_districts.values()), "communes": current.odf_communes,
-                         "villages": current.odf_villages_verified, "declared": current.odf_villages_declared}
-    data["tables"].append(tables.province_league(now_children, base, children, recent_keys, odf_districts,
-                                                 {p.code: p for p in projections}))
+    data["odf_units"] = {
+        "districts": sum(odf_districts.values()),
+        "communes": current.odf_communes,
+        "villages": current.odf_villages_verified,
+        "declared": current.odf_villages_declared,
+    }
+    data["tables"].append(
+        tables.province_league(
+            now_children, base, children, recent_keys, odf_districts, {p.code: p for p in projections}
+        )
+    )
     data["progress"] = _progress(current, projection, selection.target_year)
     return figures + [
-        ("progress", charts.progress_figure(selection.history, target_year=selection.target_year,
-                                            rate_per_year=projection.rate, **kw)),
+        (
+            "progress",
+            charts.progress_figure(
+                selection.history, target_year=selection.target_year, rate_per_year=projection.rate, **kw
+            ),
+        ),
         ("projection", charts.projection_figure(projections, target_year=selection.target_year, **kw)),
     ]
 
 
 def _charts(selection, figures):
-    titles = {"league": _("Sanitation coverage by district") if selection.level == "province"
-              else _("Sanitation coverage by province")}
-    return [{"key": key, "json_id": f"figure-{key}", "title": str(titles.get(key) or charts.TITLES[key]),
-             "caption": str(charts.CAPTIONS[key]), "figure": figure,
-             "table": _with_display(charts.figure_table(figure), figure)} for key, figure in figures]
+    titles = {
+        "league": _("Sanitation coverage by district")
+        if selection.level == "province"
+        else _("Sanitation coverage by province")
+    }
+    return [
+        {
+            "key": key,
+            "json_id": f"figure-{key}",
+            "title": str(titles.get(key) or charts.TITLES[key]),
+            "caption": str(charts.CAPTIONS[key]),
+            "figure": figure,
+            "table": _with_display(charts.figure_table(figure), figure),
+        }
+        for key, figure in figures
+    ]
 
 
 def _with_display(table, figure):
@@ -323,8 +418,10 @@ def _with_display(table, figure):
             return f"{value:,.1f}"
         return f"{value:{'' if years else ','}}" if isinstance(value, int) else str(value)
 
-    table["display"] = [{"head": show(row[0]), "cells": [show(value) for value in row[1:]],
-                         "provisional": row[0] in provisional} for row in table["rows"]]
+    table["display"] = [
+        {"head": show(row[0]), "cells": [show(value) for value in row[1:]], "provisional": row[0] in provisional}
+        for row in table["rows"]
+    ]
     return table
 
 
@@ -335,34 +432,73 @@ def _kpis(current, baseline, this_year, projection, target_year):
     gap = tables.difference(current.sanitation_coverage, current.idpoor_coverage)
     year_text = "—" if projection.year is None else str(projection.year)
     return [
-        {"key": "coverage", "label": _("Sanitation coverage"), "value": percent(current.sanitation_coverage),
-         "note": _("%(change)s points since %(quarter)s") % {
-             "change": tables.signed(change), "quarter": charts.quarter_label(current.period.year - 1, 4)}},
-        {"key": "basic", "label": _("Basic sanitation"), "value": percent(current.basic_sanitation),
-         "note": _("own improved latrine")},
-        {"key": "odf", "label": _("ODF villages (verified)"), "value": count(current.odf_villages_verified),
-         "note": _("%(declared)s more declared, not yet verified") % {"declared": count(current.odf_villages_declared)}},
-        {"key": "idpoor", "label": _("IDPoor coverage"), "value": percent(current.idpoor_coverage),
-         "note": _("gap to all households: %(gap)s points") % {"gap": tables.signed(gap)}},
-        {"key": "budget", "label": _("Budget utilisation, year to date"),
-         "value": percent(indicators.budget_utilisation(spent=spent, received=received)),
-         "note": _("%(spent)s spent of %(received)s received") % {"spent": money(spent), "received": money(received)}},
+        {
+            "key": "coverage",
+            "label": _("Sanitation coverage"),
+            "value": percent(current.sanitation_coverage),
+            "note": _("%(change)s points since %(quarter)s")
+            % {"change": tables.signed(change), "quarter": charts.quarter_label(current.period.year - 1, 4)},
+        },
+        {
+            "key": "basic",
+            "label": _("Basic sanitation"),
+            "value": percent(current.basic_sanitation),
+            "note": _("own improved latrine"),
+        },
+        {
+            "key": "odf",
+            "label": _("ODF villages (verified)"),
+            "value": count(current.odf_villages_verified),
+            "note": _("%(declared)s more declared, not yet verified")
+            % {"declared": count(current.odf_villages_declared)},
+        },
+        {
+            "key": "idpoor",
+            "label": _("IDPoor coverage"),
+            "value": percent(current.idpoor_coverage),
+            "note": _("gap to all households: %(gap)s points") % {"gap": tables.signed(gap)},
+        },
+        {
+            "key": "budget",
+            "label": _("Budget utilisation, year to date"),
+            "value": percent(indicators.budget_utilisation(spent=spent, received=received)),
+            "note": _("%(spent)s spent of %(received)s received")
+            % {"spent": money(spent), "received": money(received)},
+        },
         # xgettext:no-python-format
-        {"key": "projection", "label": _("100% coverage at the current rate"), "value": year_text,
-         "note": _("national target: end of %(year)s") % {"year": target_year}},
+        {
+            "key": "projection",
+            "label": _("100% coverage at the current rate"),
+            "value": year_text,
+            "note": _("national target: end of %(year)s") % {"year": target_year},
+        },
     ]
 
 
 def _completeness(row):
-    return {"expected": row.reports_expected, "submitted": row.reports_submitted, "on_time": row.reports_on_time,
-            "approved": row.reports_approved, "reporting_rate": percent(row.reporting_completeness, 0),
-            "on_time_rate": percent(row.reporting_timeliness, 0)}
+    return {
+        "expected": row.reports_expected,
+        "submitted": row.reports_submitted,
+        "on_time": row.reports_on_time,
+        "approved": row.reports_approved,
+        "reporting_rate": percent(row.reporting_completeness, 0),
+        "on_time_rate": percent(row.reporting_timeliness, 0),
+    }
 
 
 def _progress(current, projection, target_year):
-    needed = indicators.required_rate_per_year(coverage=current.sanitation_coverage, year=current.period.year,
-                                               quarter=current.period.quarter, target_year=target_year)
+    needed = indicators.required_rate_per_year(
+        coverage=current.sanitation_coverage,
+        year=current.period.year,
+        quarter=current.period.quarter,
+        target_year=target_year,
+    )
     on_track = projection.year is not None and projection.year <= target_year
-    return {"coverage": percent(current.sanitation_coverage), "rate": tables.signed(projection.rate),
-            "needed": None if needed is None else tables.signed(needed), "year": projection.year,
-            "target_year": target_year, "on_track": on_track}
+    return {
+        "coverage": percent(current.sanitation_coverage),
+        "rate": tables.signed(projection.rate),
+        "needed": None if needed is None else tables.signed(needed),
+        "year": projection.year,
+        "target_year": target_year,
+        "on_track": on_track,
+    }

@@ -10,6 +10,7 @@ reports.indicators: nothing here divides.
 figure_table(figure) turns any figure of this module back into the table of its numbers, so a
 chart's table view and CSV download can never disagree with the chart.
 """
+
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
@@ -19,7 +20,15 @@ from reports import indicators
 FONT = "Noto Sans, Noto Sans Khmer, sans-serif"
 # Okabe-Ito colours: distinguishable with the common colour-vision deficiencies.
 BLUE, ORANGE, GREEN, SKY, VERMILION, PURPLE, YELLOW, GREY = (
-    "#0072B2", "#E69F00", "#009E73", "#56B4E9", "#D55E00", "#CC79A7", "#F0E442", "#7f7f7f")
+    "#0072B2",
+    "#E69F00",
+    "#009E73",
+    "#56B4E9",
+    "#D55E00",
+    "#CC79A7",
+    "#F0E442",
+    "#7f7f7f",
+)
 
 # Titles and captions (what each chart counts, with DESIGN.md's definitions), for pages and PDFs.
 TITLES = {
@@ -39,34 +48,44 @@ CAPTIONS = {
     "coverage": gettext_lazy(
         "Sanitation coverage = households with an improved latrine, own or shared, out of all households. "
         "Basic sanitation = households with their own improved latrine out of all households. Summed over the "
-        "villages of the reports counted in each quarter."),
+        "villages of the reports counted in each quarter."
+    ),
     "odf": gettext_lazy(
         "Villages whose ODF status at the end of each quarter is verified, and villages declared ODF but not yet "
-        "verified (counted separately: only verified villages are ODF villages)."),
+        "verified (counted separately: only verified villages are ODF villages)."
+    ),
     "idpoor": gettext_lazy(
         "IDPoor coverage = IDPoor households (Poor 1 and 2) with an improved latrine out of IDPoor households, "
-        "beside sanitation coverage of all households. The shaded band is the gap."),
+        "beside sanitation coverage of all households. The shaded band is the gap."
+    ),
     "triggering": gettext_lazy(
         "CLTS triggering events held in the communes in each quarter (line), and their participants, women and "
-        "men (bars), as entered by the communes."),
+        "men (bars), as entered by the communes."
+    ),
     "training": gettext_lazy(
         "People trained in the district reports' trainings, by the level they work at, from the first quarter "
-        "of the year to the selected quarter, beside the same quarters of the year before."),
+        "of the year to the selected quarter, beside the same quarters of the year before."
+    ),
     "budget": gettext_lazy(
         "Functional-transfer budget received and spent in each quarter of the year (USD), and budget "
-        "utilisation = spent / received, year to date."),
+        "utilisation = spent / received, year to date."
+    ),
     "reporting": gettext_lazy(
         "Reporting rate = district reports submitted or approved / reports expected. On-time rate = reports "
-        "first submitted by the deadline / reports expected."),
+        "first submitted by the deadline / reports expected."
+    ),
     "league": gettext_lazy(
         "Sanitation coverage of each unit in the selected quarter (bar) and at the end of last year (dot). "
-        "A unit's rate is the ratio of its summed counts."),
+        "A unit's rate is the ratio of its summed counts."
+    ),
     "progress": gettext_lazy(
         "National sanitation coverage by quarter; from the selected quarter on, the path at the rate of the last "
-        "four quarters, and the path needed to reach 100% by the end of the national target year."),
+        "four quarters, and the path needed to reach 100% by the end of the national target year."
+    ),
     "projection": gettext_lazy(  # xgettext:no-python-format
         "The year each province reaches 100% sanitation coverage if coverage keeps rising by as many percentage "
-        "points a year as in the last four quarters. No bar: coverage did not rise, or a year ago is missing."),
+        "points a year as in the last four quarters. No bar: coverage did not rise, or a year ago is missing."
+    ),
 }
 
 
@@ -94,7 +113,8 @@ def _layout(**extra):
         "legend": {"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
         "hovermode": "x unified",
         "hoverlabel": {"font": {"family": FONT}},
-        "paper_bgcolor": "#ffffff", "plot_bgcolor": "#ffffff",
+        "paper_bgcolor": "#ffffff",
+        "plot_bgcolor": "#ffffff",
         "separators": ".,",
     }
     for key, value in extra.items():
@@ -138,17 +158,33 @@ def _marks(rows, trace, kind="line"):
 
 
 def _line(name, x, y, color, fmt, **extra):
-    return {"type": "scatter", "mode": "lines+markers", "name": name, "x": x, "y": y,
-            "line": {"color": color, "width": 2.5}, "marker": {"color": color, "size": 6},
-            "hovertemplate": f"{name}: %{{y:{fmt}}}<extra></extra>", **extra}
+    return {
+        "type": "scatter",
+        "mode": "lines+markers",
+        "name": name,
+        "x": x,
+        "y": y,
+        "line": {"color": color, "width": 2.5},
+        "marker": {"color": color, "size": 6},
+        "hovertemplate": f"{name}: %{{y:{fmt}}}<extra></extra>",
+        **extra,
+    }
 
 
 def _bar(name, x, y, color, fmt, **extra):
-    return {"type": "bar", "name": name, "x": x, "y": y, "marker": {"color": color},
-            "hovertemplate": f"{name}: %{{y:{fmt}}}<extra></extra>", **extra}
+    return {
+        "type": "bar",
+        "name": name,
+        "x": x,
+        "y": y,
+        "marker": {"color": color},
+        "hovertemplate": f"{name}: %{{y:{fmt}}}<extra></extra>",
+        **extra,
+    }
 
 
 # --- Trend charts (one unit over the quarters) ------------------------------------------------------
+
 
 def coverage_figure(rows, *, language, plan_targets=None, goal_year=None):
     """Sanitation coverage and basic sanitation (%) per quarter.
@@ -159,25 +195,72 @@ def coverage_figure(rows, *, language, plan_targets=None, goal_year=None):
     with translation.override(language):
         x = _labels(rows)
         data = [
-            _marks(rows, _line(_("Sanitation coverage (%)"), x, [_round(r.sanitation_coverage) for r in rows],
-                               BLUE, ".1f", hovertemplate=_("Sanitation coverage") + ": %{y:.1f}%<extra></extra>")),
-            _marks(rows, _line(_("Basic sanitation (%)"), x, [_round(r.basic_sanitation) for r in rows],
-                               GREEN, ".1f", hovertemplate=_("Basic sanitation") + ": %{y:.1f}%<extra></extra>")),
+            _marks(
+                rows,
+                _line(
+                    _("Sanitation coverage (%)"),
+                    x,
+                    [_round(r.sanitation_coverage) for r in rows],
+                    BLUE,
+                    ".1f",
+                    hovertemplate=_("Sanitation coverage") + ": %{y:.1f}%<extra></extra>",
+                ),
+            ),
+            _marks(
+                rows,
+                _line(
+                    _("Basic sanitation (%)"),
+                    x,
+                    [_round(r.basic_sanitation) for r in rows],
+                    GREEN,
+                    ".1f",
+                    hovertemplate=_("Basic sanitation") + ": %{y:.1f}%<extra></extra>",
+                ),
+            ),
         ]
         if plan_targets:
             target = [_round(plan_targets.get(r.period.year)) for r in rows]
             if any(value is not None for value in target):
-                data.append({"type": "scatter", "mode": "lines", "name": _("District plan target (%)"), "x": x,
-                             "y": target, "line": {"color": VERMILION, "dash": "dash", "shape": "hv", "width": 2},
-                             "hovertemplate": _("District plan target") + ": %{y:.1f}%<extra></extra>"})
-        layout = _layout(xaxis=_quarter_axis(), yaxis=_percent_axis(_("Households (%)")),
-                         meta=_provisional_meta(rows, x))
+                data.append(
+                    {
+                        "type": "scatter",
+                        "mode": "lines",
+                        "name": _("District plan target (%)"),
+                        "x": x,
+                        "y": target,
+                        "line": {"color": VERMILION, "dash": "dash", "shape": "hv", "width": 2},
+                        "hovertemplate": _("District plan target") + ": %{y:.1f}%<extra></extra>",
+                    }
+                )
+        layout = _layout(
+            xaxis=_quarter_axis(), yaxis=_percent_axis(_("Households (%)")), meta=_provisional_meta(rows, x)
+        )
         if goal_year:
-            layout["shapes"] = [{"type": "line", "xref": "paper", "x0": 0, "x1": 1, "yref": "y", "y0": 100,
-                                 "y1": 100, "line": {"color": GREY, "dash": "dot", "width": 1.5}}]
-            layout["annotations"] = [{"xref": "paper", "x": 0, "xanchor": "left", "yref": "y", "y": 100,
-                                      "yanchor": "bottom", "showarrow": False, "font": {"size": 11, "color": GREY},
-                                      "text": _("National goal: 100%% by %(year)s") % {"year": goal_year}}]
+            layout["shapes"] = [
+                {
+                    "type": "line",
+                    "xref": "paper",
+                    "x0": 0,
+                    "x1": 1,
+                    "yref": "y",
+                    "y0": 100,
+                    "y1": 100,
+                    "line": {"color": GREY, "dash": "dot", "width": 1.5},
+                }
+            ]
+            layout["annotations"] = [
+                {
+                    "xref": "paper",
+                    "x": 0,
+                    "xanchor": "left",
+                    "yref": "y",
+                    "y": 100,
+                    "yanchor": "bottom",
+                    "showarrow": False,
+                    "font": {"size": 11, "color": GREY},
+                    "text": _("National goal: 100%% by %(year)s") % {"year": goal_year},
+                }
+            ]
         return {"data": data, "layout": layout}
 
 
@@ -189,19 +272,35 @@ def odf_figure(rows, *, language, plan_targets=None):
     with translation.override(language):
         x = _labels(rows)
         data = [
-            _marks(rows, _bar(_("Verified ODF villages"), x, [r.odf_villages_verified for r in rows], GREEN, ",d"),
-                   "bar"),
-            _marks(rows, _bar(_("Declared, not yet verified"), x, [r.odf_villages_declared for r in rows], SKY,
-                              ",d"), "bar"),
+            _marks(
+                rows, _bar(_("Verified ODF villages"), x, [r.odf_villages_verified for r in rows], GREEN, ",d"), "bar"
+            ),
+            _marks(
+                rows,
+                _bar(_("Declared, not yet verified"), x, [r.odf_villages_declared for r in rows], SKY, ",d"),
+                "bar",
+            ),
         ]
         if plan_targets:
             target = [plan_targets.get(r.period.year) for r in rows]
             if any(value is not None for value in target):
-                data.append({"type": "scatter", "mode": "lines", "name": _("District plan target: ODF villages"),
-                             "x": x, "y": target, "line": {"color": VERMILION, "dash": "dash", "shape": "hv"},
-                             "hovertemplate": _("District plan target") + ": %{y:,d}<extra></extra>"})
-        layout = _layout(barmode="stack", xaxis=_quarter_axis(), yaxis=_axis(_("Villages"), rangemode="tozero"),
-                         meta=_provisional_meta(rows, x))
+                data.append(
+                    {
+                        "type": "scatter",
+                        "mode": "lines",
+                        "name": _("District plan target: ODF villages"),
+                        "x": x,
+                        "y": target,
+                        "line": {"color": VERMILION, "dash": "dash", "shape": "hv"},
+                        "hovertemplate": _("District plan target") + ": %{y:,d}<extra></extra>",
+                    }
+                )
+        layout = _layout(
+            barmode="stack",
+            xaxis=_quarter_axis(),
+            yaxis=_axis(_("Villages"), rangemode="tozero"),
+            meta=_provisional_meta(rows, x),
+        )
         return {"data": data, "layout": layout}
 
 
@@ -210,13 +309,23 @@ def idpoor_figure(rows, *, language):
     with translation.override(language):
         x = _labels(rows)
         overall = _line(_("All households (%)"), x, [_round(r.sanitation_coverage) for r in rows], BLUE, ".1f")
-        poor = _line(_("IDPoor households (%)"), x, [_round(r.idpoor_coverage) for r in rows], ORANGE, ".1f",
-                     fill="tonexty", fillcolor="rgba(230,159,0,0.15)")
+        poor = _line(
+            _("IDPoor households (%)"),
+            x,
+            [_round(r.idpoor_coverage) for r in rows],
+            ORANGE,
+            ".1f",
+            fill="tonexty",
+            fillcolor="rgba(230,159,0,0.15)",
+        )
         for trace in (overall, poor):
             trace["hovertemplate"] = trace["name"].replace(" (%)", "") + ": %{y:.1f}%<extra></extra>"
             _marks(rows, trace)
-        layout = _layout(xaxis=_quarter_axis(), yaxis=_percent_axis(_("Households with an improved latrine (%)")),
-                         meta=_provisional_meta(rows, x))
+        layout = _layout(
+            xaxis=_quarter_axis(),
+            yaxis=_percent_axis(_("Households with an improved latrine (%)")),
+            meta=_provisional_meta(rows, x),
+        )
         return {"data": [overall, poor], "layout": layout}
 
 
@@ -227,19 +336,27 @@ def triggering_figure(rows, *, language):
         data = [
             _marks(rows, _bar(_("Participants: women"), x, [r.triggering_women for r in rows], PURPLE, ",d"), "bar"),
             _marks(rows, _bar(_("Participants: men"), x, [r.triggering_men for r in rows], SKY, ",d"), "bar"),
-            _marks(rows, _line(_("Triggering events"), x, [r.triggering_events for r in rows], VERMILION, ",d",
-                               yaxis="y2")),
+            _marks(
+                rows, _line(_("Triggering events"), x, [r.triggering_events for r in rows], VERMILION, ",d", yaxis="y2")
+            ),
         ]
-        layout = _layout(barmode="stack", xaxis=_quarter_axis(),
-                         yaxis=_axis(_("Participants"), rangemode="tozero"),
-                         yaxis2=_axis(_("Events"), overlaying="y", side="right", rangemode="tozero", showgrid=False),
-                         meta=_provisional_meta(rows, x))
+        layout = _layout(
+            barmode="stack",
+            xaxis=_quarter_axis(),
+            yaxis=_axis(_("Participants"), rangemode="tozero"),
+            yaxis2=_axis(_("Events"), overlaying="y", side="right", rangemode="tozero", showgrid=False),
+            meta=_provisional_meta(rows, x),
+        )
         layout["margin"] = {**layout["margin"], "r": 56}
         return {"data": data, "layout": layout}
 
 
-TRAINING_LEVELS = [("trained_provincial", gettext_lazy("Provincial")), ("trained_district", gettext_lazy("District")),
-                   ("trained_commune", gettext_lazy("Commune")), ("trained_village", gettext_lazy("Village"))]
+TRAINING_LEVELS = [
+    ("trained_provincial", gettext_lazy("Provincial")),
+    ("trained_district", gettext_lazy("District")),
+    ("trained_commune", gettext_lazy("Commune")),
+    ("trained_village", gettext_lazy("Village")),
+]
 
 
 def training_figure(rows, previous_rows=(), *, language, year):
@@ -252,14 +369,24 @@ def training_figure(rows, previous_rows=(), *, language, year):
             if label == str(year - 1) and not chosen:
                 continue
             name = _("%(year)s to date") % {"year": label}
-            data.append({"type": "bar", "orientation": "h", "name": name, "y": levels,
-                         "x": [sum(getattr(r, field) for r in chosen) for field, _label in TRAINING_LEVELS],
-                         "marker": {"color": color},
-                         "hovertemplate": f"{name}: %{{x:,d}}<extra></extra>"})
-        layout = _layout(barmode="group", hovermode="y unified",
-                         xaxis=_axis(_("People trained"), rangemode="tozero"),
-                         yaxis=_axis(_("Level"), autorange="reversed"),
-                         meta={"provisional": levels if any(has_unapproved(r) for r in rows) else []})
+            data.append(
+                {
+                    "type": "bar",
+                    "orientation": "h",
+                    "name": name,
+                    "y": levels,
+                    "x": [sum(getattr(r, field) for r in chosen) for field, _label in TRAINING_LEVELS],
+                    "marker": {"color": color},
+                    "hovertemplate": f"{name}: %{{x:,d}}<extra></extra>",
+                }
+            )
+        layout = _layout(
+            barmode="group",
+            hovermode="y unified",
+            xaxis=_axis(_("People trained"), rangemode="tozero"),
+            yaxis=_axis(_("Level"), autorange="reversed"),
+            meta={"provisional": levels if any(has_unapproved(r) for r in rows) else []},
+        )
         return {"data": data, "layout": layout}
 
 
@@ -277,14 +404,28 @@ def budget_figure(rows, *, language):
         data = [
             _marks(rows, _bar(_("Received (USD)"), x, [_round(r.ft_received) for r in rows], SKY, ",.0f"), "bar"),
             _marks(rows, _bar(_("Spent (USD)"), x, [_round(r.spent_total) for r in rows], BLUE, ",.0f"), "bar"),
-            _marks(rows, _line(_("Utilisation, year to date (%)"), x, utilisation, ORANGE, ".1f", yaxis="y2",
-                               hovertemplate=_("Utilisation, year to date") + ": %{y:.1f}%<extra></extra>")),
+            _marks(
+                rows,
+                _line(
+                    _("Utilisation, year to date (%)"),
+                    x,
+                    utilisation,
+                    ORANGE,
+                    ".1f",
+                    yaxis="y2",
+                    hovertemplate=_("Utilisation, year to date") + ": %{y:.1f}%<extra></extra>",
+                ),
+            ),
         ]
-        layout = _layout(barmode="group", xaxis=_quarter_axis(),
-                         yaxis=_axis(_("USD"), rangemode="tozero", tickprefix="$"),
-                         yaxis2=_axis(_("Utilisation (%)"), overlaying="y", side="right", ticksuffix="%",
-                                      range=[0, 110], showgrid=False),
-                         meta=_provisional_meta(rows, x))
+        layout = _layout(
+            barmode="group",
+            xaxis=_quarter_axis(),
+            yaxis=_axis(_("USD"), rangemode="tozero", tickprefix="$"),
+            yaxis2=_axis(
+                _("Utilisation (%)"), overlaying="y", side="right", ticksuffix="%", range=[0, 110], showgrid=False
+            ),
+            meta=_provisional_meta(rows, x),
+        )
         layout["margin"] = {**layout["margin"], "r": 56}
         return {"data": data, "layout": layout}
 
@@ -294,17 +435,34 @@ def reporting_figure(rows, *, language):
     with translation.override(language):
         x = _labels(rows)
         data = [
-            _bar(_("Reporting rate (%)"), x, [_round(r.reporting_completeness) for r in rows], BLUE, ".0f",
-                 hovertemplate=pgettext("dashboard", "Reporting rate") + ": %{y:.0f}%<extra></extra>"),
-            _bar(_("On-time rate (%)"), x, [_round(r.reporting_timeliness) for r in rows], GREEN, ".0f",
-                 hovertemplate=pgettext("dashboard", "On-time rate") + ": %{y:.0f}%<extra></extra>"),
+            _bar(
+                _("Reporting rate (%)"),
+                x,
+                [_round(r.reporting_completeness) for r in rows],
+                BLUE,
+                ".0f",
+                hovertemplate=pgettext("dashboard", "Reporting rate") + ": %{y:.0f}%<extra></extra>",
+            ),
+            _bar(
+                _("On-time rate (%)"),
+                x,
+                [_round(r.reporting_timeliness) for r in rows],
+                GREEN,
+                ".0f",
+                hovertemplate=pgettext("dashboard", "On-time rate") + ": %{y:.0f}%<extra></extra>",
+            ),
         ]
-        layout = _layout(barmode="group", xaxis=_quarter_axis(), yaxis=_percent_axis(_("Reports expected (%)")),
-                         meta={"provisional": []})
+        layout = _layout(
+            barmode="group",
+            xaxis=_quarter_axis(),
+            yaxis=_percent_axis(_("Reports expected (%)")),
+            meta={"provisional": []},
+        )
         return {"data": data, "layout": layout}
 
 
 # --- Comparisons across units (one quarter) ------------------------------------------------------------
+
 
 def league_figure(rows, *, language, baseline=None, axis_title=None):
     """Sanitation coverage of each unit's row (horizontal bars, highest first) and, from `baseline`
@@ -312,18 +470,41 @@ def league_figure(rows, *, language, baseline=None, axis_title=None):
     with translation.override(language):
         rows = sorted(rows, key=lambda r: (r.sanitation_coverage is None, -(r.sanitation_coverage or 0), r.code))
         names = [r.unit.name for r in rows]
-        data = [_marks(rows, {"type": "bar", "orientation": "h", "name": _("Sanitation coverage (%)"), "y": names,
-                              "x": [_round(r.sanitation_coverage) for r in rows], "marker": {"color": BLUE},
-                              "hovertemplate": _("Sanitation coverage") + ": %{x:.1f}%<extra></extra>"}, "bar")]
+        data = [
+            _marks(
+                rows,
+                {
+                    "type": "bar",
+                    "orientation": "h",
+                    "name": _("Sanitation coverage (%)"),
+                    "y": names,
+                    "x": [_round(r.sanitation_coverage) for r in rows],
+                    "marker": {"color": BLUE},
+                    "hovertemplate": _("Sanitation coverage") + ": %{x:.1f}%<extra></extra>",
+                },
+                "bar",
+            )
+        ]
         if baseline is not None:
-            data.append({"type": "scatter", "mode": "markers", "name": _("End of last year (%)"), "y": names,
-                         "x": [_round(baseline.get(r.code)) for r in rows],
-                         "marker": {"color": VERMILION, "size": 9, "symbol": "diamond"},
-                         "hovertemplate": _("End of last year") + ": %{x:.1f}%<extra></extra>"})
-        layout = _layout(hovermode="y unified", barmode="overlay",
-                         xaxis=_axis(_("Households with an improved latrine (%)"), range=[0, 105], ticksuffix="%"),
-                         yaxis=_axis(axis_title or _("Unit"), autorange="reversed", type="category"),
-                         meta=_provisional_meta(rows, names), height=max(260, 60 + 24 * len(rows)))
+            data.append(
+                {
+                    "type": "scatter",
+                    "mode": "markers",
+                    "name": _("End of last year (%)"),
+                    "y": names,
+                    "x": [_round(baseline.get(r.code)) for r in rows],
+                    "marker": {"color": VERMILION, "size": 9, "symbol": "diamond"},
+                    "hovertemplate": _("End of last year") + ": %{x:.1f}%<extra></extra>",
+                }
+            )
+        layout = _layout(
+            hovermode="y unified",
+            barmode="overlay",
+            xaxis=_axis(_("Households with an improved latrine (%)"), range=[0, 105], ticksuffix="%"),
+            yaxis=_axis(axis_title or _("Unit"), autorange="reversed", type="category"),
+            meta=_provisional_meta(rows, names),
+            height=max(260, 60 + 24 * len(rows)),
+        )
         return {"data": data, "layout": layout}
 
 
@@ -339,22 +520,52 @@ def projection_figure(projections, *, language, target_year):
         late = [p.year is not None and p.year > target_year for p in projections]
         # xgettext:no-python-format
         reached = _("Year 100% coverage is reached")
-        data = [{"type": "bar", "orientation": "h", "name": reached, "y": names,
-                 "x": [None if y is None else y - floor for y in years], "base": floor,
-                 "customdata": [[p.coverage_label, p.rate_label] for p in projections],
-                 "marker": {"color": [VERMILION if is_late else GREEN for is_late in late]},
-                 "hovertemplate": (reached + ": %{x}<br>" + _("Coverage now") + ": %{customdata[0]}"
-                                   "<br>" + _("Rate (points a year)") + ": %{customdata[1]}<extra></extra>")}]
-        layout = _layout(hovermode="closest", showlegend=False,
-                         xaxis=_axis(_("Year"), tickformat="d", dtick=1 if max(known) - floor <= 12 else 5),
-                         yaxis=_axis(_("Province"), autorange="reversed", type="category"),
-                         height=max(260, 60 + 24 * len(projections)),
-                         shapes=[{"type": "line", "yref": "paper", "y0": 0, "y1": 1, "x0": target_year + 0.5,
-                                  "x1": target_year + 0.5, "line": {"color": GREY, "dash": "dot", "width": 2}}],
-                         annotations=[{"yref": "paper", "y": 1, "yanchor": "bottom", "x": target_year + 0.5,
-                                       "showarrow": False, "font": {"size": 11, "color": GREY},
-                                       "text": _("National target: end of %(year)s") % {"year": target_year}}],
-                         meta={"provisional": [], "table": "projection"})
+        data = [
+            {
+                "type": "bar",
+                "orientation": "h",
+                "name": reached,
+                "y": names,
+                "x": [None if y is None else y - floor for y in years],
+                "base": floor,
+                "customdata": [[p.coverage_label, p.rate_label] for p in projections],
+                "marker": {"color": [VERMILION if is_late else GREEN for is_late in late]},
+                "hovertemplate": (
+                    reached + ": %{x}<br>" + _("Coverage now") + ": %{customdata[0]}"
+                    "<br>" + _("Rate (points a year)") + ": %{customdata[1]}<extra></extra>"
+                ),
+            }
+        ]
+        layout = _layout(
+            hovermode="closest",
+            showlegend=False,
+            xaxis=_axis(_("Year"), tickformat="d", dtick=1 if max(known) - floor <= 12 else 5),
+            yaxis=_axis(_("Province"), autorange="reversed", type="category"),
+            height=max(260, 60 + 24 * len(projections)),
+            shapes=[
+                {
+                    "type": "line",
+                    "yref": "paper",
+                    "y0": 0,
+                    "y1": 1,
+                    "x0": target_year + 0.5,
+                    "x1": target_year + 0.5,
+                    "line": {"color": GREY, "dash": "dot", "width": 2},
+                }
+            ],
+            annotations=[
+                {
+                    "yref": "paper",
+                    "y": 1,
+                    "yanchor": "bottom",
+                    "x": target_year + 0.5,
+                    "showarrow": False,
+                    "font": {"size": 11, "color": GREY},
+                    "text": _("National target: end of %(year)s") % {"year": target_year},
+                }
+            ],
+            meta={"provisional": [], "table": "projection"},
+        )
         layout["margin"] = {**layout["margin"], "t": 28}
         return {"data": data, "layout": layout}
 
@@ -366,42 +577,87 @@ def progress_figure(rows, *, language, target_year, rate_per_year):
     (at most 20 years on)."""
     with translation.override(language):
         x = _labels(rows)
-        data = [_marks(rows, _line(_("Sanitation coverage (%)"), x, [_round(r.sanitation_coverage) for r in rows],
-                                   BLUE, ".1f", hovertemplate=_("Sanitation coverage") + ": %{y:.1f}%<extra></extra>"))]
-        layout = _layout(xaxis=_quarter_axis(),
-                         yaxis=_percent_axis(_("Households (%)")), meta=_provisional_meta(rows, x))
+        data = [
+            _marks(
+                rows,
+                _line(
+                    _("Sanitation coverage (%)"),
+                    x,
+                    [_round(r.sanitation_coverage) for r in rows],
+                    BLUE,
+                    ".1f",
+                    hovertemplate=_("Sanitation coverage") + ": %{y:.1f}%<extra></extra>",
+                ),
+            )
+        ]
+        layout = _layout(
+            xaxis=_quarter_axis(), yaxis=_percent_axis(_("Households (%)")), meta=_provisional_meta(rows, x)
+        )
         if rows and rows[-1].sanitation_coverage is not None:
             last = rows[-1]
             year, quarter, coverage = last.period.year, last.period.quarter, last.sanitation_coverage
-            projected = indicators.projected_full_coverage_year(coverage=coverage, rate_per_year=rate_per_year,
-                                                                year=year, quarter=quarter)
+            projected = indicators.projected_full_coverage_year(
+                coverage=coverage, rate_per_year=rate_per_year, year=year, quarter=quarter
+            )
             end_year = min(max(target_year, projected or target_year), year + 20)
             future, (y, q) = [x[-1]], (year, quarter)
             while (y, q) != (end_year, 4):
                 y, q = (y + 1, 1) if q == 4 else (y, q + 1)
                 future.append(quarter_label(y, q))
             steps = range(len(future))
-            needed = indicators.required_rate_per_year(coverage=coverage, year=year, quarter=quarter,
-                                                       target_year=target_year)
-            for name, rate, color, dash in ((_("At the current rate (%)"), rate_per_year, ORANGE, "dash"),
-                                            (_("Needed for the target (%)"), needed, VERMILION, "dot")):
+            needed = indicators.required_rate_per_year(
+                coverage=coverage, year=year, quarter=quarter, target_year=target_year
+            )
+            for name, rate, color, dash in (
+                (_("At the current rate (%)"), rate_per_year, ORANGE, "dash"),
+                (_("Needed for the target (%)"), needed, VERMILION, "dot"),
+            ):
                 if rate is None:
                     continue
-                path = [_round(indicators.coverage_after_quarters(coverage=coverage, rate_per_year=rate, quarters=k))
-                        for k in steps]
-                data.append({"type": "scatter", "mode": "lines", "name": name, "x": future, "y": path,
-                             "line": {"color": color, "dash": dash, "width": 2},
-                             "hovertemplate": name.replace(" (%)", "") + ": %{y:.1f}%<extra></extra>"})
-            layout["shapes"] = [{"type": "line", "xref": "x", "x0": quarter_label(target_year, 4),
-                                 "x1": quarter_label(target_year, 4), "yref": "paper", "y0": 0, "y1": 1,
-                                 "line": {"color": GREY, "dash": "dot", "width": 1.5}}]
-            layout["annotations"] = [{"xref": "x", "x": quarter_label(target_year, 4), "yref": "paper", "y": 0.02,
-                                      "xanchor": "right", "showarrow": False, "font": {"size": 11, "color": GREY},
-                                      "text": _("Target year %(year)s") % {"year": target_year}}]
+                path = [
+                    _round(indicators.coverage_after_quarters(coverage=coverage, rate_per_year=rate, quarters=k))
+                    for k in steps
+                ]
+                data.append(
+                    {
+                        "type": "scatter",
+                        "mode": "lines",
+                        "name": name,
+                        "x": future,
+                        "y": path,
+                        "line": {"color": color, "dash": dash, "width": 2},
+                        "hovertemplate": name.replace(" (%)", "") + ": %{y:.1f}%<extra></extra>",
+                    }
+                )
+            layout["shapes"] = [
+                {
+                    "type": "line",
+                    "xref": "x",
+                    "x0": quarter_label(target_year, 4),
+                    "x1": quarter_label(target_year, 4),
+                    "yref": "paper",
+                    "y0": 0,
+                    "y1": 1,
+                    "line": {"color": GREY, "dash": "dot", "width": 1.5},
+                }
+            ]
+            layout["annotations"] = [
+                {
+                    "xref": "x",
+                    "x": quarter_label(target_year, 4),
+                    "yref": "paper",
+                    "y": 0.02,
+                    "xanchor": "right",
+                    "showarrow": False,
+                    "font": {"size": 11, "color": GREY},
+                    "text": _("Target year %(year)s") % {"year": target_year},
+                }
+            ]
         return {"data": data, "layout": layout}
 
 
 # --- The numbers behind a figure -----------------------------------------------------------------------
+
 
 def figure_table(figure):
     """{"columns": [...], "rows": [[category, value, ...], ...], "provisional": [category, ...]} from a figure
@@ -421,5 +677,8 @@ def figure_table(figure):
             if base is not None and number is not None:
                 number = base + number
             values.setdefault(key, [None] * len(data))[index] = number
-    return {"columns": columns, "rows": [[key, *numbers] for key, numbers in values.items()],
-            "provisional": list(layout.get("meta", {}).get("provisional", []))}
+    return {
+        "columns": columns,
+        "rows": [[key, *numbers] for key, numbers in values.items()],
+        "provisional": list(layout.get("meta", {}).get("provisional", [])),
+    }

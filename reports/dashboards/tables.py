@@ -2,6 +2,7 @@
 
 A cell is {text shown, raw value for sorting and CSV, link, numeric?, provisional flag}.
 """
+
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -22,10 +23,14 @@ def signed(value, digits=1):
     return "—" if value is None else f"{value:+.{digits}f}"
 
 
-
 def _cell(text, raw=None, *, href=None, numeric=True, flag=False):
-    return {"text": text, "raw": text if raw is None and not numeric else raw, "href": href, "numeric": numeric,
-            "flag": flag}
+    return {
+        "text": text,
+        "raw": text if raw is None and not numeric else raw,
+        "href": href,
+        "numeric": numeric,
+        "flag": flag,
+    }
 
 
 def _pct_cell(value, flag=False):
@@ -53,26 +58,43 @@ def commune_table(district, rows_by_code, district_row):
             status = _("ODF commune")
         else:
             status = _("%(verified)s of %(villages)s villages verified") % {
-                "verified": row.odf_villages_verified, "villages": row.villages_reported}
-        table_rows.append([
-            _cell(commune.name, href=reverse("districts:commune", args=[commune.code]), numeric=False),
-            _count_cell(row.villages_reported if row else None),
-            _count_cell(row.households_total if row else None),
-            _pct_cell(row.sanitation_coverage if row else None, flag and row is not None),
-            _pct_cell(row.basic_sanitation if row else None, flag and row is not None),
-            _pct_cell(row.idpoor_coverage if row else None, flag and row is not None),
-            _count_cell(row.odf_villages_verified if row else None, flag and row is not None),
-            _count_cell(row.odf_villages_declared if row else None, flag and row is not None),
-            _cell(status, int(bool(row and row.odf_communes)), numeric=False),
-        ])
+                "verified": row.odf_villages_verified,
+                "villages": row.villages_reported,
+            }
+        table_rows.append(
+            [
+                _cell(commune.name, href=reverse("districts:commune", args=[commune.code]), numeric=False),
+                _count_cell(row.villages_reported if row else None),
+                _count_cell(row.households_total if row else None),
+                _pct_cell(row.sanitation_coverage if row else None, flag and row is not None),
+                _pct_cell(row.basic_sanitation if row else None, flag and row is not None),
+                _pct_cell(row.idpoor_coverage if row else None, flag and row is not None),
+                _count_cell(row.odf_villages_verified if row else None, flag and row is not None),
+                _count_cell(row.odf_villages_declared if row else None, flag and row is not None),
+                _cell(status, int(bool(row and row.odf_communes)), numeric=False),
+            ]
+        )
     table_rows.sort(key=lambda cells: (cells[3]["raw"] is None, -(cells[3]["raw"] or 0)))
-    return {"key": "communes", "title": _("Communes"),
-            "caption": _("Each commune's figures in the selected quarter. An ODF commune is one whose every reported "
-                         "village is verified ODF."),
-            "columns": [_("Commune"), _("Villages reported"), _("Households"), _("Sanitation coverage"),
-                        _("Basic sanitation"), _("IDPoor coverage"), _("Verified ODF villages"),
-                        _("Declared, not yet verified"), _("ODF status")],
-            "rows": table_rows}
+    return {
+        "key": "communes",
+        "title": _("Communes"),
+        "caption": _(
+            "Each commune's figures in the selected quarter. An ODF commune is one whose every reported "
+            "village is verified ODF."
+        ),
+        "columns": [
+            _("Commune"),
+            _("Villages reported"),
+            _("Households"),
+            _("Sanitation coverage"),
+            _("Basic sanitation"),
+            _("IDPoor coverage"),
+            _("Verified ODF villages"),
+            _("Declared, not yet verified"),
+            _("ODF status"),
+        ],
+        "rows": table_rows,
+    }
 
 
 def _on_time(children, keys, code):
@@ -95,8 +117,10 @@ def _report_status(row):
 
 
 def _league_rows(rows_by_code):
-    return sorted(rows_by_code.items(), key=lambda item: (item[1].sanitation_coverage is None,
-                                                          -(item[1].sanitation_coverage or 0), item[0]))
+    return sorted(
+        rows_by_code.items(),
+        key=lambda item: (item[1].sanitation_coverage is None, -(item[1].sanitation_coverage or 0), item[0]),
+    )
 
 
 def district_league(rows_by_code, base, children, keys):
@@ -108,23 +132,39 @@ def district_league(rows_by_code, base, children, keys):
         on_time, expected = _on_time(children, keys, code)
         status = _report_status(row)
         if row.reports_submitted:
-            status += " · " + (pgettext("dashboard", "on time") if row.reports_on_time else pgettext("dashboard", "late"))
-        table_rows.append([
-            _cell(row.unit.name, href=reverse("reports:dashboard_district", args=[code]), numeric=False),
-            _pct_cell(row.sanitation_coverage, flag),
-            _cell(signed(change), None if change is None else round(change, 2), flag=flag),
-            _count_cell(row.odf_villages_verified, flag),
-            _count_cell(row.odf_villages_declared, flag),
-            _cell(f"{on_time} / {expected}", on_time - expected),
-            _cell(status, numeric=False),
-        ])
-    return {"key": "league", "title": _("League table of districts"),
-            "caption": _("Coverage in the selected quarter and its change since the end of last year (percentage "
-                         "points); verified and declared ODF villages; district reports submitted on time in the "
-                         "last four quarters; this quarter's report."),
-            "columns": [_("District"), _("Sanitation coverage"), _("Change this year"), _("Verified ODF villages"),
-                        _("Declared, not yet verified"), _("On time, last 4 quarters"), _("This quarter's report")],
-            "rows": table_rows}
+            status += " · " + (
+                pgettext("dashboard", "on time") if row.reports_on_time else pgettext("dashboard", "late")
+            )
+        table_rows.append(
+            [
+                _cell(row.unit.name, href=reverse("reports:dashboard_district", args=[code]), numeric=False),
+                _pct_cell(row.sanitation_coverage, flag),
+                _cell(signed(change), None if change is None else round(change, 2), flag=flag),
+                _count_cell(row.odf_villages_verified, flag),
+                _count_cell(row.odf_villages_declared, flag),
+                _cell(f"{on_time} / {expected}", on_time - expected),
+                _cell(status, numeric=False),
+            ]
+        )
+    return {
+        "key": "league",
+        "title": _("League table of districts"),
+        "caption": _(
+            "Coverage in the selected quarter and its change since the end of last year (percentage "
+            "points); verified and declared ODF villages; district reports submitted on time in the "
+            "last four quarters; this quarter's report."
+        ),
+        "columns": [
+            _("District"),
+            _("Sanitation coverage"),
+            _("Change this year"),
+            _("Verified ODF villages"),
+            _("Declared, not yet verified"),
+            _("On time, last 4 quarters"),
+            _("This quarter's report"),
+        ],
+        "rows": table_rows,
+    }
 
 
 def province_league(rows_by_code, base, children, keys, odf_districts, projections):
@@ -135,30 +175,46 @@ def province_league(rows_by_code, base, children, keys, odf_districts, projectio
         change = difference(row.sanitation_coverage, before.sanitation_coverage if before else None)
         on_time, expected = _on_time(children, keys, code)
         projected = projections.get(code)
-        table_rows.append([
-            _cell(row.unit.name, href=reverse("reports:dashboard_province", args=[code]), numeric=False),
-            _pct_cell(row.sanitation_coverage, flag),
-            _cell(signed(change), None if change is None else round(change, 2), flag=flag),
-            _count_cell(row.odf_villages_verified, flag),
-            _count_cell(row.odf_communes, flag),
-            _count_cell(odf_districts.get(row.province_id, 0), flag),
-            _cell(f"{row.reports_submitted} / {row.reports_expected}", row.reports_submitted),
-            _pct_cell(indicators.ratio_pct(on_time, expected)),
-            _cell("—" if not projected or projected.year is None else str(projected.year),
-                  projected.year if projected else None),
-        ])
-    return {"key": "league", "title": _("League table of provinces"),
+        table_rows.append(
+            [
+                _cell(row.unit.name, href=reverse("reports:dashboard_province", args=[code]), numeric=False),
+                _pct_cell(row.sanitation_coverage, flag),
+                _cell(signed(change), None if change is None else round(change, 2), flag=flag),
+                _count_cell(row.odf_villages_verified, flag),
+                _count_cell(row.odf_communes, flag),
+                _count_cell(odf_districts.get(row.province_id, 0), flag),
+                _cell(f"{row.reports_submitted} / {row.reports_expected}", row.reports_submitted),
+                _pct_cell(indicators.ratio_pct(on_time, expected)),
+                _cell(
+                    "—" if not projected or projected.year is None else str(projected.year),
+                    projected.year if projected else None,
+                ),
+            ]
+        )
+    return {
+        "key": "league",
+        "title": _("League table of provinces"),
+        # xgettext:no-python-format
+        "caption": _(
+            "Coverage in the selected quarter and its change since the end of last year (percentage "
+            "points); ODF villages, communes and districts (every reported village verified); district "
+            "reports submitted this quarter; share of reports on time in the last four quarters; the year "
+            "100% coverage is reached at the current rate."
+        ),
+        "columns": [
+            _("Province"),
+            _("Sanitation coverage"),
+            _("Change this year"),
+            _("ODF villages"),
+            pgettext("dashboard", "ODF communes"),
+            _("ODF districts"),
+            _("Reports this quarter"),
+            _("On time, last 4 quarters"),
             # xgettext:no-python-format
-            "caption": _("Coverage in the selected quarter and its change since the end of last year (percentage "
-                         "points); ODF villages, communes and districts (every reported village verified); district "
-                         "reports submitted this quarter; share of reports on time in the last four quarters; the year "
-                         "100% coverage is reached at the current rate."),
-            "columns": [_("Province"), _("Sanitation coverage"), _("Change this year"), _("ODF villages"),
-                        pgettext("dashboard", "ODF communes"), _("ODF districts"), _("Reports this quarter"),
-                        _("On time, last 4 quarters"),
-                        # xgettext:no-python-format
-                        _("100% coverage in")],
-            "rows": table_rows}
+            _("100% coverage in"),
+        ],
+        "rows": table_rows,
+    }
 
 
 def csv_rows(data, name):
@@ -168,14 +224,18 @@ def csv_rows(data, name):
             table = chart["table"]
             provisional = set(table["provisional"])
             header = list(table["columns"]) + ([_("Provisional")] if data["provisional"] else [])
-            body = [list(row) + ([_("yes") if row[0] in provisional else ""] if data["provisional"] else [])
-                    for row in table["rows"]]
+            body = [
+                list(row) + ([_("yes") if row[0] in provisional else ""] if data["provisional"] else [])
+                for row in table["rows"]
+            ]
             return header, body
     for table in data.get("tables", []):
         if table["key"] == name:
             header = list(table["columns"]) + ([_("Provisional")] if data["provisional"] else [])
-            body = [[cell["raw"] if cell["numeric"] else cell["text"] for cell in row]
-                    + ([_("yes") if any(cell["flag"] for cell in row) else ""] if data["provisional"] else [])
-                    for row in table["rows"]]
+            body = [
+                [cell["raw"] if cell["numeric"] else cell["text"] for cell in row]
+                + ([_("yes") if any(cell["flag"] for cell in row) else ""] if data["provisional"] else [])
+                for row in table["rows"]
+            ]
             return header, body
     return None

@@ -6,13 +6,14 @@ province's for the PDRD and Provincial Administration of the province and nation
 nation's for national users. Query string: ?quarter=2025Q3 (default: the latest quarter with
 reports counted) and ?provisional=1 (count submitted reports not yet approved).
 """
+
 import csv
 import re
 
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
-from django.core.cache import cache
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
@@ -21,7 +22,6 @@ from django.views.decorators.http import require_GET
 
 from districts import scoping
 from districts.models import District, Province
-
 from reports.dashboards import build as dashboards
 from reports.dashboards import tables
 
@@ -48,16 +48,21 @@ def _nation(user):
 def _load(request, level, unit):
     match = QUARTER.match(request.GET.get("quarter", "").strip().upper())
     year, quarter = (int(match[1]), int(match[2])) if match else (None, None)
-    return dashboards.load(level, unit, provisional=request.GET.get("provisional") == "1", year=year,
-                           quarter=quarter)
+    return dashboards.load(level, unit, provisional=request.GET.get("provisional") == "1", year=year, quarter=quarter)
 
 
 def _page(request, level, unit, **links):
     """The page: heading, picker and links per request; the body (KPIs, charts, tables) rendered once per
     cached dashboard, since Django renders its few thousand table cells in tens of milliseconds."""
     data = _load(request, level, unit)
-    context = {"unit": unit, "data": data, "level": level, "query": data.get("query", ""),
-               "csv_base": request.path, **links}
+    context = {
+        "unit": unit,
+        "data": data,
+        "level": level,
+        "query": data.get("query", ""),
+        "csv_base": request.path,
+        **links,
+    }
     body = None
     if not data["empty"]:
         key = data["cache_key"] and f"{data['cache_key']}:html:{request.path}"
@@ -78,8 +83,9 @@ def _csv(request, level, unit, name):
     code = unit.code if unit else "KH"
     state = "-provisional" if data["provisional"] else ""
     response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = (f'attachment; filename="drssd-{level}-{code}-{data["year"]}Q{data["quarter"]}'
-                                       f'-{name}{state}.csv"')
+    response["Content-Disposition"] = (
+        f'attachment; filename="drssd-{level}-{code}-{data["year"]}Q{data["quarter"]}-{name}{state}.csv"'
+    )
     response.write("\ufeff")  # a byte-order mark, so spreadsheet programs read the Khmer names as UTF-8
     writer = csv.writer(response)
     writer.writerow(header)
@@ -107,16 +113,21 @@ def dashboard_home(request):
 @gzip_page
 def district_dashboard(request, code):
     unit = _district(request.user, code)
-    return _page(request, "district", unit,
-                 can_read_province=Province.objects.visible_to(request.user).filter(pk=unit.province_id).exists())
+    return _page(
+        request,
+        "district",
+        unit,
+        can_read_province=Province.objects.visible_to(request.user).filter(pk=unit.province_id).exists(),
+    )
 
 
 @login_required
 @require_GET
 @gzip_page
 def province_dashboard(request, code):
-    return _page(request, "province", _province(request.user, code),
-                 can_read_nation=scoping.has_national_reach(request.user))
+    return _page(
+        request, "province", _province(request.user, code), can_read_nation=scoping.has_national_reach(request.user)
+    )
 
 
 @login_required

@@ -9,6 +9,7 @@ plausible ranges: every load gives the same figures, and every village row passe
 warning. 2016 Q1-2019 Q2 are approved; four districts have a 2019 Q3 draft, but not Thpong or Dambae, whose
 demo DSOs can open that quarter themselves. Never load this on a production server.
 """
+
 import datetime
 import random
 from dataclasses import dataclass, field
@@ -18,9 +19,19 @@ from django.db import transaction
 from django.utils import timezone
 
 from districts.models import District, Village
-
 from reports import indicators, quarters
-from reports.models import CommuneQuarter, DistrictPlanTarget, DistrictReport, NationalSettings, OdfStatus, ReportingPeriod, ReportStatus, Training, TrainingTopic, VillageQuarter
+from reports.models import (
+    CommuneQuarter,
+    DistrictPlanTarget,
+    DistrictReport,
+    NationalSettings,
+    OdfStatus,
+    ReportingPeriod,
+    ReportStatus,
+    Training,
+    TrainingTopic,
+    VillageQuarter,
+)
 
 SEED = 2019
 QUARTERS = [(year, quarter) for year in range(2016, 2020) for quarter in (1, 2, 3, 4)]
@@ -28,9 +39,23 @@ LAST_APPROVED = QUARTERS.index((2019, 2))
 DRAFT = LAST_APPROVED + 1  # 2019 Q3
 # District code -> coverage (%) in 2016 Q1 and in 2019 Q2, from the reference report where it has them;
 # Ou Reang Ov's baseline is not reported. None: drawn (a start of 25-50%, a rise of 12-25 points).
-PILOT_DISTRICTS = {"0501": None, "0502": None, "0503": None, "0504": None, "0506": None, "0507": None,
-                   "0508": (29.0, 64.0), "2501": (44.0, 64.61), "2502": None, "2503": None, "2504": (48.0, 81.0),
-                   "2505": None, "0401": None, "0405": None, "0406": None}
+PILOT_DISTRICTS = {
+    "0501": None,
+    "0502": None,
+    "0503": None,
+    "0504": None,
+    "0506": None,
+    "0507": None,
+    "0508": (29.0, 64.0),
+    "2501": (44.0, 64.61),
+    "2502": None,
+    "2503": None,
+    "2504": (48.0, 81.0),
+    "2505": None,
+    "0401": None,
+    "0405": None,
+    "0406": None,
+}
 VERIFIED_BY_2019_Q2 = {"2501": 12}
 DRAFT_DISTRICTS = {"2502", "2503", "2505", "0401"}
 ANNUAL_ALLOCATION, QUARTERLY_TRANSFER = 700, 175
@@ -38,15 +63,31 @@ ANNUAL_ALLOCATION, QUARTERLY_TRANSFER = 700, 175
 MAX_GAIN = 0.15
 ODF = (OdfStatus.DECLARED, OdfStatus.VERIFIED)
 
-CHALLENGES = ["Poor households (IDPoor 1) cannot afford a latrine.", "The budget arrived late; activities waited.",
-              "Few latrine suppliers and masons serve remote communes.", "Pits are hard to dig in flooded villages."]
-SUPPORT = ["Transfer the functional-transfer budget on time.", "Refresher training on CLTS and BCC for the communes.",
-           "PDRD support to verify the declared ODF villages.", "More budget: 700 USD a year is not enough."]
-PLANS = ["Follow up the triggered villages with the commune working groups.", "Prepare the ODF verifications.",
-         "Trigger the remaining villages; BCC sessions in the lagging communes.", "Meet suppliers about prices."]
-TRAINING_DETAILS = {TrainingTopic.CLTS: "CLTS triggering refresher", TrainingTopic.BCC: "BCC tools for focal points",
-                    TrainingTopic.DATA_ENTRY: "Village data collection and entry",
-                    TrainingTopic.FACILITATION: "Facilitation skills", TrainingTopic.OTHER: "Mason orientation"}
+CHALLENGES = [
+    "Poor households (IDPoor 1) cannot afford a latrine.",
+    "The budget arrived late; activities waited.",
+    "Few latrine suppliers and masons serve remote communes.",
+    "Pits are hard to dig in flooded villages.",
+]
+SUPPORT = [
+    "Transfer the functional-transfer budget on time.",
+    "Refresher training on CLTS and BCC for the communes.",
+    "PDRD support to verify the declared ODF villages.",
+    "More budget: 700 USD a year is not enough.",
+]
+PLANS = [
+    "Follow up the triggered villages with the commune working groups.",
+    "Prepare the ODF verifications.",
+    "Trigger the remaining villages; BCC sessions in the lagging communes.",
+    "Meet suppliers about prices.",
+]
+TRAINING_DETAILS = {
+    TrainingTopic.CLTS: "CLTS triggering refresher",
+    TrainingTopic.BCC: "BCC tools for focal points",
+    TrainingTopic.DATA_ENTRY: "Village data collection and entry",
+    TrainingTopic.FACILITATION: "Facilitation skills",
+    TrainingTopic.OTHER: "Mason orientation",
+}
 
 
 @dataclass
@@ -60,6 +101,7 @@ class DemoSummary:
 @dataclass
 class VillagePlan:
     """A village's fixed traits for the whole demo, and its ODF path as [(quarter index, status, date)]."""
+
     village_id: int
     commune_id: int
     households: int  # in 2016 Q1
@@ -106,9 +148,14 @@ def load_demo_reports():
 
 
 def _ensure_periods():
-    return {i: ReportingPeriod.objects.get_or_create(year=year, quarter=quarter, defaults={
-                "deadline": quarters.default_deadline(year, quarter), "is_open": i > LAST_APPROVED})[0]
-            for i, (year, quarter) in enumerate(QUARTERS)}
+    return {
+        i: ReportingPeriod.objects.get_or_create(
+            year=year,
+            quarter=quarter,
+            defaults={"deadline": quarters.default_deadline(year, quarter), "is_open": i > LAST_APPROVED},
+        )[0]
+        for i, (year, quarter) in enumerate(QUARTERS)
+    }
 
 
 def _load_district(rng, district, periods, rows):
@@ -126,19 +173,28 @@ def _load_district(rng, district, periods, rows):
     for i in range(last + 1):
         draft = i == DRAFT
         entered = {c.id for c in (rng.sample(communes, (len(communes) + 1) // 2) if draft else communes)}
-        village_rows = [_village_row(plan, i, improved[i][n], improved[i - 1][n] if i else None)
-                        for n, plan in enumerate(plans) if plan.commune_id in entered]
+        village_rows = [
+            _village_row(plan, i, improved[i][n], improved[i - 1][n] if i else None)
+            for n, plan in enumerate(plans)
+            if plan.commune_id in entered
+        ]
         commune_rows = [CommuneQuarter(commune=c, **_commune_activities(rng)) for c in communes if c.id in entered]
         if periods[i].id in taken:
             continue
         section = {}
         if not draft:  # money not spent is carried over to the next quarter of the same year
-            section, carried = _district_section(rng, i, 0 if QUARTERS[i][1] == 1 else carried,
-                                                 village_rows, commune_rows)
+            section, carried = _district_section(
+                rng, i, 0 if QUARTERS[i][1] == 1 else carried, village_rows, commune_rows
+            )
         if not draft:
             section.update(_review_dates(district, periods[i]))
-        report = DistrictReport.objects.create(district=district, period=periods[i], is_demo=True, **section,
-                                               status=ReportStatus.DRAFT if draft else ReportStatus.APPROVED)
+        report = DistrictReport.objects.create(
+            district=district,
+            period=periods[i],
+            is_demo=True,
+            **section,
+            status=ReportStatus.DRAFT if draft else ReportStatus.APPROVED,
+        )
         for row in village_rows + commune_rows:
             row.report = report
         rows[VillageQuarter] += village_rows
@@ -155,17 +211,31 @@ def _review_dates(district, period):
     Its own random stream, so the figures above do not depend on it.
     """
     rng = random.Random(f"{district.code}-{period.year}-{period.quarter}")
-    submitted = datetime.datetime.combine(period.deadline + datetime.timedelta(days=rng.randint(-10, 6)),
-                                          datetime.time(10, 0), tzinfo=timezone.get_current_timezone())
+    submitted = datetime.datetime.combine(
+        period.deadline + datetime.timedelta(days=rng.randint(-10, 6)),
+        datetime.time(10, 0),
+        tzinfo=timezone.get_current_timezone(),
+    )
     return {"submitted_at": submitted, "approved_at": submitted + datetime.timedelta(days=rng.randint(2, 14))}
 
 
 def _plan_villages(rng, villages, verified):
     """Traits and ODF paths; the `verified` villages most ahead are verified ODF by 2019 Q2, a few more declared."""
-    plans = [VillagePlan(village_id, commune_id, rng.randint(60, 310), rng.uniform(0.003, 0.008), rng.gauss(0, 12),
-                         rng.uniform(0.05, 0.15), rng.uniform(0.55, 0.9), rng.uniform(0.15, 0.25),
-                         rng.uniform(0.02, 0.06), rng.uniform(0.7, 0.95))
-             for village_id, commune_id in villages]
+    plans = [
+        VillagePlan(
+            village_id,
+            commune_id,
+            rng.randint(60, 310),
+            rng.uniform(0.003, 0.008),
+            rng.gauss(0, 12),
+            rng.uniform(0.05, 0.15),
+            rng.uniform(0.55, 0.9),
+            rng.uniform(0.15, 0.25),
+            rng.uniform(0.02, 0.06),
+            rng.uniform(0.7, 0.95),
+        )
+        for village_id, commune_id in villages
+    ]
     declared_only = max(1, len(plans) // 20)
     for rank, plan in enumerate(sorted(plans, key=lambda p: -p.offset)):
         verify = declare = None
@@ -188,8 +258,7 @@ def _coverage_curve(rng, figures):
         figures = (start, start + rng.uniform(12, 25))
     start, end = figures
     slope = (end - start) / LAST_APPROVED  # at least 0.9 points a quarter, so the noise never makes it fall
-    curve = [start + slope * i + (rng.uniform(-0.3, 0.3) if 0 < i < LAST_APPROVED else 0)
-             for i in range(len(QUARTERS))]
+    curve = [start + slope * i + (rng.uniform(-0.3, 0.3) if 0 < i < LAST_APPROVED else 0) for i in range(len(QUARTERS))]
     return [min(pct, 97.0) for pct in curve]
 
 
@@ -206,8 +275,10 @@ def _improved_by_quarter(rng, plans, curve, last):
             low = before
             high = [min(h, b + int(MAX_GAIN * h)) for h, b in zip(households, before)]
             rate = (target - sum(before)) / max(1, sum(households) - sum(before))
-            guess = [min(top, b + round((h - b) * rate * rng.uniform(0.4, 1.6)))
-                     for h, b, top in zip(households, before, high)]
+            guess = [
+                min(top, b + round((h - b) * rate * rng.uniform(0.4, 1.6)))
+                for h, b, top in zip(households, before, high)
+            ]
         before = _adjust(rng, guess, low, high, target)
         series.append(before)
     return series
@@ -238,11 +309,19 @@ def _village_row(plan, i, improved, before):
     shared = round(improved * plan.shared)
     idpoor = round(households * plan.idpoor)
     return VillageQuarter(
-        village_id=plan.village_id, households_total=households, hh_improved_own=improved - shared,
-        hh_improved_shared=shared, hh_unimproved=without - open_defecation, hh_open_defecation=open_defecation,
-        idpoor_households=idpoor, idpoor_improved=round(idpoor * max(0.0, improved / households - plan.idpoor_gap)),
+        village_id=plan.village_id,
+        households_total=households,
+        hh_improved_own=improved - shared,
+        hh_improved_shared=shared,
+        hh_unimproved=without - open_defecation,
+        hh_open_defecation=open_defecation,
+        idpoor_households=idpoor,
+        idpoor_improved=round(idpoor * max(0.0, improved / households - plan.idpoor_gap)),
         latrines_built=improved - before if before is not None else round(improved * 0.03),
-        hh_handwashing=round(improved * plan.handwashing), odf_status=status, odf_status_date=day)
+        hh_handwashing=round(improved * plan.handwashing),
+        odf_status=status,
+        odf_status_date=day,
+    )
 
 
 def _commune_activities(rng):
@@ -250,9 +329,16 @@ def _commune_activities(rng):
     triggered = sum(rng.randint(15, 40) for _ in range(events))
     reached = sum(rng.randint(10, 30) for _ in range(sessions))
     women, bcc_women = round(triggered * rng.uniform(0.5, 0.6)), round(reached * rng.uniform(0.5, 0.6))
-    return {"triggering_events": events, "triggering_women": women, "triggering_men": triggered - women,
-            "bcc_sessions": sessions, "bcc_women": bcc_women, "bcc_men": reached - bcc_women,
-            "cwg_meetings": rng.randint(0, 2), "commune_budget": Decimal(rng.randint(50, 400))}
+    return {
+        "triggering_events": events,
+        "triggering_women": women,
+        "triggering_men": triggered - women,
+        "bcc_sessions": sessions,
+        "bcc_women": bcc_women,
+        "bcc_men": reached - bcc_women,
+        "cwg_meetings": rng.randint(0, 2),
+        "commune_budget": Decimal(rng.randint(50, 400)),
+    }
 
 
 def _district_section(rng, i, carried, village_rows, commune_rows):
@@ -266,19 +352,26 @@ def _district_section(rng, i, carried, village_rows, commune_rows):
     coverage = indicators.sanitation_coverage(
         improved_own=sum(r.hh_improved_own for r in village_rows),
         improved_shared=sum(r.hh_improved_shared for r in village_rows),
-        total=sum(r.households_total for r in village_rows))
+        total=sum(r.households_total for r in village_rows),
+    )
     verified = sum(r.odf_status == OdfStatus.VERIFIED for r in village_rows)
     events = sum(r.triggering_events for r in commune_rows)
     section = {
-        "wg_meeting_held": True, "wg_meeting_date": _day_in(rng, i), "wg_meeting_attendance": attendance,
+        "wg_meeting_held": True,
+        "wg_meeting_date": _day_in(rng, i),
+        "wg_meeting_attendance": attendance,
         "wg_meeting_attendance_women": rng.randint(attendance // 5, attendance // 2),
-        "ft_annual_allocation": Decimal(ANNUAL_ALLOCATION), "ft_carried_over": Decimal(carried),
+        "ft_annual_allocation": Decimal(ANNUAL_ALLOCATION),
+        "ft_carried_over": Decimal(carried),
         "ft_received": Decimal(QUARTERLY_TRANSFER),
-        "active_suppliers": rng.randint(2, 6), "active_masons": rng.randint(5, 20),
+        "active_suppliers": rng.randint(2, 6),
+        "active_masons": rng.randint(5, 20),
         "achievements": f"Sanitation coverage reached {coverage:.1f}%, with {verified} villages verified ODF; "
-                        f"the communes held {events} CLTS triggering events. (demo)",
-        "challenges": f"{rng.choice(CHALLENGES)} (demo)", "support_needed": f"{rng.choice(SUPPORT)} (demo)",
-        "next_quarter_plan": f"{rng.choice(PLANS)} (demo)"}
+        f"the communes held {events} CLTS triggering events. (demo)",
+        "challenges": f"{rng.choice(CHALLENGES)} (demo)",
+        "support_needed": f"{rng.choice(SUPPORT)} (demo)",
+        "next_quarter_plan": f"{rng.choice(PLANS)} (demo)",
+    }
     section.update({name: Decimal(amount) for name, amount in zip(DistrictReport.SPENT_FIELDS, spent)})
     return section, available - sum(spent)
 
@@ -287,11 +380,22 @@ def _trainings(rng, report):
     trainings = []
     for _ in range(rng.choice([0, 1, 1, 2])):
         topic = rng.choice(list(TRAINING_DETAILS))
-        levels = {"participants_provincial": rng.randint(0, 3), "participants_district": rng.randint(2, 8),
-                  "participants_commune": rng.randint(4, 20), "participants_village": rng.randint(0, 25)}
+        levels = {
+            "participants_provincial": rng.randint(0, 3),
+            "participants_district": rng.randint(2, 8),
+            "participants_commune": rng.randint(4, 20),
+            "participants_village": rng.randint(0, 25),
+        }
         total = sum(levels.values())
-        trainings.append(Training(report=report, topic=topic, topic_detail=f"{TRAINING_DETAILS[topic]} (demo)",
-                                  women=rng.randint(total // 4, total * 3 // 5), **levels))
+        trainings.append(
+            Training(
+                report=report,
+                topic=topic,
+                topic_detail=f"{TRAINING_DETAILS[topic]} (demo)",
+                women=rng.randint(total // 4, total * 3 // 5),
+                **levels,
+            )
+        )
     return trainings
 
 
@@ -299,14 +403,20 @@ def _plan_targets(rng, district, curve, plans, communes):
     """District Sanitation Plan targets, a little ahead of what each year actually reached."""
     for year in range(2016, 2020):
         year_end = QUARTERS.index((year, 4))
-        verified = sum(status == OdfStatus.VERIFIED and at <= year_end
-                       for plan in plans for at, status, _day in plan.odf_changes)
-        DistrictPlanTarget.objects.get_or_create(district=district, year=year, defaults={
-            "coverage_pct": Decimal(f"{min(100.0, curve[year_end] + rng.uniform(3, 6)):.2f}"),
-            "odf_villages": verified + rng.randint(1, 4),
-            # About what the communes trigger in a year (0-3 events a quarter each).
-            "triggering_events": communes * rng.randint(4, 6),
-            "budget": Decimal(ANNUAL_ALLOCATION)})
+        verified = sum(
+            status == OdfStatus.VERIFIED and at <= year_end for plan in plans for at, status, _day in plan.odf_changes
+        )
+        DistrictPlanTarget.objects.get_or_create(
+            district=district,
+            year=year,
+            defaults={
+                "coverage_pct": Decimal(f"{min(100.0, curve[year_end] + rng.uniform(3, 6)):.2f}"),
+                "odf_villages": verified + rng.randint(1, 4),
+                # About what the communes trigger in a year (0-3 events a quarter each).
+                "triggering_events": communes * rng.randint(4, 6),
+                "budget": Decimal(ANNUAL_ALLOCATION),
+            },
+        )
 
 
 def split_whole(rng, total, parts):

@@ -1,4 +1,5 @@
 """Demo users for a first run. Never load these on a production server: they share one password."""
+
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
@@ -31,8 +32,13 @@ def load_demo_users():
         is_admin = role == Role.ADMINISTRATOR
         user, created = User.objects.get_or_create(
             username=username,
-            defaults={"first_name": first, "last_name": last, "email": f"{username}@example.org",
-                      "is_staff": is_admin, "is_superuser": is_admin},
+            defaults={
+                "first_name": first,
+                "last_name": last,
+                "email": f"{username}@example.org",
+                "is_staff": is_admin,
+                "is_superuser": is_admin,
+            },
         )
         if created:
             user.set_password(DEMO_PASSWORD)

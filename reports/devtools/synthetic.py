@@ -12,6 +12,7 @@ narrative starting with SYNTHETIC_MARK.
 
 Rows are written in bulk (COPY on PostgreSQL), without simple-history records.
 """
+
 import datetime
 import io
 import math
@@ -24,22 +25,55 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from districts.models import Commune, District, Village
-
 from reports import quarters
 from reports.devtools.demo import split_whole
-from reports.models import CommuneQuarter, DistrictPlanTarget, DistrictReport, OdfStatus, ReportingPeriod, ReportStatus, Training, TrainingTopic, VillageQuarter
+from reports.models import (
+    CommuneQuarter,
+    DistrictPlanTarget,
+    DistrictReport,
+    OdfStatus,
+    ReportingPeriod,
+    ReportStatus,
+    Training,
+    TrainingTopic,
+    VillageQuarter,
+)
 
 SYNTHETIC_MARK = "SYNTHETIC DATA"
 QUARTERS = [(year, quarter) for year in range(2016, 2026) for quarter in (1, 2, 3, 4)]
 LAST = len(QUARTERS) - 1
 # Annual functional-transfer allocation (USD) for a district of 70 villages, by year.
-ALLOCATION = {2016: 700, 2017: 700, 2018: 1000, 2019: 1000, 2020: 1000, 2021: 1400, 2022: 1400, 2023: 1400,
-              2024: 1800, 2025: 1800}
-VILLAGE_COLUMNS = ["report_id", "village_id", *VillageQuarter.COUNT_FIELDS, "odf_status", "odf_status_date",
-                   "explanation"]
+ALLOCATION = {
+    2016: 700,
+    2017: 700,
+    2018: 1000,
+    2019: 1000,
+    2020: 1000,
+    2021: 1400,
+    2022: 1400,
+    2023: 1400,
+    2024: 1800,
+    2025: 1800,
+}
+VILLAGE_COLUMNS = [
+    "report_id",
+    "village_id",
+    *VillageQuarter.COUNT_FIELDS,
+    "odf_status",
+    "odf_status_date",
+    "explanation",
+]
 COMMUNE_COLUMNS = ["report_id", "commune_id", *CommuneQuarter.ACTIVITY_FIELDS, "version"]
-TRAINING_COLUMNS = ["report_id", "topic", "topic_detail", "participants_provincial", "participants_district",
-                    "participants_commune", "participants_village", "women"]
+TRAINING_COLUMNS = [
+    "report_id",
+    "topic",
+    "topic_detail",
+    "participants_provincial",
+    "participants_district",
+    "participants_commune",
+    "participants_village",
+    "women",
+]
 
 
 class SyntheticDataRefused(Exception):
@@ -134,7 +168,8 @@ def check_allowed(*, force=False):
     if not force and DistrictReport.objects.filter(is_demo=False).exists():
         raise SyntheticDataRefused(
             "This database holds real (non-demo) district reports. Synthetic data belongs in a database of its "
-            "own; use --force only if you are sure.")
+            "own; use --force only if you are sure."
+        )
 
 
 def synthetic_reports():
@@ -157,19 +192,26 @@ def _ensure_periods():
     periods = {}
     for i, (year, quarter) in enumerate(QUARTERS):
         periods[i], _created = ReportingPeriod.objects.get_or_create(
-            year=year, quarter=quarter,
-            defaults={"deadline": quarters.default_deadline(year, quarter), "is_open": i == LAST})
+            year=year,
+            quarter=quarter,
+            defaults={"deadline": quarters.default_deadline(year, quarter), "is_open": i == LAST},
+        )
     return periods
 
 
 def _gazetteer(districts):
     """{district id: [commune ids]} and {commune id: [village ids]}, active units only, in code order."""
     communes, villages = {}, {}
-    for commune_id, district_id in (Commune.objects.active().filter(district__in=districts).order_by("code")
-                                    .values_list("id", "district_id")):
+    for commune_id, district_id in (
+        Commune.objects.active().filter(district__in=districts).order_by("code").values_list("id", "district_id")
+    ):
         communes.setdefault(district_id, []).append(commune_id)
-    for village_id, commune_id in (Village.objects.active().filter(commune__district__in=districts).order_by("code")
-                                   .values_list("id", "commune_id")):
+    for village_id, commune_id in (
+        Village.objects.active()
+        .filter(commune__district__in=districts)
+        .order_by("code")
+        .values_list("id", "commune_id")
+    ):
         villages.setdefault(commune_id, []).append(village_id)
     return communes, villages
 
@@ -181,19 +223,32 @@ def _coverage_curve(rng):
 
 
 def _village_plan(rng, village_id, curve):
-    plan = VillagePlan(village_id=village_id, households=rng.randint(40, 450), growth=rng.uniform(0.001, 0.006),
-                    offset=rng.gauss(0, 9), shared=rng.uniform(0.04, 0.2), open_defecation=rng.uniform(0.45, 0.9),
-                    idpoor=rng.uniform(0.1, 0.3), idpoor_gap=rng.uniform(2, 15), handwashing=rng.uniform(0.55, 0.85))
+    plan = VillagePlan(
+        village_id=village_id,
+        households=rng.randint(40, 450),
+        growth=rng.uniform(0.001, 0.006),
+        offset=rng.gauss(0, 9),
+        shared=rng.uniform(0.04, 0.2),
+        open_defecation=rng.uniform(0.45, 0.9),
+        idpoor=rng.uniform(0.1, 0.3),
+        idpoor_gap=rng.uniform(2, 15),
+        handwashing=rng.uniform(0.55, 0.85),
+    )
     # Triggered once coverage passes a threshold (or at random in the CLTS roll-out); declared ODF when
     # nearly everyone has a latrine; verified one to four quarters later (a few wait longer).
     trigger_at, declare_at = rng.uniform(25, 70), rng.uniform(84, 97)
     lag = rng.choice([1, 1, 2, 2, 3, 4, 12])
-    trigger = next((i for i in range(len(QUARTERS)) if _village_coverage(plan, curve, i) >= trigger_at),
-                   rng.randint(0, LAST + 20))
-    declare = next((i for i in range(trigger + 1, len(QUARTERS)) if _village_coverage(plan, curve, i) >= declare_at),
-                   None)
-    for at, status in ((trigger, OdfStatus.TRIGGERED), (declare, OdfStatus.DECLARED),
-                       (declare + lag if declare is not None else None, OdfStatus.VERIFIED)):
+    trigger = next(
+        (i for i in range(len(QUARTERS)) if _village_coverage(plan, curve, i) >= trigger_at), rng.randint(0, LAST + 20)
+    )
+    declare = next(
+        (i for i in range(trigger + 1, len(QUARTERS)) if _village_coverage(plan, curve, i) >= declare_at), None
+    )
+    for at, status in (
+        (trigger, OdfStatus.TRIGGERED),
+        (declare, OdfStatus.DECLARED),
+        (declare + lag if declare is not None else None, OdfStatus.VERIFIED),
+    ):
         if at is not None and at <= LAST:
             plan.odf_changes.append((at, status, _day_in(rng, at)))
     return plan
@@ -213,30 +268,55 @@ def _village_row(plan, curve, i, before):
         if at <= i:
             status, day = new_status, new_day
     without = households - improved
-    open_defecation = 0 if status in (OdfStatus.DECLARED, OdfStatus.VERIFIED) else round(
-        without * plan.open_defecation * (1 - i / 80))
+    open_defecation = (
+        0
+        if status in (OdfStatus.DECLARED, OdfStatus.VERIFIED)
+        else round(without * plan.open_defecation * (1 - i / 80))
+    )
     shared = round(improved * plan.shared)
     idpoor = round(households * plan.idpoor)
     coverage = improved / households if households else 0
     idpoor_improved = min(idpoor, round(idpoor * max(0.0, coverage - plan.idpoor_gap / 100)))
     built = improved - before if before is not None else round(improved * 0.03)
     handwashing = round(improved * min(0.98, plan.handwashing + i * 0.004))
-    row = (plan.village_id, households, improved - shared, shared, without - open_defecation, open_defecation,
-           idpoor, idpoor_improved, max(0, built), handwashing, status, day, "")
+    row = (
+        plan.village_id,
+        households,
+        improved - shared,
+        shared,
+        without - open_defecation,
+        open_defecation,
+        idpoor,
+        idpoor_improved,
+        max(0, built),
+        handwashing,
+        status,
+        day,
+        "",
+    )
     return row, improved
 
 
 def _report_status(rng, i):
     """Status of a district's report for quarter i, or None when it was never filed."""
     if i == LAST:
-        weights = {ReportStatus.APPROVED: 55, ReportStatus.SUBMITTED: 28, ReportStatus.RETURNED: 4,
-                   ReportStatus.DRAFT: 8, None: 5}
+        weights = {
+            ReportStatus.APPROVED: 55,
+            ReportStatus.SUBMITTED: 28,
+            ReportStatus.RETURNED: 4,
+            ReportStatus.DRAFT: 8,
+            None: 5,
+        }
     elif i == LAST - 1:
         weights = {ReportStatus.APPROVED: 88, ReportStatus.SUBMITTED: 6, ReportStatus.RETURNED: 2, None: 4}
     else:
         missing = 6 - 5 * i / LAST  # reporting discipline improves over the years
-        weights = {ReportStatus.APPROVED: 99 - missing, ReportStatus.SUBMITTED: 0.5, ReportStatus.RETURNED: 0.5,
-                   None: missing}
+        weights = {
+            ReportStatus.APPROVED: 99 - missing,
+            ReportStatus.SUBMITTED: 0.5,
+            ReportStatus.RETURNED: 0.5,
+            None: missing,
+        }
     return rng.choices(list(weights), weights=list(weights.values()))[0]
 
 
@@ -254,8 +334,9 @@ def _district_plan(rng, district, commune_ids, villages):
         village_rows = []
         for commune_plans in plans.values():
             for plan in commune_plans:
-                row, improved_before[plan.village_id] = _village_row(plan, curve, i,
-                                                                     improved_before.get(plan.village_id))
+                row, improved_before[plan.village_id] = _village_row(
+                    plan, curve, i, improved_before.get(plan.village_id)
+                )
                 village_rows.append(row)
         allocation = Decimal(round(ALLOCATION[year] * size))
         received, owed = owed + (allocation / 4).quantize(Decimal("1")), Decimal(0)
@@ -268,16 +349,30 @@ def _district_plan(rng, district, commune_ids, villages):
         if status is None:
             continue
         report = _report(rng, district, i, status, allocation, received, carried_in, spent, curve)
-        rows = {"villages": village_rows, "communes": [_commune_row(rng, c, i) for c in commune_ids],
-                "trainings": _trainings(rng, i)}
+        rows = {
+            "villages": village_rows,
+            "communes": [_commune_row(rng, c, i) for c in commune_ids],
+            "trainings": _trainings(rng, i),
+        }
         out.append((report, rows))
-    targets = [DistrictPlanTarget(district=district, year=year,
-                                  coverage_pct=Decimal(f"{min(100.0, curve[QUARTERS.index((year, 4))] + 4):.2f}"),
-                                  odf_villages=sum(1 for ps in plans.values() for p in ps for at, s, _d in p.odf_changes
-                                                   if s == OdfStatus.VERIFIED and QUARTERS[at][0] <= year) + 2,
-                                  triggering_events=len(commune_ids) * 4,
-                                  budget=Decimal(round(ALLOCATION[year] * size)))
-               for year in range(2016, 2026)]
+    targets = [
+        DistrictPlanTarget(
+            district=district,
+            year=year,
+            coverage_pct=Decimal(f"{min(100.0, curve[QUARTERS.index((year, 4))] + 4):.2f}"),
+            odf_villages=sum(
+                1
+                for ps in plans.values()
+                for p in ps
+                for at, s, _d in p.odf_changes
+                if s == OdfStatus.VERIFIED and QUARTERS[at][0] <= year
+            )
+            + 2,
+            triggering_events=len(commune_ids) * 4,
+            budget=Decimal(round(ALLOCATION[year] * size)),
+        )
+        for year in range(2016, 2026)
+    ]
     return {"reports": out, "targets": targets}
 
 
@@ -303,8 +398,10 @@ def _report(rng, district, i, status, allocation, received, carried, spent, curv
     for name, amount in zip(DistrictReport.SPENT_FIELDS, spent):
         setattr(report, name, Decimal(amount))
     report.active_suppliers, report.active_masons = rng.randint(1, 8), rng.randint(3, 25)
-    report.achievements = (f"{SYNTHETIC_MARK}: generated by generate_national_dataset, not real figures. "
-                           f"District coverage about {curve[i]:.0f}%.")
+    report.achievements = (
+        f"{SYNTHETIC_MARK}: generated by generate_national_dataset, not real figures. "
+        f"District coverage about {curve[i]:.0f}%."
+    )
     report.challenges = f"{SYNTHETIC_MARK}."
     report.support_needed = f"{SYNTHETIC_MARK}."
     report.next_quarter_plan = f"{SYNTHETIC_MARK}."
@@ -318,8 +415,18 @@ def _commune_row(rng, commune_id, i):
     sessions = rng.randint(0, 4)
     reached = sum(rng.randint(10, 30) for _ in range(sessions))
     women, bcc_women = round(triggered * rng.uniform(0.5, 0.62)), round(reached * rng.uniform(0.5, 0.65))
-    return (commune_id, events, women, triggered - women, sessions, bcc_women, reached - bcc_women,
-            rng.randint(0, 2), Decimal(rng.randint(40, 200) + 10 * i), 0)
+    return (
+        commune_id,
+        events,
+        women,
+        triggered - women,
+        sessions,
+        bcc_women,
+        reached - bcc_women,
+        rng.randint(0, 2),
+        Decimal(rng.randint(40, 200) + 10 * i),
+        0,
+    )
 
 
 def _trainings(rng, i):
@@ -327,8 +434,9 @@ def _trainings(rng, i):
     for _ in range(rng.choices([0, 1, 2, 3], weights=[3 + i / 8, 4, 2, max(0.2, 2 - i / 10)])[0]):
         topic = rng.choice(TrainingTopic.values)
         levels = (rng.randint(0, 3), rng.randint(2, 8), rng.randint(4, 24), rng.randint(0, 30))
-        rows.append((topic, f"{SYNTHETIC_MARK}: {topic} training", *levels,
-                     rng.randint(sum(levels) // 4, sum(levels) * 3 // 5)))
+        rows.append(
+            (topic, f"{SYNTHETIC_MARK}: {topic} training", *levels, rng.randint(sum(levels) // 4, sum(levels) * 3 // 5))
+        )
     return rows
 
 
@@ -356,4 +464,5 @@ def _insert(model, fields, rows):
     buffer.seek(0)
     with connection.cursor() as cursor:
         cursor.cursor.copy_expert(
-            f"COPY {model._meta.db_table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT text)", buffer)
+            f"COPY {model._meta.db_table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT text)", buffer
+        )

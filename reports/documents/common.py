@@ -3,6 +3,7 @@
 Rates come from reports.indicators or the rows' indicator properties; charts from
 reports.dashboards.figures, exported to PNG by reports.documents.renderer.
 """
+
 import hashlib
 import json
 from dataclasses import dataclass
@@ -80,9 +81,17 @@ def page_footer_parts():
 
 
 def common_context(kind, title, unit_line, period, language, marking=None):
-    return {"document_kind": kind, "document_title": title, "unit_line": unit_line, "period": period,
-            "marking": marking, "language": language, "generated_at": timezone.localtime(),
-            "page_footer": page_footer_parts(), "image_url": {}}
+    return {
+        "document_kind": kind,
+        "document_title": title,
+        "unit_line": unit_line,
+        "period": period,
+        "marking": marking,
+        "language": language,
+        "generated_at": timezone.localtime(),
+        "page_footer": page_footer_parts(),
+        "image_url": {},
+    }
 
 
 def rollup_indicators(now, before, *, target=None):
@@ -95,19 +104,30 @@ def rollup_indicators(now, before, *, target=None):
     return [
         Indicator(_("Households in total"), now.households_total, value(b, "households_total")),
         Indicator(_("Villages reported"), now.villages_reported, value(b, "villages_reported")),
-        Indicator(_("Sanitation coverage"), now.sanitation_coverage, value(b, "sanitation_coverage"),
-                  target=target.coverage_pct if target else None, kind="pct"),
-        Indicator(_("Basic sanitation (own improved latrine)"), now.basic_sanitation, value(b, "basic_sanitation"),
-                  kind="pct"),
+        Indicator(
+            _("Sanitation coverage"),
+            now.sanitation_coverage,
+            value(b, "sanitation_coverage"),
+            target=target.coverage_pct if target else None,
+            kind="pct",
+        ),
+        Indicator(
+            _("Basic sanitation (own improved latrine)"), now.basic_sanitation, value(b, "basic_sanitation"), kind="pct"
+        ),
         Indicator(_("Open defecation"), now.open_defecation, value(b, "open_defecation"), kind="pct"),
         Indicator(_("IDPoor coverage"), now.idpoor_coverage, value(b, "idpoor_coverage"), kind="pct"),
         Indicator(_("Handwashing place with soap and water"), now.handwashing, value(b, "handwashing"), kind="pct"),
         Indicator(_("Latrines built this quarter"), now.latrines_built, value(b, "latrines_built")),
-        Indicator(_("ODF villages (verified)"), now.odf_villages_verified, value(b, "odf_villages_verified"),
-                  target=target.odf_villages if target else None),
+        Indicator(
+            _("ODF villages (verified)"),
+            now.odf_villages_verified,
+            value(b, "odf_villages_verified"),
+            target=target.odf_villages if target else None,
+        ),
         Indicator(_("Declared ODF, not yet verified"), now.odf_villages_declared, value(b, "odf_villages_declared")),
-        Indicator(_("Villages triggered, not yet declared ODF"), now.villages_triggered,
-                  value(b, "villages_triggered")),
+        Indicator(
+            _("Villages triggered, not yet declared ODF"), now.villages_triggered, value(b, "villages_triggered")
+        ),
         Indicator(_("ODF communes"), now.odf_communes, value(b, "odf_communes")),
         Indicator(_("CLTS triggering events this quarter"), now.triggering_events, value(b, "triggering_events")),
     ]
@@ -132,5 +152,6 @@ def render_with_charts(template, context, figures, language, *, progress=None):
 
 
 def format_date(moment):
-    return date_format(timezone.localtime(moment) if hasattr(moment, "tzinfo") and moment.tzinfo else moment,
-                       "DATE_FORMAT")
+    return date_format(
+        timezone.localtime(moment) if hasattr(moment, "tzinfo") and moment.tzinfo else moment, "DATE_FORMAT"
+    )

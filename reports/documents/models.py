@@ -6,6 +6,7 @@ an unchanged quarter is served from the stored file at once and new data gives a
 file lies under MEDIA_ROOT with a random name and is served only by the scoped view
 reports.views.pdfs.stored_file: MEDIA_ROOT has no public URL. Imported into reports.models.
 """
+
 import uuid
 
 from django.conf import settings
@@ -48,7 +49,8 @@ class StoredPdfQuerySet(models.QuerySet):
         return self.filter(
             Q(kind=PdfKind.DISTRICT, unit_code__in=District.objects.visible_to(user).values("code"))
             | Q(kind=PdfKind.PROVINCIAL, unit_code__in=Province.objects.visible_to(user).values("code"))
-            | Q(Exists(Assignment.objects.filter(user=user, role__in=scoping.NATIONAL_ROLES)), kind=PdfKind.NATIONAL))
+            | Q(Exists(Assignment.objects.filter(user=user, role__in=scoping.NATIONAL_ROLES)), kind=PdfKind.NATIONAL)
+        )
 
     def of_document(self, *, kind, unit_code, period, data_state, language):
         return self.filter(kind=kind, unit_code=unit_code, period=period, data_state=data_state, language=language)
@@ -58,12 +60,14 @@ class StoredPdf(models.Model):
     public_id = models.UUIDField(_("public id"), default=uuid.uuid4, unique=True, editable=False)
     kind = models.CharField(_("document"), max_length=12, choices=PdfKind.choices)
     unit_code = models.CharField(_("unit code"), max_length=8, help_text=_("Gazetteer code; KH for the nation."))
-    period = models.ForeignKey("reports.ReportingPeriod", on_delete=models.CASCADE, related_name="+",
-                               verbose_name=_("reporting period"))
+    period = models.ForeignKey(
+        "reports.ReportingPeriod", on_delete=models.CASCADE, related_name="+", verbose_name=_("reporting period")
+    )
     data_state = models.CharField(_("data state"), max_length=12)
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
-    state_key = models.CharField(_("data digest"), max_length=64,
-                                 help_text=_("Digest of everything the document prints: new data, new PDF."))
+    state_key = models.CharField(
+        _("data digest"), max_length=64, help_text=_("Digest of everything the document prints: new data, new PDF.")
+    )
     state = models.CharField(_("state"), max_length=12, choices=PdfState.choices, default=PdfState.QUEUED)
     progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
     file = models.FileField(_("file"), upload_to=pdf_upload_to, blank=True)
@@ -71,8 +75,14 @@ class StoredPdf(models.Model):
     size_bytes = models.PositiveIntegerField(_("size (bytes)"), null=True, blank=True)
     render_seconds = models.FloatField(_("rendering time (s)"), null=True, blank=True)
     error = models.TextField(_("error"), blank=True)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                     related_name="+", verbose_name=_("first requested by"))
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("first requested by"),
+    )
     created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
@@ -84,9 +94,12 @@ class StoredPdf(models.Model):
         verbose_name = _("stored PDF")
         verbose_name_plural = _("stored PDFs")
         ordering = ["-created_at"]
-        constraints = [models.UniqueConstraint(
-            fields=["kind", "unit_code", "period", "data_state", "language", "state_key"],
-            name="stored_pdf_unique_document_state")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "unit_code", "period", "data_state", "language", "state_key"],
+                name="stored_pdf_unique_document_state",
+            )
+        ]
 
     def __str__(self):
         return f"{self.kind} {self.unit_code} {self.period_id} {self.data_state} {self.language} [{self.state}]"
@@ -102,5 +115,6 @@ class StoredPdf(models.Model):
     @property
     def download_name(self):
         period = self.period
-        return (f"drssd-{self.kind}-{self.unit_code}-{period.year}-Q{period.quarter}-{self.data_state}-"
-                f"{self.language}.pdf")
+        return (
+            f"drssd-{self.kind}-{self.unit_code}-{period.year}-Q{period.quarter}-{self.data_state}-{self.language}.pdf"
+        )

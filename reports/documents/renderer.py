@@ -16,6 +16,7 @@ second; WeasyPrint shapes Khmer correctly in HTML text (not in SVG <text>, hence
 WeasyPrint's text layer keeps one Unicode string per glyph, so text copied or extracted from a
 Khmer PDF can drop or repeat parts of some syllables; what is printed is right.
 """
+
 import atexit
 import hashlib
 import json
@@ -42,9 +43,17 @@ for _name in ("weasyprint.progress", "kaleido", "choreographer", "logistro"):
 PDF_BASE_URL = "http://drssd-pdf.invalid/"
 IMAGE_PREFIX = "/pdf-images/"
 # What a PDF may load from the static files: stylesheets, images and fonts.
-ALLOWED_TYPES = {".css": "text/css", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
-                 ".svg": "image/svg+xml", ".ttf": "font/ttf", ".otf": "font/otf", ".woff": "font/woff",
-                 ".woff2": "font/woff2"}
+ALLOWED_TYPES = {
+    ".css": "text/css",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".svg": "image/svg+xml",
+    ".ttf": "font/ttf",
+    ".otf": "font/otf",
+    ".woff": "font/woff",
+    ".woff2": "font/woff2",
+}
 
 
 class ResourceRefused(ValueError):
@@ -80,8 +89,12 @@ def render_pdf(template_name, context, language, *, images=None):
     document = HTML(string=html, base_url=PDF_BASE_URL, url_fetcher=fetcher).render()
     laid_out = time.perf_counter()
     content = document.write_pdf()
-    return RenderedPdf(content=content, pages=len(document.pages), layout_seconds=laid_out - started,
-                       write_seconds=time.perf_counter() - laid_out)
+    return RenderedPdf(
+        content=content,
+        pages=len(document.pages),
+        layout_seconds=laid_out - started,
+        write_seconds=time.perf_counter() - laid_out,
+    )
 
 
 def resolve(url, images=None):
@@ -102,18 +115,21 @@ def resolve(url, images=None):
     if "\\" in path or "\x00" in path:
         raise ResourceRefused(f"Refused {url!r}: malformed path.")
     if path.startswith(IMAGE_PREFIX):
-        name = path[len(IMAGE_PREFIX):]
+        name = path[len(IMAGE_PREFIX) :]
         if images and name in images:
             return images[name], "image/png"
         raise ResourceRefused(f"Refused {url!r}: no such image in this document.")
     prefix = "/" + static_url.path.strip("/") + "/"
     if not path.startswith(prefix):
         raise ResourceRefused(f"Refused {url!r}: outside the static files.")
-    relative = path[len(prefix):]
+    relative = path[len(prefix) :]
     # SECURITY: no "..", ".", empty or absolute segments: the path must name a file below a static root.
     segments = relative.split("/")
-    if not relative or any(segment in ("", ".", "..") for segment in segments) \
-            or posixpath.normpath(relative) != relative:
+    if (
+        not relative
+        or any(segment in ("", ".", "..") for segment in segments)
+        or posixpath.normpath(relative) != relative
+    ):
         raise ResourceRefused(f"Refused {url!r}: not a plain static path.")
     extension = os.path.splitext(relative)[1].lower()
     if extension not in ALLOWED_TYPES:
@@ -178,7 +194,6 @@ def fetch(url, images=None):
     return _fetcher_class()(images=images).fetch(url)
 
 
-
 # --- Charts: Plotly figure dicts (reports.dashboards.figures) to PNG with kaleido ----------------------------------------
 
 CHART_SCALE = 2  # pixels per CSS pixel: about 240 dpi at the width of an A4 text column
@@ -213,9 +228,15 @@ class ChartExporter:
 
         loop, exporter = self._ensure_started()
         self._last_used = time.monotonic()
-        futures = [asyncio.run_coroutine_threadsafe(
-            exporter.calc_fig(figure, opts={"format": "png", "width": width, "height": height,
-                                            "scale": CHART_SCALE}), loop) for figure, width, height in jobs]
+        futures = [
+            asyncio.run_coroutine_threadsafe(
+                exporter.calc_fig(
+                    figure, opts={"format": "png", "width": width, "height": height, "scale": CHART_SCALE}
+                ),
+                loop,
+            )
+            for figure, width, height in jobs
+        ]
         try:
             pngs = [future.result(timeout=timeout) for future in futures]
             self._last_used = time.monotonic()
@@ -250,7 +271,7 @@ class ChartExporter:
                 while not stop.is_set():
                     try:
                         await asyncio.wait_for(stop.wait(), timeout=30)
-                    except asyncio.TimeoutError:
+                    except TimeoutError:
                         if time.monotonic() - self._last_used > CHART_IDLE_SECONDS:
                             with self._lock:
                                 if time.monotonic() - self._last_used > CHART_IDLE_SECONDS:
@@ -296,16 +317,20 @@ def chart_pngs(charts, *, progress=None):
     """
     from django.core.cache import cache
 
-    keys = {name: "pdf-chart:" + hashlib.sha256(json.dumps([figure, width, height, CHART_SCALE], sort_keys=True,
-                                                                     default=str).encode()).hexdigest()
-            for name, (figure, width, height) in charts.items()}
+    keys = {
+        name: "pdf-chart:"
+        + hashlib.sha256(
+            json.dumps([figure, width, height, CHART_SCALE], sort_keys=True, default=str).encode()
+        ).hexdigest()
+        for name, (figure, width, height) in charts.items()
+    }
     cached = _cache_call(cache.get_many, list(set(keys.values()))) if CHART_CACHE_ENABLED else None
     images = {name: cached[key] for name, key in keys.items() if key in (cached or {})}
     missing = [name for name in charts if name not in images]
     if progress:
         progress(len(images), len(charts))
     for start in range(0, len(missing), CHART_TABS * 2):
-        batch = missing[start:start + CHART_TABS * 2]
+        batch = missing[start : start + CHART_TABS * 2]
         try:
             pngs = _exporter.export([charts[name] for name in batch])
         except Exception:

@@ -1,4 +1,5 @@
 """Rendering a stored PDF: the body of the documents' Celery task (see store.py for how one is requested)."""
+
 import datetime
 import logging
 import time
@@ -33,18 +34,25 @@ def render_stored(stored_pdf_id):
         return stored.state if stored else "missing"
     now = timezone.now()
     claimable = Q(state__in=[PdfState.QUEUED, PdfState.FAILED]) | Q(
-        state=PdfState.RENDERING, updated_at__lt=now - datetime.timedelta(seconds=STUCK_AFTER_SECONDS))
+        state=PdfState.RENDERING, updated_at__lt=now - datetime.timedelta(seconds=STUCK_AFTER_SECONDS)
+    )
     if not StoredPdf.objects.filter(claimable, pk=stored.pk).update(
-            state=PdfState.RENDERING, progress=5, started_at=now, updated_at=now, error=""):
+        state=PdfState.RENDERING, progress=5, started_at=now, updated_at=now, error=""
+    ):
         return StoredPdf.objects.get(pk=stored.pk).state
     started = time.perf_counter()
     try:
         document = rollup_reports.collect(stored.kind, stored.unit_code, stored.period, stored.data_state)
         key = document.digest()
         if key != stored.state_key:
-            if StoredPdf.objects.filter(kind=stored.kind, unit_code=stored.unit_code, period=stored.period,
-                                        data_state=stored.data_state, language=stored.language,
-                                        state_key=key).exists():
+            if StoredPdf.objects.filter(
+                kind=stored.kind,
+                unit_code=stored.unit_code,
+                period=stored.period,
+                data_state=stored.data_state,
+                language=stored.language,
+                state_key=key,
+            ).exists():
                 raise _Superseded()
             StoredPdf.objects.filter(pk=stored.pk).update(state_key=key)
         _set_progress(stored.pk, 10)
@@ -57,9 +65,15 @@ def render_stored(stored_pdf_id):
         stored.refresh_from_db()
         stored.file.save("document.pdf", ContentFile(rendered.content), save=False)
         StoredPdf.objects.filter(pk=stored.pk).update(
-            file=stored.file.name, state=PdfState.READY, progress=100, pages=rendered.pages,
-            size_bytes=len(rendered.content), render_seconds=round(time.perf_counter() - started, 2),
-            finished_at=timezone.now(), updated_at=timezone.now())
+            file=stored.file.name,
+            state=PdfState.READY,
+            progress=100,
+            pages=rendered.pages,
+            size_bytes=len(rendered.content),
+            render_seconds=round(time.perf_counter() - started, 2),
+            finished_at=timezone.now(),
+            updated_at=timezone.now(),
+        )
         _discard_older(stored)
         return PdfState.READY
     except OperationalError:
@@ -69,10 +83,12 @@ def render_stored(stored_pdf_id):
         message = _("The data changed while this PDF was waiting. Please ask for it again.")
     except Exception as error:  # noqa: BLE001 - any failure is the row's, shown to the person waiting
         logger.exception("Rendering stored PDF %s failed.", stored.pk)
-        message = _("The PDF could not be made (%(error)s). Please try again; if it fails again, tell the "
-                    "portal administrator.") % {"error": type(error).__name__}
-    StoredPdf.objects.filter(pk=stored.pk).update(state=PdfState.FAILED, error=message, finished_at=timezone.now(),
-                                                  updated_at=timezone.now())
+        message = _(
+            "The PDF could not be made (%(error)s). Please try again; if it fails again, tell the portal administrator."
+        ) % {"error": type(error).__name__}
+    StoredPdf.objects.filter(pk=stored.pk).update(
+        state=PdfState.FAILED, error=message, finished_at=timezone.now(), updated_at=timezone.now()
+    )
     return PdfState.FAILED
 
 
@@ -82,9 +98,17 @@ class _Superseded(Exception):
 
 def _discard_older(stored):
     """Delete the other ready PDFs of the same document (older data) and their files."""
-    older = StoredPdf.objects.of_document(kind=stored.kind, unit_code=stored.unit_code, period=stored.period,
-                                          data_state=stored.data_state, language=stored.language).exclude(
-        pk=stored.pk).exclude(state__in=[PdfState.QUEUED, PdfState.RENDERING])
+    older = (
+        StoredPdf.objects.of_document(
+            kind=stored.kind,
+            unit_code=stored.unit_code,
+            period=stored.period,
+            data_state=stored.data_state,
+            language=stored.language,
+        )
+        .exclude(pk=stored.pk)
+        .exclude(state__in=[PdfState.QUEUED, PdfState.RENDERING])
+    )
     for row in older:
         if row.file:
             row.file.delete(save=False)

@@ -5,6 +5,7 @@ task into a StoredPdf (store.py, rendering.py). A document is collected first (a
 no rendering) and digested: the digest covers every figure and name it prints, so it is the key of
 its stored PDF. Rendering happens later, in the task, under the requested language.
 """
+
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -15,9 +16,21 @@ from django.utils.translation import gettext as _
 from districts.models import Province
 from reports import indicators
 from reports.dashboards import figures as charts
-from reports.documents.common import (DOCUMENT_TITLES, FORMAT_VERSION, HALF_CHART, LEAGUE_EXTREMES, TREND_QUARTERS,
-                                      WIDE_CHART, Indicator, common_context, digest, render_with_charts,
-                                      rollup_indicators, row_fingerprint, unit_names)
+from reports.documents.common import (
+    DOCUMENT_TITLES,
+    FORMAT_VERSION,
+    HALF_CHART,
+    LEAGUE_EXTREMES,
+    TREND_QUARTERS,
+    WIDE_CHART,
+    Indicator,
+    common_context,
+    digest,
+    render_with_charts,
+    rollup_indicators,
+    row_fingerprint,
+    unit_names,
+)
 from reports.documents.models import PdfKind
 from reports.models import DistrictReport, NationalSettings, ProvincialReport, ReportingPeriod, ReportStatus
 from reports.rollups.models import NATIONAL_CODE, DataState, Rollup, RollupLevel
@@ -50,68 +63,115 @@ class RollupDocument:
 
     def digest(self):
         """The stored PDF's key: a digest of every figure and name the document prints."""
-        units = [self.unit, *[row.unit for row in self.rows], *[row.unit for rows in self.commune_rows.values()
-                                                                   for row in rows]]
+        units = [
+            self.unit,
+            *[row.unit for row in self.rows],
+            *[row.unit for rows in self.commune_rows.values() for row in rows],
+        ]
         report = self.provincial_report
         return digest(
-            FORMAT_VERSION, self.kind, self.unit_code, self.period.year, self.period.quarter, self.data_state,
-            self.target_year, [row_fingerprint(r) for r in self.rows],
+            FORMAT_VERSION,
+            self.kind,
+            self.unit_code,
+            self.period.year,
+            self.period.quarter,
+            self.data_state,
+            self.target_year,
+            [row_fingerprint(r) for r in self.rows],
             sorted(row_fingerprint(r) for r in self.before.values()),
             {code: [row_fingerprint(r) for r in rows] for code, rows in self.series.items()},
             {code: str(value) for code, value in self.baseline.items()},
             {code: [row_fingerprint(r) for r in rows] for code, rows in self.commune_rows.items()},
-            {str(key): value for key, value in self.reports.items()}, unit_names(units),
-            None if report is None else [report.status, report.achievements, report.challenges,
-                                         report.support_needed, report.next_quarter_plan,
-                                         [(m.district.code, m.reason) for m in report.missing.all()]],
+            {str(key): value for key, value in self.reports.items()},
+            unit_names(units),
+            None
+            if report is None
+            else [
+                report.status,
+                report.achievements,
+                report.challenges,
+                report.support_needed,
+                report.next_quarter_plan,
+                [(m.district.code, m.reason) for m in report.missing.all()],
+            ],
         )
 
 
 def _rows(period, data_state, **filters):
-    return (Rollup.objects.filter(period=period, data_state=data_state, **filters)
-            .select_related("period", "province", "district", "commune").order_by("level", "code"))
+    return (
+        Rollup.objects.filter(period=period, data_state=data_state, **filters)
+        .select_related("period", "province", "district", "commune")
+        .order_by("level", "code")
+    )
 
 
 def _trend_periods(period):
     earlier = Q(year__lt=period.year) | Q(year=period.year, quarter__lte=period.quarter)
-    return list(ReportingPeriod.objects.filter(earlier)
-                .order_by("-year", "-quarter")[:TREND_QUARTERS])
+    return list(ReportingPeriod.objects.filter(earlier).order_by("-year", "-quarter")[:TREND_QUARTERS])
 
 
 def _series(trend_periods, data_state, **filters):
     series = {}
-    for row in (Rollup.objects.filter(period__in=trend_periods, data_state=data_state, **filters)
-                .select_related("period", "province").order_by("period__year", "period__quarter")):
+    for row in (
+        Rollup.objects.filter(period__in=trend_periods, data_state=data_state, **filters)
+        .select_related("period", "province")
+        .order_by("period__year", "period__quarter")
+    ):
         series.setdefault(row.code, []).append(row)
     return series
 
 
 def _baseline(period, data_state, **filters):
     """Coverage of each unit at the end of last year (its Q4 row), for the league charts' dots."""
-    return {row.code: row.sanitation_coverage for row in Rollup.objects.filter(
-        period__year=period.year - 1, period__quarter=4, data_state=data_state, **filters)}
+    return {
+        row.code: row.sanitation_coverage
+        for row in Rollup.objects.filter(
+            period__year=period.year - 1, period__quarter=4, data_state=data_state, **filters
+        )
+    }
 
 
 def collect_provincial(province, period, data_state):
     """The provincial summary's data: the province's and its districts' rows (a handful of queries)."""
     previous = period.previous()
     rows = list(_rows(period, data_state, level=RollupLevel.PROVINCE, code=province.code)) + list(
-        _rows(period, data_state, level=RollupLevel.DISTRICT, province=province))
-    before = {} if previous is None else {row.code: row for row in _rows(
-        previous, data_state, level__in=[RollupLevel.PROVINCE, RollupLevel.DISTRICT], province=province)}
+        _rows(period, data_state, level=RollupLevel.DISTRICT, province=province)
+    )
+    before = (
+        {}
+        if previous is None
+        else {
+            row.code: row
+            for row in _rows(
+                previous, data_state, level__in=[RollupLevel.PROVINCE, RollupLevel.DISTRICT], province=province
+            )
+        }
+    )
     communes = {}
     for row in _rows(period, data_state, level=RollupLevel.COMMUNE, district__province=province):
         communes.setdefault(row.district.code, []).append(row)
-    reports = {r["district_id"]: [r["status"], r["submitted_at"]] for r in DistrictReport.objects.filter(
-        period=period, district__province=province).values("district_id", "status", "submitted_at")}
+    reports = {
+        r["district_id"]: [r["status"], r["submitted_at"]]
+        for r in DistrictReport.objects.filter(period=period, district__province=province).values(
+            "district_id", "status", "submitted_at"
+        )
+    }
     return RollupDocument(
-        kind=PdfKind.PROVINCIAL, unit=province, period=period, data_state=data_state, rows=rows, before=before,
+        kind=PdfKind.PROVINCIAL,
+        unit=province,
+        period=period,
+        data_state=data_state,
+        rows=rows,
+        before=before,
         series=_series(_trend_periods(period), data_state, level=RollupLevel.PROVINCE, code=province.code),
         baseline=_baseline(period, data_state, level=RollupLevel.DISTRICT, province=province),
-        commune_rows=communes, reports=reports,
+        commune_rows=communes,
+        reports=reports,
         provincial_report=ProvincialReport.objects.filter(province=province, period=period)
-        .prefetch_related("missing__district").first(),
-        target_year=NationalSettings.current().target_year)
+        .prefetch_related("missing__district")
+        .first(),
+        target_year=NationalSettings.current().target_year,
+    )
 
 
 def collect_national(period, data_state):
@@ -122,10 +182,16 @@ def collect_national(period, data_state):
     before = {} if previous is None else {row.code: row for row in _rows(previous, data_state, level__in=levels)}
     trend = _trend_periods(period)
     return RollupDocument(
-        kind=PdfKind.NATIONAL, unit=None, period=period, data_state=data_state, rows=rows, before=before,
+        kind=PdfKind.NATIONAL,
+        unit=None,
+        period=period,
+        data_state=data_state,
+        rows=rows,
+        before=before,
         series=_series(trend, data_state, level__in=[RollupLevel.NATIONAL, RollupLevel.PROVINCE]),
         baseline=_baseline(period, data_state, level=RollupLevel.PROVINCE),
-        target_year=NationalSettings.current().target_year)
+        target_year=NationalSettings.current().target_year,
+    )
 
 
 def collect(kind, unit_code, period, data_state):
@@ -153,8 +219,9 @@ class UnitSummary:
 
     @property
     def coverage_change(self):
-        return Indicator("", self.row.sanitation_coverage,
-                         self.before.sanitation_coverage if self.before else None, kind="pct").change_display
+        return Indicator(
+            "", self.row.sanitation_coverage, self.before.sanitation_coverage if self.before else None, kind="pct"
+        ).change_display
 
     @property
     def odf_share(self):
@@ -175,26 +242,36 @@ def rollup_document(document, language):
         before = document.before
         year_rows = [r for r in document.series.get(document.unit_code, []) if r.period.year == period.year]
         figures = _rollup_figures(document, year_rows, language)
-        marking = _("PROVISIONAL — includes reports submitted but not yet approved") if document.is_provisional \
-            else None
+        marking = (
+            _("PROVISIONAL — includes reports submitted but not yet approved") if document.is_provisional else None
+        )
         unit_line = document.unit.name if document.unit else _("Cambodia")
-        context = common_context(document.kind, DOCUMENT_TITLES[document.kind], unit_line, period, language,
-                                 marking=marking)
+        context = common_context(
+            document.kind, DOCUMENT_TITLES[document.kind], unit_line, period, language, marking=marking
+        )
         context.update(
-            document=document, main=main, previous_period=period.previous(),
+            document=document,
+            main=main,
+            previous_period=period.previous(),
             indicators=rollup_indicators(main, before.get(main.code)),
             activities=_activity_lines(main, before.get(main.code)),
-            budget_ytd=_budget_ytd(year_rows), data_note=(
+            budget_ytd=_budget_ytd(year_rows),
+            data_note=(
                 _("Provisional data: reports submitted and waiting for review are counted with the approved ones.")
-                if document.is_provisional else _("Approved reports only.")),
-            completeness_rate=main.reporting_completeness, timeliness_rate=main.reporting_timeliness,
+                if document.is_provisional
+                else _("Approved reports only.")
+            ),
+            completeness_rate=main.reporting_completeness,
+            timeliness_rate=main.reporting_timeliness,
         )
         if document.kind == PdfKind.PROVINCIAL:
             _add_districts(document, context, figures, language)
         else:
             _add_provinces_and_districts(document, context, figures, language)
-        context.update(chart_titles={name: charts.TITLES.get(name.split("-")[0], "") for name in figures},
-                       chart_captions={name: charts.CAPTIONS.get(name.split("-")[0], "") for name in figures})
+        context.update(
+            chart_titles={name: charts.TITLES.get(name.split("-")[0], "") for name in figures},
+            chart_captions={name: charts.CAPTIONS.get(name.split("-")[0], "") for name in figures},
+        )
         return f"reports/documents/{document.kind}.html", context, figures
 
 
@@ -203,8 +280,13 @@ def _main_row(document):
     top_level = RollupLevel.PROVINCE if document.kind == PdfKind.PROVINCIAL else RollupLevel.NATIONAL
     main = next((r for r in document.rows if r.level == top_level), None)
     if main is None:
-        main = Rollup(level=top_level, code=document.unit_code, period=document.period,
-                      data_state=document.data_state, province=document.unit if document.unit else None)
+        main = Rollup(
+            level=top_level,
+            code=document.unit_code,
+            period=document.period,
+            data_state=document.data_state,
+            province=document.unit if document.unit else None,
+        )
     return main
 
 
@@ -225,14 +307,22 @@ def _add_districts(document, context, figures, language):
     for line in league:
         line.status, line.submitted_at = document.reports.get(line.row.district_id, ["", None])
         line.status = ReportStatus(line.status).label if line.status else _("Not started")
-    figures["league"] = (charts.league_figure(districts, language=language, baseline=document.baseline,
-                                              axis_title=_("District")), *_league_size(districts))
+    figures["league"] = (
+        charts.league_figure(districts, language=language, baseline=document.baseline, axis_title=_("District")),
+        *_league_size(districts),
+    )
     by_code = sorted(league, key=lambda line: line.row.code)
     context.update(
-        province=document.unit, league=league, provincial_report=document.provincial_report, completeness=by_code,
-        district_pages=[(line, rollup_indicators(line.row, line.before),
-                         _league(document.commune_rows.get(line.row.code, []), {})) for line in by_code],
-        narrative=_provincial_narrative(document.provincial_report))
+        province=document.unit,
+        league=league,
+        provincial_report=document.provincial_report,
+        completeness=by_code,
+        district_pages=[
+            (line, rollup_indicators(line.row, line.before), _league(document.commune_rows.get(line.row.code, []), {}))
+            for line in by_code
+        ],
+        narrative=_provincial_narrative(document.provincial_report),
+    )
 
 
 def _add_provinces_and_districts(document, context, figures, language):
@@ -245,24 +335,38 @@ def _add_provinces_and_districts(document, context, figures, language):
         by_province.setdefault(row.province_id, []).append(row)
     # Top and bottom: districts with figures only (a district without a counted report has no rate).
     district_league = _league([r for r in districts if r.sanitation_coverage is not None], before)
-    figures["league"] = (charts.league_figure(provinces, language=language, baseline=document.baseline,
-                                              axis_title=_("Province")), *_league_size(provinces))
+    figures["league"] = (
+        charts.league_figure(provinces, language=language, baseline=document.baseline, axis_title=_("Province")),
+        *_league_size(provinces),
+    )
     province_pages = []
     province_league = _league(provinces, before)
     for line in sorted(province_league, key=lambda line: line.row.code):
         line.chart_name = f"province-{line.row.code}"
-        figures[line.chart_name] = (charts.coverage_figure(document.series.get(line.row.code, []), language=language),
-                                    900, 260)
-        province_pages.append((line, rollup_indicators(line.row, line.before)[:12],
-                               _league(by_province.get(line.row.province_id, []), before)))
+        figures[line.chart_name] = (
+            charts.coverage_figure(document.series.get(line.row.code, []), language=language),
+            900,
+            260,
+        )
+        province_pages.append(
+            (
+                line,
+                rollup_indicators(line.row, line.before)[:12],
+                _league(by_province.get(line.row.province_id, []), before),
+            )
+        )
     context.update(
-        province_league=province_league, completeness=sorted(province_league, key=lambda line: line.row.code),
-        odf_league=_league(provinces, before, key=lambda row: indicators.ratio_pct(
-            row.odf_villages_verified, row.villages_reported)),
+        province_league=province_league,
+        completeness=sorted(province_league, key=lambda line: line.row.code),
+        odf_league=_league(
+            provinces, before, key=lambda row: indicators.ratio_pct(row.odf_villages_verified, row.villages_reported)
+        ),
         top_districts=district_league[:LEAGUE_EXTREMES],
         bottom_districts=district_league[-LEAGUE_EXTREMES:] if len(district_league) > 2 * LEAGUE_EXTREMES else [],
-        district_count=len(district_league), province_pages=province_pages,
-        districts_without_data=len(districts) - len(district_league))
+        district_count=len(district_league),
+        province_pages=province_pages,
+        districts_without_data=len(districts) - len(district_league),
+    )
 
 
 def _league_size(rows):
@@ -294,15 +398,22 @@ def _activity_lines(now, before):
 def _budget_ytd(year_rows):
     received = sum((r.ft_received for r in year_rows), Decimal(0))
     spent = sum((r.spent_total for r in year_rows), Decimal(0))
-    return {"received": received, "spent": spent,
-            "utilisation": indicators.budget_utilisation(spent=spent, received=received)}
+    return {
+        "received": received,
+        "spent": spent,
+        "utilisation": indicators.budget_utilisation(spent=spent, received=received),
+    }
 
 
 def _provincial_narrative(report):
     if report is None:
         return []
-    return [(_("Achievements"), report.achievements), (_("Challenges"), report.challenges),
-            (_("Support needed"), report.support_needed), (_("Plan for next quarter"), report.next_quarter_plan)]
+    return [
+        (_("Achievements"), report.achievements),
+        (_("Challenges"), report.challenges),
+        (_("Support needed"), report.support_needed),
+        (_("Plan for next quarter"), report.next_quarter_plan),
+    ]
 
 
 def render_rollup_document(document, language, *, progress=None):

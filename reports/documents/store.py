@@ -4,14 +4,14 @@ A request collects the document (cheap) and looks for a StoredPdf with the same 
 at once; none → one is created and its rendering queued. The task renders it and deletes older PDFs
 of the same document. Files live under MEDIA_ROOT and are served only by the scoped view.
 """
+
 import logging
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from drssd_portal.dispatch import enqueue_on_commit
-from reports.documents import rollup_reports
-from reports.documents import tasks
+from reports.documents import rollup_reports, tasks
 from reports.documents.models import STUCK_AFTER_SECONDS, PdfState, StoredPdf
 
 logger = logging.getLogger(__name__)
@@ -25,8 +25,7 @@ def request_stored_pdf(*, kind, unit_code, period, data_state, language, by=None
     """
     document = rollup_reports.collect(kind, unit_code, period, data_state)
     key = document.digest()
-    identity = {"kind": kind, "unit_code": unit_code, "period": period, "data_state": data_state,
-                "language": language}
+    identity = {"kind": kind, "unit_code": unit_code, "period": period, "data_state": data_state, "language": language}
     stored, created = StoredPdf.objects.get_or_create(**identity, state_key=key, defaults={"requested_by": by})
     if stored.is_ready:
         if stored.file.storage.exists(stored.file.name):
@@ -35,11 +34,16 @@ def request_stored_pdf(*, kind, unit_code, period, data_state, language, by=None
     elif not created and not _needs_requeue(stored):
         return stored
     if not created:
-        StoredPdf.objects.filter(pk=stored.pk).update(state=PdfState.QUEUED, progress=0, error="",
-                                                      updated_at=timezone.now())
+        StoredPdf.objects.filter(pk=stored.pk).update(
+            state=PdfState.QUEUED, progress=0, error="", updated_at=timezone.now()
+        )
         stored.refresh_from_db()
-    enqueue_on_commit(tasks.render_stored_pdf, stored.pk, catch_up="the request is marked failed; asking again queues it",
-                      on_failure=lambda: _queueing_failed(stored.pk))
+    enqueue_on_commit(
+        tasks.render_stored_pdf,
+        stored.pk,
+        catch_up="the request is marked failed; asking again queues it",
+        on_failure=lambda: _queueing_failed(stored.pk),
+    )
     return stored
 
 
@@ -52,7 +56,7 @@ def _needs_requeue(stored):
 def _queueing_failed(stored_pdf_id):
     """A broker that is down fails the row, so the person waiting is told instead of waiting forever."""
     StoredPdf.objects.filter(pk=stored_pdf_id, state=PdfState.QUEUED).update(
-        state=PdfState.FAILED, error=_("The PDF could not be queued. Please try again in a few minutes."),
-        updated_at=timezone.now())
-
-
+        state=PdfState.FAILED,
+        error=_("The PDF could not be queued. Please try again in a few minutes."),
+        updated_at=timezone.now(),
+    )

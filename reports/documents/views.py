@@ -7,6 +7,7 @@ served only here (MEDIA_ROOT has no public URL) and only after the same scope ch
 ?lang=km|en picks the document's language (default: the page's). ?data=provisional asks the
 provincial and national documents for submitted-but-unapproved reports too (marked on every page).
 """
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
@@ -17,13 +18,12 @@ from django.views.decorators.http import require_GET
 
 from districts.models import Province
 from districts.scoping import has_national_reach
-
 from reports.documents import store as pdf_store
 from reports.documents.common import DOCUMENT_TITLES
 from reports.documents.district_report import render_district
-from reports.rollups.models import NATIONAL_CODE, DataState
-from reports.models import DistrictReport, ReportingPeriod
 from reports.documents.models import PdfKind, StoredPdf
+from reports.models import DistrictReport, ReportingPeriod
+from reports.rollups.models import NATIONAL_CODE, DataState
 
 
 def _language(request):
@@ -48,8 +48,12 @@ def district_pdf(request, district, year, quarter):
     """The district quarterly report of a district the user may read, rendered now (about a second)."""
     report = get_object_or_404(
         DistrictReport.objects.visible_to(request.user).select_related(
-            "district__province", "period", "approved_by", "submitted_by"),
-        district__code=district, period__year=year, period__quarter=quarter)
+            "district__province", "period", "approved_by", "submitted_by"
+        ),
+        district__code=district,
+        period__year=year,
+        period__quarter=quarter,
+    )
     language = _language(request)
     rendered = render_district(report, language)
     return _pdf_response(rendered.content, f"drssd-district-{report.district.code}-{year}-Q{quarter}-{language}.pdf")
@@ -75,15 +79,25 @@ def national_pdf(request, year, quarter):
 def _stored(request, kind, unit_code, period, unit):
     """Serve the stored PDF when it is ready; otherwise queue it and show the progress page."""
     language, data_state = _language(request), _data_state(request)
-    stored = pdf_store.request_stored_pdf(kind=kind, unit_code=unit_code, period=period, data_state=data_state,
-                                              language=language, by=request.user)
+    stored = pdf_store.request_stored_pdf(
+        kind=kind, unit_code=unit_code, period=period, data_state=data_state, language=language, by=request.user
+    )
     stored.refresh_from_db()  # with eager tasks (no broker) it was rendered on commit, inside the call above
     if stored.is_ready:
         return _serve(stored)
-    return render(request, "reports/documents/progress.html", {
-        "stored": stored, "unit": unit, "period": period, "title": DOCUMENT_TITLES[kind],
-        "status_url": reverse("reports:pdf_status", args=[stored.public_id]),
-        "file_url": reverse("reports:pdf_file", args=[stored.public_id]), "retry_url": request.get_full_path()})
+    return render(
+        request,
+        "reports/documents/progress.html",
+        {
+            "stored": stored,
+            "unit": unit,
+            "period": period,
+            "title": DOCUMENT_TITLES[kind],
+            "status_url": reverse("reports:pdf_status", args=[stored.public_id]),
+            "file_url": reverse("reports:pdf_file", args=[stored.public_id]),
+            "retry_url": request.get_full_path(),
+        },
+    )
 
 
 def _visible_stored(user, public_id):
@@ -95,11 +109,17 @@ def _visible_stored(user, public_id):
 @require_GET
 def stored_status(request, public_id):
     stored = _visible_stored(request.user, public_id)
-    return JsonResponse({
-        "state": stored.state, "state_label": stored.get_state_display(), "progress": stored.progress,
-        "error": stored.error, "pages": stored.pages,
-        "file_url": reverse("reports:pdf_file", args=[stored.public_id]) if stored.is_ready else None},
-        headers={"Cache-Control": "no-store"})
+    return JsonResponse(
+        {
+            "state": stored.state,
+            "state_label": stored.get_state_display(),
+            "progress": stored.progress,
+            "error": stored.error,
+            "pages": stored.pages,
+            "file_url": reverse("reports:pdf_file", args=[stored.public_id]) if stored.is_ready else None,
+        },
+        headers={"Cache-Control": "no-store"},
+    )
 
 
 @login_required
@@ -116,8 +136,6 @@ def _serve(stored):
         handle = stored.file.open("rb")
     except FileNotFoundError:
         raise Http404 from None
-    response = FileResponse(handle, as_attachment=True, filename=stored.download_name,
-                            content_type="application/pdf")
+    response = FileResponse(handle, as_attachment=True, filename=stored.download_name, content_type="application/pdf")
     response["Cache-Control"] = "private, no-store"
     return response
-

@@ -1,11 +1,21 @@
 """Data-entry forms. They validate and normalise; the rules themselves live in validation.py."""
+
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Fieldset, Layout, Submit
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from reports.entry import validation
-from reports.models import CommuneQuarter, DistrictPlanTarget, DistrictReport, NationalSettings, OdfStatus, ReportingPeriod, Training, VillageQuarter
+from reports.models import (
+    CommuneQuarter,
+    DistrictPlanTarget,
+    DistrictReport,
+    NationalSettings,
+    OdfStatus,
+    ReportingPeriod,
+    Training,
+    VillageQuarter,
+)
 
 
 class CountField(forms.IntegerField):
@@ -32,8 +42,7 @@ def use_count_fields(form):
     for name, field in list(form.fields.items()):
         # DecimalField and FloatField subclass IntegerField: money and percentages stay as they are.
         if type(field) is forms.IntegerField:
-            form.fields[name] = CountField(label=field.label, required=field.required,
-                                           help_text=field.help_text)
+            form.fields[name] = CountField(label=field.label, required=field.required, help_text=field.help_text)
 
 
 class EntryForm(forms.ModelForm):
@@ -117,10 +126,22 @@ class CommuneActivityForm(EntryForm):
 class DistrictSectionForm(EntryForm):
     class Meta:
         model = DistrictReport
-        fields = ["wg_meeting_held", "wg_meeting_date", "wg_meeting_attendance", "wg_meeting_attendance_women",
-                  "ft_annual_allocation", "ft_carried_over", "ft_received", *DistrictReport.SPENT_FIELDS,
-                  "active_suppliers", "active_masons",
-                  "achievements", "challenges", "support_needed", "next_quarter_plan"]
+        fields = [
+            "wg_meeting_held",
+            "wg_meeting_date",
+            "wg_meeting_attendance",
+            "wg_meeting_attendance_women",
+            "ft_annual_allocation",
+            "ft_carried_over",
+            "ft_received",
+            *DistrictReport.SPENT_FIELDS,
+            "active_suppliers",
+            "active_masons",
+            "achievements",
+            "challenges",
+            "support_needed",
+            "next_quarter_plan",
+        ]
         widgets = {
             "wg_meeting_date": forms.DateInput(attrs={"type": "date"}),
             "achievements": forms.Textarea(attrs={"rows": 3}),
@@ -132,22 +153,40 @@ class DistrictSectionForm(EntryForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         held = self.fields["wg_meeting_held"] = forms.NullBooleanField(
-            label=_("District working-group meeting held"), required=False, widget=forms.NullBooleanSelect)
+            label=_("District working-group meeting held"), required=False, widget=forms.NullBooleanSelect
+        )
         held.widget.choices = [("unknown", "—"), ("true", _("Yes")), ("false", _("No"))]
         col = "col-sm-6 col-lg-4"
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.layout = Layout(
-            Fieldset(_("District working group"),
-                     Div(*[Div(f, css_class=col) for f in ["wg_meeting_held", "wg_meeting_date",
-                                                            "wg_meeting_attendance", "wg_meeting_attendance_women"]],
-                         css_class="row")),
-            Fieldset(_("Functional-transfer budget (USD)"),
-                     Div(*[Div(f, css_class=col) for f in ["ft_annual_allocation", "ft_carried_over", "ft_received"]],
-                         css_class="row"),
-                     Div(*[Div(f, css_class=col) for f in DistrictReport.SPENT_FIELDS], css_class="row")),
-            Fieldset(_("Latrine suppliers and masons"),
-                     Div(*[Div(f, css_class=col) for f in ["active_suppliers", "active_masons"]], css_class="row")),
+            Fieldset(
+                _("District working group"),
+                Div(
+                    *[
+                        Div(f, css_class=col)
+                        for f in [
+                            "wg_meeting_held",
+                            "wg_meeting_date",
+                            "wg_meeting_attendance",
+                            "wg_meeting_attendance_women",
+                        ]
+                    ],
+                    css_class="row",
+                ),
+            ),
+            Fieldset(
+                _("Functional-transfer budget (USD)"),
+                Div(
+                    *[Div(f, css_class=col) for f in ["ft_annual_allocation", "ft_carried_over", "ft_received"]],
+                    css_class="row",
+                ),
+                Div(*[Div(f, css_class=col) for f in DistrictReport.SPENT_FIELDS], css_class="row"),
+            ),
+            Fieldset(
+                _("Latrine suppliers and masons"),
+                Div(*[Div(f, css_class=col) for f in ["active_suppliers", "active_masons"]], css_class="row"),
+            ),
             Fieldset(_("Narrative"), "achievements", "challenges", "support_needed", "next_quarter_plan"),
         )
         self.fields["ft_carried_over"].help_text = _("Received in earlier quarters of this year and not yet spent.")
@@ -156,12 +195,14 @@ class DistrictSectionForm(EntryForm):
         cleaned = super().clean()
         spent_values = [cleaned.get(f) for f in DistrictReport.SPENT_FIELDS]
         spent = sum(v for v in spent_values if v is not None) if any(v is not None for v in spent_values) else None
-        message = validation.budget_error(spent=spent, received=cleaned.get("ft_received"),
-                                          carried_over=cleaned.get("ft_carried_over"))
+        message = validation.budget_error(
+            spent=spent, received=cleaned.get("ft_received"), carried_over=cleaned.get("ft_carried_over")
+        )
         if message:
             self.add_error("ft_received", message)
-        message = validation.participants_error(women=cleaned.get("wg_meeting_attendance_women"),
-                                                participants=cleaned.get("wg_meeting_attendance"))
+        message = validation.participants_error(
+            women=cleaned.get("wg_meeting_attendance_women"), participants=cleaned.get("wg_meeting_attendance")
+        )
         if message:
             self.add_error("wg_meeting_attendance_women", message)
         if cleaned.get("wg_meeting_held") is False and cleaned.get("wg_meeting_date"):
@@ -172,14 +213,22 @@ class DistrictSectionForm(EntryForm):
 class TrainingForm(EntryForm):
     class Meta:
         model = Training
-        fields = ["topic", "topic_detail", "participants_provincial", "participants_district",
-                  "participants_commune", "participants_village", "women"]
+        fields = [
+            "topic",
+            "topic_detail",
+            "participants_provincial",
+            "participants_district",
+            "participants_commune",
+            "participants_village",
+            "women",
+        ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for name, field in self.fields.items():
-            field.widget.attrs.setdefault("class", "form-select form-select-sm" if name == "topic"
-                                          else "form-control form-control-sm")
+            field.widget.attrs.setdefault(
+                "class", "form-select form-select-sm" if name == "topic" else "form-control form-control-sm"
+            )
             field.widget.attrs.setdefault("aria-label", str(field.label))
             if isinstance(field, CountField):
                 field.required = True
@@ -188,8 +237,9 @@ class TrainingForm(EntryForm):
         cleaned = super().clean()
         levels = ["participants_provincial", "participants_district", "participants_commune", "participants_village"]
         if all(cleaned.get(f) is not None for f in levels):
-            message = validation.participants_error(women=cleaned.get("women"),
-                                                    participants=sum(cleaned[f] for f in levels))
+            message = validation.participants_error(
+                women=cleaned.get("women"), participants=sum(cleaned[f] for f in levels)
+            )
             if message:
                 self.add_error("women", message)
         return cleaned

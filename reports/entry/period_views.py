@@ -1,4 +1,5 @@
 """Reporting periods and national settings, managed by the MRD."""
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -6,11 +7,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from districts.roles import PERIOD_MANAGER_ROLES
-
 from reports import quarters
 from reports.entry.forms import NationalSettingsForm, ReportingPeriodForm
 from reports.models import NationalSettings, ReportingPeriod
-
 
 
 def _require_manager(user):
@@ -39,8 +38,11 @@ def period_list(request):
                 messages.success(request, _("%(period)s added.") % {"period": period.label})
                 return redirect("reports:periods")
         messages.error(request, _("Nothing was saved: please correct the fields marked in red."))
-    return render(request, "reports/entry/periods.html", {
-        "periods": ReportingPeriod.objects.all(), "period_form": period_form, "settings_form": settings_form})
+    return render(
+        request,
+        "reports/entry/periods.html",
+        {"periods": ReportingPeriod.objects.all(), "period_form": period_form, "settings_form": settings_form},
+    )
 
 
 @login_required

@@ -3,6 +3,7 @@
 A handful of queries per report, whatever the number of villages: rows are fetched once and
 summed in Python (a district has a few hundred villages at most).
 """
+
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Q, Sum
@@ -50,8 +51,11 @@ class ReportSummary:
 
     @property
     def missing_count(self):
-        return (len(self.district_missing) + sum(not c.is_complete for c in self.communes)
-                + sum(c.unexplained_warnings + c.errors for c in self.communes))
+        return (
+            len(self.district_missing)
+            + sum(not c.is_complete for c in self.communes)
+            + sum(c.unexplained_warnings + c.errors for c in self.communes)
+        )
 
     @property
     def coverage_progress(self):
@@ -64,8 +68,9 @@ def summarise(report):
     """What is missing from `report` and its headline figures, with progress against the year's plan."""
     summary = ReportSummary()
     summary.communes, totals = _communes_and_totals(report, summary)
-    summary.district_missing = [validation.MISSING_DISTRICT_SECTIONS[key]
-                                for key in validation.district_section_missing(report)]
+    summary.district_missing = [
+        validation.MISSING_DISTRICT_SECTIONS[key] for key in validation.district_section_missing(report)
+    ]
     _add_rates(summary, totals)
     _add_year_to_date(summary, report)
     summary.target = DistrictPlanTarget.objects.filter(district=report.district, year=report.period.year).first()
@@ -77,9 +82,15 @@ def _communes_and_totals(report, summary):
     villages with plausibility warnings go to summary.warning_rows and the ODF counts to the summary."""
     first_day = report.period.bounds[0]
     # Villages retired before the quarter began are not on the commune page, so not expected either.
-    communes = list(report.district.communes.active_on(first_day).order_by("code").annotate(
-        village_count=Count("villages", filter=Q(villages__retired_on__isnull=True)
-                            | Q(villages__retired_on__gt=first_day))))
+    communes = list(
+        report.district.communes.active_on(first_day)
+        .order_by("code")
+        .annotate(
+            village_count=Count(
+                "villages", filter=Q(villages__retired_on__isnull=True) | Q(villages__retired_on__gt=first_day)
+            )
+        )
+    )
     rows = list(report.village_quarters.select_related("village"))
     previous = previous_village_values(report, [row.village_id for row in rows])
     progress = {c.id: CommuneProgress(commune=c, villages=c.village_count) for c in communes}
@@ -88,7 +99,8 @@ def _communes_and_totals(report, summary):
         values = {f: getattr(row, f) for f in VillageQuarter.COUNT_FIELDS + ["odf_status"]}
         before = previous.get(row.village_id)
         warnings = validation.village_warnings(
-            values, {f: getattr(before, f) for f in VillageQuarter.COUNT_FIELDS} if before else None)
+            values, {f: getattr(before, f) for f in VillageQuarter.COUNT_FIELDS} if before else None
+        )
         item = progress.get(row.village.commune_id)
         if item is not None:
             _tally_village(item, row, values, warnings)
@@ -101,7 +113,8 @@ def _communes_and_totals(report, summary):
     for cq in report.commune_quarters.all():
         if cq.commune_id in progress:
             progress[cq.commune_id].activities_entered = all(
-                getattr(cq, f) is not None for f in CommuneQuarter.ACTIVITY_FIELDS)
+                getattr(cq, f) is not None for f in CommuneQuarter.ACTIVITY_FIELDS
+            )
     return list(progress.values()), totals
 
 
@@ -121,20 +134,24 @@ def _add_rates(summary, totals):
     summary.totals = totals
     total = totals["households_total"]
     summary.coverage = indicators.sanitation_coverage(
-        improved_own=totals["hh_improved_own"], improved_shared=totals["hh_improved_shared"], total=total)
+        improved_own=totals["hh_improved_own"], improved_shared=totals["hh_improved_shared"], total=total
+    )
     summary.basic = indicators.basic_sanitation(improved_own=totals["hh_improved_own"], total=total)
     summary.open_defecation = indicators.open_defecation(open_defecation=totals["hh_open_defecation"], total=total)
     summary.idpoor_coverage = indicators.idpoor_coverage(
-        idpoor_improved=totals["idpoor_improved"], idpoor_households=totals["idpoor_households"])
+        idpoor_improved=totals["idpoor_improved"], idpoor_households=totals["idpoor_households"]
+    )
 
 
 def _add_year_to_date(summary, report):
     """Triggering events and the budget spent, received and used from the year's first quarter to this one."""
     period = report.period
     year_reports = DistrictReport.objects.filter(
-        district=report.district, period__year=period.year, period__quarter__lte=period.quarter)
-    summary.triggering_ytd = CommuneQuarter.objects.filter(report__in=year_reports).aggregate(
-        n=Sum("triggering_events"))["n"] or 0
+        district=report.district, period__year=period.year, period__quarter__lte=period.quarter
+    )
+    summary.triggering_ytd = (
+        CommuneQuarter.objects.filter(report__in=year_reports).aggregate(n=Sum("triggering_events"))["n"] or 0
+    )
     sums = year_reports.aggregate(received=Sum("ft_received"), **{f: Sum(f) for f in DistrictReport.SPENT_FIELDS})
     spent = [sums[f] for f in DistrictReport.SPENT_FIELDS if sums[f] is not None]
     summary.spent_ytd = float(sum(spent)) if spent else None

@@ -4,6 +4,7 @@ Errors block saving the form they are in. Warnings (plausibility) never block sa
 must be explained before the report is submitted; the reviewer sees every explanation.
 Messages are translated at call time, in the user's language.
 """
+
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -14,8 +15,15 @@ from django.utils.translation import gettext_lazy
 from reports import indicators
 
 HOUSEHOLD_CATEGORIES = ["hh_improved_own", "hh_improved_shared", "hh_unimproved", "hh_open_defecation"]
-VILLAGE_REQUIRED = ["households_total", *HOUSEHOLD_CATEGORIES, "idpoor_households", "idpoor_improved",
-                    "latrines_built", "hh_handwashing", "odf_status"]
+VILLAGE_REQUIRED = [
+    "households_total",
+    *HOUSEHOLD_CATEGORIES,
+    "idpoor_households",
+    "idpoor_improved",
+    "latrines_built",
+    "hh_handwashing",
+    "odf_status",
+]
 ODF_STATES = ("declared", "verified")
 
 COVERAGE_JUMP_POINTS = 20
@@ -53,22 +61,36 @@ def village_errors(values):
     total = values.get("households_total")
     categories = [values.get(f) for f in HOUSEHOLD_CATEGORIES]
     if total is not None and all(c is not None for c in categories) and sum(categories) != total:
-        add("households_total", _("The four household groups (own improved, shared improved, unimproved, "
-                                  "open defecation) add up to %(sum)d, but the total is %(total)d.")
-            % {"sum": sum(categories), "total": total})
+        add(
+            "households_total",
+            _(
+                "The four household groups (own improved, shared improved, unimproved, "
+                "open defecation) add up to %(sum)d, but the total is %(total)d."
+            )
+            % {"sum": sum(categories), "total": total},
+        )
     if total is not None:
         for field in HOUSEHOLD_CATEGORIES + ["latrines_built", "hh_handwashing"]:
             value = values.get(field)
             if value is not None and value > total:
-                add(field, _("%(value)d is more than the %(total)d households of the village.")
-                    % {"value": value, "total": total})
+                add(
+                    field,
+                    _("%(value)d is more than the %(total)d households of the village.")
+                    % {"value": value, "total": total},
+                )
     idpoor, idpoor_improved = values.get("idpoor_households"), values.get("idpoor_improved")
     if idpoor is not None and total is not None and idpoor > total:
-        add("idpoor_households", _("IDPoor households (%(idpoor)d) cannot be more than all households (%(total)d).")
-            % {"idpoor": idpoor, "total": total})
+        add(
+            "idpoor_households",
+            _("IDPoor households (%(idpoor)d) cannot be more than all households (%(total)d).")
+            % {"idpoor": idpoor, "total": total},
+        )
     if idpoor_improved is not None and idpoor is not None and idpoor_improved > idpoor:
-        add("idpoor_improved", _("IDPoor households with a latrine (%(with)d) cannot be more than IDPoor "
-                                 "households (%(idpoor)d).") % {"with": idpoor_improved, "idpoor": idpoor})
+        add(
+            "idpoor_improved",
+            _("IDPoor households with a latrine (%(with)d) cannot be more than IDPoor households (%(idpoor)d).")
+            % {"with": idpoor_improved, "idpoor": idpoor},
+        )
     return errors
 
 
@@ -76,7 +98,9 @@ def participants_error(*, women, participants):
     """Women are counted among the participants, so they cannot outnumber them."""
     if women is not None and participants is not None and women > participants:
         return _("Women (%(women)d) cannot be more than all participants (%(participants)d).") % {
-            "women": women, "participants": participants}
+            "women": women,
+            "participants": participants,
+        }
     return None
 
 
@@ -86,8 +110,10 @@ def budget_error(*, spent, received, carried_over):
         return None
     available = (received or 0) + (carried_over or 0)
     if spent > available:
-        return _("Spending this quarter (%(spent)s USD) is more than the budget received plus carried over "
-                 "(%(available)s USD).") % {"spent": f"{spent:,.2f}", "available": f"{available:,.2f}"}
+        return _(
+            "Spending this quarter (%(spent)s USD) is more than the budget received plus carried over "
+            "(%(available)s USD)."
+        ) % {"spent": f"{spent:,.2f}", "available": f"{available:,.2f}"}
     return None
 
 
@@ -107,30 +133,47 @@ def village_warnings(current, previous=None):
     total = current.get("households_total")
     od = current.get("hh_open_defecation")
     if current.get("odf_status") in ODF_STATES and od:
-        warnings.append(PlausibilityWarning(
-            "odf_with_open_defecation", "hh_open_defecation",
-            _("The village is declared ODF, but %(od)d households still practise open defecation.") % {"od": od}))
+        warnings.append(
+            PlausibilityWarning(
+                "odf_with_open_defecation",
+                "hh_open_defecation",
+                _("The village is declared ODF, but %(od)d households still practise open defecation.") % {"od": od},
+            )
+        )
     if previous:
         before = previous.get("households_total")
         if total is not None and before and abs(Decimal(total - before)) > HOUSEHOLD_CHANGE_SHARE * before:
-            warnings.append(PlausibilityWarning(
-                "household_total_jump", "households_total",
-                _("The number of households changed from %(before)d to %(after)d, more than 10%% in one quarter.")
-                % {"before": before, "after": total}))
+            warnings.append(
+                PlausibilityWarning(
+                    "household_total_jump",
+                    "households_total",
+                    _("The number of households changed from %(before)d to %(after)d, more than 10%% in one quarter.")
+                    % {"before": before, "after": total},
+                )
+            )
         now = coverage_of(current)
         then = coverage_of(previous)
         if now is not None and then is not None and abs(now - then) > COVERAGE_JUMP_POINTS:
-            warnings.append(PlausibilityWarning(
-                "coverage_jump", "hh_improved_own",
-                _("Sanitation coverage changed from %(before).0f%% to %(after).0f%%, more than 20 points "
-                  "in one quarter.") % {"before": then, "after": now}))
+            warnings.append(
+                PlausibilityWarning(
+                    "coverage_jump",
+                    "hh_improved_own",
+                    _(
+                        "Sanitation coverage changed from %(before).0f%% to %(after).0f%%, more than 20 points "
+                        "in one quarter."
+                    )
+                    % {"before": then, "after": now},
+                )
+            )
     return warnings
 
 
 def coverage_of(values):
-    return indicators.sanitation_coverage(improved_own=values.get("hh_improved_own"),
-                                          improved_shared=values.get("hh_improved_shared"),
-                                          total=values.get("households_total"))
+    return indicators.sanitation_coverage(
+        improved_own=values.get("hh_improved_own"),
+        improved_shared=values.get("hh_improved_shared"),
+        total=values.get("households_total"),
+    )
 
 
 def village_missing(values):

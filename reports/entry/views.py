@@ -1,10 +1,10 @@
 """Data-entry pages of the district quarterly report: the list of reports, commune pages, district section, targets.
 
 The report page itself, where entry and review meet, is reports.review.report_page."""
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -12,10 +12,23 @@ from django.utils.translation import gettext as _
 
 from districts.models import Commune, District
 from drssd_portal.auth import login_required_keeping_post, restore_stashed_post
-
-from reports.entry import writes as entry, validation
-from reports.entry.forms import CommuneActivityForm, DistrictSectionForm, PlanTargetForm, TrainingFormSet, VillageFormSet
-from reports.models import ReviewComment, CommuneQuarter, DistrictPlanTarget, DistrictReport, ReportingPeriod, ReportStatus, VillageQuarter
+from reports.entry import validation
+from reports.entry import writes as entry
+from reports.entry.forms import (
+    CommuneActivityForm,
+    DistrictSectionForm,
+    PlanTargetForm,
+    TrainingFormSet,
+    VillageFormSet,
+)
+from reports.models import (
+    CommuneQuarter,
+    DistrictPlanTarget,
+    DistrictReport,
+    ReportingPeriod,
+    ReviewComment,
+    VillageQuarter,
+)
 
 
 def readable_district(user, code):
@@ -28,9 +41,13 @@ def _can_write(model, user, unit):
 
 
 def _conflict_message(conflict):
-    return _("%(who)s saved this page at %(when)s, after you opened it. Your values below were NOT saved. "
-             "Compare them with the saved ones (open this page in a new tab), then press Save again to keep yours.") % {
-        "who": conflict.saved_by, "when": timezone.localtime(conflict.saved_at).strftime("%Y-%m-%d %H:%M") if conflict.saved_at else "?"}
+    return _(
+        "%(who)s saved this page at %(when)s, after you opened it. Your values below were NOT saved. "
+        "Compare them with the saved ones (open this page in a new tab), then press Save again to keep yours."
+    ) % {
+        "who": conflict.saved_by,
+        "when": timezone.localtime(conflict.saved_at).strftime("%Y-%m-%d %H:%M") if conflict.saved_at else "?",
+    }
 
 
 @login_required
@@ -39,15 +56,20 @@ def district_reports(request, district):
     reports = {r.period_id: r for r in DistrictReport.objects.filter(district=district)}
     periods = ReportingPeriod.objects.all()
     rows = [(period, reports.get(period.id)) for period in periods]
-    return render(request, "reports/entry/district_reports.html", {
-        "district": district, "rows": rows, "can_write": _can_write(District, request.user, district)})
+    return render(
+        request,
+        "reports/entry/district_reports.html",
+        {"district": district, "rows": rows, "can_write": _can_write(District, request.user, district)},
+    )
 
 
 @login_required_keeping_post
 def commune_entry(request, district, year, quarter, commune):
     commune = get_object_or_404(
         Commune.objects.visible_to(request.user).select_related("district__province"),
-        code=commune, district__code=district)
+        code=commune,
+        district__code=district,
+    )
     period = get_object_or_404(ReportingPeriod, year=year, quarter=quarter)
     can_write = _can_write(Commune, request.user, commune)
     if can_write and period.is_open:
@@ -57,10 +79,12 @@ def commune_entry(request, district, year, quarter, commune):
     if report is not None and report.is_editable:
         record = entry.open_commune_quarter(report=report, commune=commune)
     else:
-        report = get_object_or_404(DistrictReport.objects.select_related("period"), district=commune.district,
-                                   period=period)
+        report = get_object_or_404(
+            DistrictReport.objects.select_related("period"), district=commune.district, period=period
+        )
         record = CommuneQuarter.objects.filter(report=report, commune=commune).first() or CommuneQuarter(
-            report=report, commune=commune)
+            report=report, commune=commune
+        )
     if request.method == "POST" and not (can_write and report.is_editable):
         raise PermissionDenied(_("You cannot change this commune's figures."))
 
@@ -70,10 +94,18 @@ def commune_entry(request, district, year, quarter, commune):
     activity_form = CommuneActivityForm(data, instance=record, prefix="activities")
     formset = VillageFormSet(data, instances=rows, prefix="villages")
     saved, version = _save_versioned(
-        request, data, record, forms=[activity_form, formset],
-        save=lambda expected: entry.save_commune_page(commune_quarter=record, activity_form=activity_form,
-                                                      village_formset=formset, expected_version=expected,
-                                                      by=request.user))
+        request,
+        data,
+        record,
+        forms=[activity_form, formset],
+        save=lambda expected: entry.save_commune_page(
+            commune_quarter=record,
+            activity_form=activity_form,
+            village_formset=formset,
+            expected_version=expected,
+            by=request.user,
+        ),
+    )
     if saved:
         return redirect(request.path)
 
@@ -84,13 +116,24 @@ def commune_entry(request, district, year, quarter, commune):
     by_target = ReviewComment.by_target(comments)
     _attach_comments(activity_form, by_target, f"commune:{commune.code}:")
     village_table = _village_table(formset, rows, previous, by_target)
-    return render(request, "reports/entry/commune_entry.html", {
-        "comments": comments,
-        "commune": commune, "district": commune.district, "period": period, "report": report, "record": record,
-        "activity_form": activity_form, "formset": formset, "village_table": village_table,
-        "editable": editable, "version": version, "can_read_district": District.objects.visible_to(
-            request.user).filter(pk=commune.district_id).exists(),
-    })
+    return render(
+        request,
+        "reports/entry/commune_entry.html",
+        {
+            "comments": comments,
+            "commune": commune,
+            "district": commune.district,
+            "period": period,
+            "report": report,
+            "record": record,
+            "activity_form": activity_form,
+            "formset": formset,
+            "village_table": village_table,
+            "editable": editable,
+            "version": version,
+            "can_read_district": District.objects.visible_to(request.user).filter(pk=commune.district_id).exists(),
+        },
+    )
 
 
 @login_required_keeping_post
@@ -108,9 +151,14 @@ def district_section(request, district, year, quarter):
     form = DistrictSectionForm(data, instance=report, prefix="district")
     trainings = TrainingFormSet(data, instance=report, prefix="trainings")
     saved, version = _save_versioned(
-        request, data, report, forms=[form, trainings],
-        save=lambda expected: entry.save_district_section(report=report, form=form, training_formset=trainings,
-                                                          expected_version=expected, by=request.user))
+        request,
+        data,
+        report,
+        forms=[form, trainings],
+        save=lambda expected: entry.save_district_section(
+            report=report, form=form, training_formset=trainings, expected_version=expected, by=request.user
+        ),
+    )
     if saved:
         return redirect(request.path)
     editable = can_write and report.is_editable
@@ -118,10 +166,20 @@ def district_section(request, district, year, quarter):
         _disable(form, *trainings.forms)
     comments = report.open_review_comments()
     _attach_comments(form, ReviewComment.by_target(comments), "district:")
-    return render(request, "reports/entry/district_section.html", {
-        "comments": comments,
-        "district": district, "period": period, "report": report, "form": form, "trainings": trainings,
-        "editable": editable, "version": version})
+    return render(
+        request,
+        "reports/entry/district_section.html",
+        {
+            "comments": comments,
+            "district": district,
+            "period": period,
+            "report": report,
+            "form": form,
+            "trainings": trainings,
+            "editable": editable,
+            "version": version,
+        },
+    )
 
 
 @login_required_keeping_post
@@ -129,7 +187,8 @@ def plan_targets(request, district, year):
     district = readable_district(request.user, district)
     can_write = _can_write(District, request.user, district)
     target = DistrictPlanTarget.objects.filter(district=district, year=year).first() or DistrictPlanTarget(
-        district=district, year=year)
+        district=district, year=year
+    )
     if request.method == "POST" and not can_write:
         raise PermissionDenied(_("Only the district's sanitation officer can set its targets."))
     data = request.POST if request.method == "POST" else restore_stashed_post(request)
@@ -139,13 +198,18 @@ def plan_targets(request, district, year):
             entry.save_plan_target(form=form, district=district, year=year, by=request.user)
             messages.success(request, _("Targets saved."))
             return redirect(request.GET.get("next") or request.path)
-        messages.error(request, _("Nothing was saved: please correct the figures marked in red. "
-                                  "Everything you typed is still here."))
+        messages.error(
+            request,
+            _("Nothing was saved: please correct the figures marked in red. Everything you typed is still here."),
+        )
     if not can_write:
         _disable(form)
         form.helper.inputs = []
-    return render(request, "reports/entry/plan_targets.html", {
-        "district": district, "year": year, "form": form, "can_write": can_write})
+    return render(
+        request,
+        "reports/entry/plan_targets.html",
+        {"district": district, "year": year, "form": form, "can_write": can_write},
+    )
 
 
 def _save_versioned(request, data, record, *, forms, save):
@@ -159,8 +223,10 @@ def _save_versioned(request, data, record, *, forms, save):
     if request.method != "POST":
         return False, version if data is None else _version_of(data, default=version)
     if not all([form.is_valid() for form in forms]):  # a list: every form validates, so all errors show
-        messages.error(request, _("Nothing was saved: please correct the figures marked in red. "
-                                  "Everything you typed is still here."))
+        messages.error(
+            request,
+            _("Nothing was saved: please correct the figures marked in red. Everything you typed is still here."),
+        )
         return False, version
     try:
         save(_posted_version(request))
@@ -188,25 +254,39 @@ def _village_table(formset, rows, previous, by_target):
     on its figures, and whether it was pre-filled or saved."""
     table = []
     for form, row in zip(formset.forms, rows, strict=False):
-        values = form.cleaned_data if form.is_bound and hasattr(form, "cleaned_data") else {
-            f: getattr(row, f) for f in VillageQuarter.COUNT_FIELDS + ["odf_status"]}
+        values = (
+            form.cleaned_data
+            if form.is_bound and hasattr(form, "cleaned_data")
+            else {f: getattr(row, f) for f in VillageQuarter.COUNT_FIELDS + ["odf_status"]}
+        )
         before = previous.get(row.village_id)
         warnings = validation.village_warnings(
-            values, {f: getattr(before, f) for f in VillageQuarter.COUNT_FIELDS} if before else None)
+            values, {f: getattr(before, f) for f in VillageQuarter.COUNT_FIELDS} if before else None
+        )
         prefix = f"village:{row.village.code}:"
-        table.append({"form": form, "village": row.village, "warnings": warnings,
-                      "comments": {t[len(prefix):]: c for t, c in by_target.items() if t.startswith(prefix)},
-                      "prefilled": getattr(row, "prefilled", False), "saved": row.pk is not None})
+        table.append(
+            {
+                "form": form,
+                "village": row.village,
+                "warnings": warnings,
+                "comments": {t[len(prefix) :]: c for t, c in by_target.items() if t.startswith(prefix)},
+                "prefilled": getattr(row, "prefilled", False),
+                "saved": row.pk is not None,
+            }
+        )
     return table
 
 
 def _attach_comments(form, by_target, prefix):
     """Show the reviewer's comments on a figure under its field (crispy renders help text below the input)."""
     for target, comments in by_target.items():
-        name = target[len(prefix):] if target.startswith(prefix) else None
+        name = target[len(prefix) :] if target.startswith(prefix) else None
         if name in form.fields:
-            notes = format_html_join("", '<span class="d-block text-danger review-comment">{} {}</span>',
-                                     ((_("PDRD comment:"), c.text) for c in comments))
+            notes = format_html_join(
+                "",
+                '<span class="d-block text-danger review-comment">{} {}</span>',
+                ((_("PDRD comment:"), c.text) for c in comments),
+            )
             form.fields[name].help_text = format_html("{}{}", notes, form.fields[name].help_text)
 
 

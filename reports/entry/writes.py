@@ -4,6 +4,7 @@ Each save is one transaction that locks the record it versions and refuses a sav
 an out-of-date copy (someone else saved in between), so two people never silently overwrite
 each other. Every change goes through simple-history, so each number keeps its history.
 """
+
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
@@ -11,7 +12,6 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from districts.people import display_name
-
 from reports.models import CommuneQuarter, DistrictReport, ReportStatus, VillageQuarter
 
 
@@ -26,8 +26,10 @@ class EditConflict(Exception):
 def _check_editable(report):
     # SECURITY: a submitted or approved report, or a closed quarter, cannot change by any path.
     if not report.is_editable:
-        raise PermissionDenied(_("This report cannot be changed now: it is %(status)s or its quarter is closed.")
-                               % {"status": report.get_status_display().lower()})
+        raise PermissionDenied(
+            _("This report cannot be changed now: it is %(status)s or its quarter is closed.")
+            % {"status": report.get_status_display().lower()}
+        )
 
 
 def _claim(model, pk, expected_version, by):
@@ -122,7 +124,8 @@ def save_plan_target(*, form, district, year, by):
 def open_report(*, district, period):
     """The district's report for the quarter, created as a draft the first time a DSO opens it."""
     report, _created = DistrictReport.objects.get_or_create(
-        district=district, period=period, defaults={"status": ReportStatus.DRAFT})
+        district=district, period=period, defaults={"status": ReportStatus.DRAFT}
+    )
     return report
 
 

@@ -7,15 +7,15 @@ A report counts as submitted while it is submitted or approved (a returned or re
 back with the district, as DHIS2 stops counting a data set marked incomplete again). On time means
 its first submission was on or before the deadline.
 """
+
 from dataclasses import dataclass
 
 from django.db.models import Count, Q
-from django.utils import timezone
 
-from districts.models import Commune, District, Province
-
+from districts.models import Commune, District
 from reports import indicators
 from reports.models import CommuneQuarter, DistrictReport, ReportStatus, VillageQuarter, submitted_on_time
+
 
 @dataclass
 class CompletenessRow:
@@ -48,8 +48,12 @@ def _tally(row, report, deadline):
 def districts_of(period, provinces):
     """One row per district (grouped by province in the template): its own report's state. Two queries."""
     first_day = period.bounds[0]
-    districts = (District.objects.active_on(first_day).filter(province__in=provinces)
-                 .select_related("province").order_by("province__code", "code"))
+    districts = (
+        District.objects.active_on(first_day)
+        .filter(province__in=provinces)
+        .select_related("province")
+        .order_by("province__code", "code")
+    )
     reports = {r.district_id: r for r in DistrictReport.objects.filter(period=period, district__in=districts)}
     rows = []
     for district in districts:
@@ -86,18 +90,31 @@ def communes_of(period, district):
     """
     first_day = period.bounds[0]
     report = DistrictReport.objects.filter(period=period, district=district).first()
-    communes = (Commune.objects.active_on(first_day).filter(district=district).order_by("code")
-                .annotate(villages_expected=Count("villages", filter=Q(villages__retired_on__isnull=True)
-                                                  | Q(villages__retired_on__gt=first_day))))
+    communes = (
+        Commune.objects.active_on(first_day)
+        .filter(district=district)
+        .order_by("code")
+        .annotate(
+            villages_expected=Count(
+                "villages", filter=Q(villages__retired_on__isnull=True) | Q(villages__retired_on__gt=first_day)
+            )
+        )
+    )
     filled = {}
     entered = set()
     if report is not None:
         complete = Q(*[Q(**{f"{f}__isnull": False}) for f in VillageQuarter.COUNT_FIELDS]) & ~Q(odf_status="")
-        filled = dict(VillageQuarter.objects.filter(report=report).filter(complete)
-                      .values_list("village__commune_id").annotate(n=Count("id")))
-        entered = set(CommuneQuarter.objects.filter(
-            report=report, **{f"{f}__isnull": False for f in CommuneQuarter.ACTIVITY_FIELDS})
-            .values_list("commune_id", flat=True))
+        filled = dict(
+            VillageQuarter.objects.filter(report=report)
+            .filter(complete)
+            .values_list("village__commune_id")
+            .annotate(n=Count("id"))
+        )
+        entered = set(
+            CommuneQuarter.objects.filter(
+                report=report, **{f"{f}__isnull": False for f in CommuneQuarter.ACTIVITY_FIELDS}
+            ).values_list("commune_id", flat=True)
+        )
     rows = []
     for commune in communes:
         row = CompletenessRow(unit=commune)

@@ -1,4 +1,5 @@
 """Review forms: returning a report with comments on figures, reopening, the provincial report and the MRD's decision."""
+
 from crispy_forms.helper import FormHelper
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -37,8 +38,12 @@ class ReturnCommentForm(forms.Form):
             else:
                 digits = 6 if kind == "commune" else 8
                 if len(unit) != digits or unit not in self.units:
-                    self.add_error("unit", _("Choose the commune or village this figure belongs to.")
-                                   if kind == "commune" else _("Choose the village this figure belongs to."))
+                    self.add_error(
+                        "unit",
+                        _("Choose the commune or village this figure belongs to.")
+                        if kind == "commune"
+                        else _("Choose the village this figure belongs to."),
+                    )
                     return cleaned
                 cleaned["target"] = f"{kind}:{unit}:{field}"
                 cleaned["target_label"] = f"{self.units[unit]} — {label}"
@@ -53,14 +58,15 @@ class BaseReturnCommentFormSet(forms.BaseFormSet):
             raise forms.ValidationError(_("Write at least one comment so the district knows what to correct."))
 
 
-ReturnCommentFormSet = forms.formset_factory(ReturnCommentForm, formset=BaseReturnCommentFormSet, extra=3,
-                                             max_num=10)
+ReturnCommentFormSet = forms.formset_factory(ReturnCommentForm, formset=BaseReturnCommentFormSet, extra=3, max_num=10)
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(label=_("Reason for reopening"),
-                             widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
-                             error_messages={"required": _("Give the reason for reopening the report.")})
+    reason = forms.CharField(
+        label=_("Reason for reopening"),
+        widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
+        error_messages={"required": _("Give the reason for reopening the report.")},
+    )
 
 
 class ProvincialNarrativeForm(forms.ModelForm):
@@ -76,8 +82,9 @@ class ProvincialNarrativeForm(forms.ModelForm):
 
 
 class MrdDecisionForm(forms.Form):
-    comment = forms.CharField(label=_("Comment to the province"), required=False,
-                              widget=forms.Textarea(attrs={"rows": 2}))
+    comment = forms.CharField(
+        label=_("Comment to the province"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 def return_units(report):

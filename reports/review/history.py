@@ -3,14 +3,29 @@
 Figures are recorded by django-simple-history on every save (and by bulk_*_with_history on the
 commune pages), so a number cannot change without a history row.
 """
+
 from dataclasses import dataclass
 
 from reports.models import CommuneQuarter, DistrictReport, Training, VillageQuarter
 
 MAX_CHANGES = 1000
 # Bookkeeping, and the state fields whose changes the workflow events already show.
-SKIP = {"version", "updated_at", "updated_by", "created_at", "id", "report", "village", "commune", "is_demo",
-        "status", "submitted_at", "submitted_by", "approved_at", "approved_by"}
+SKIP = {
+    "version",
+    "updated_at",
+    "updated_by",
+    "created_at",
+    "id",
+    "report",
+    "village",
+    "commune",
+    "is_demo",
+    "status",
+    "submitted_at",
+    "submitted_by",
+    "approved_at",
+    "approved_by",
+}
 
 
 @dataclass
@@ -37,8 +52,16 @@ def _history_changes(records, where_of):
                 new = None  # a deleted row: its last values go, so they are listed as removed
             if (before is None and new in (None, "")) or old == new:
                 continue
-            changes.append(Change(record.history_date, record.history_user, where_of(record), str(f.verbose_name),
-                                  "—" if old in (None, "") else old, "—" if new in (None, "") else new))
+            changes.append(
+                Change(
+                    record.history_date,
+                    record.history_user,
+                    where_of(record),
+                    str(f.verbose_name),
+                    "—" if old in (None, "") else old,
+                    "—" if new in (None, "") else new,
+                )
+            )
         previous[key] = record
     return changes
 
@@ -46,21 +69,33 @@ def _history_changes(records, where_of):
 def changes(report):
     """Every recorded change to the report's figures, newest first (at most MAX_CHANGES)."""
     result = _history_changes(
-        DistrictReport.history.filter(id=report.pk).select_related("history_user").order_by("history_date", "history_id"),
-        lambda r: str(DistrictReport._meta.verbose_name))
+        DistrictReport.history.filter(id=report.pk)
+        .select_related("history_user")
+        .order_by("history_date", "history_id"),
+        lambda r: str(DistrictReport._meta.verbose_name),
+    )
     communes = {c.pk: c.name for c in report.district.communes.all()}
     result += _history_changes(
-        CommuneQuarter.history.filter(report_id=report.pk).select_related("history_user")
+        CommuneQuarter.history.filter(report_id=report.pk)
+        .select_related("history_user")
         .order_by("history_date", "history_id"),
-        lambda r: communes.get(r.commune_id, ""))
-    villages = {row.id: str(row.village) for row in VillageQuarter.objects.filter(report=report).select_related("village")}
+        lambda r: communes.get(r.commune_id, ""),
+    )
+    villages = {
+        row.id: str(row.village) for row in VillageQuarter.objects.filter(report=report).select_related("village")
+    }
     result += _history_changes(
-        VillageQuarter.history.filter(report_id=report.pk).select_related("history_user")
+        VillageQuarter.history.filter(report_id=report.pk)
+        .select_related("history_user")
         .order_by("history_date", "history_id"),
-        lambda r: villages.get(r.id, ""))
+        lambda r: villages.get(r.id, ""),
+    )
     result += _history_changes(
-        Training.history.filter(report_id=report.pk).select_related("history_user").order_by("history_date", "history_id"),
-        lambda r: str(Training._meta.verbose_name))
+        Training.history.filter(report_id=report.pk)
+        .select_related("history_user")
+        .order_by("history_date", "history_id"),
+        lambda r: str(Training._meta.verbose_name),
+    )
     result.sort(key=lambda change: change.at, reverse=True)
     return result[:MAX_CHANGES]
 

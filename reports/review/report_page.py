@@ -1,6 +1,7 @@
 """The report page, where entry and review meet: what is still missing, communes, district section and
 progress for the DSO; the same with the workflow actions (return with comments, approve, reopen) for
 the reviewer. Data-entry pages link to it by URL; review views render it again with a bound formset."""
+
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, render
 
@@ -27,18 +28,25 @@ def report_page(request, district, period, return_formset=None):
         report = entry.open_report(district=district, period=period)
     else:
         report = DistrictReport.objects.filter(district=district, period=period).first()
-    context = {"district": district, "period": period, "report": report, "can_write": can_write,
-               "can_review": can_review}
+    context = {
+        "district": district,
+        "period": period,
+        "report": report,
+        "can_write": can_write,
+        "can_review": can_review,
+    }
     if report is not None:
         summary = summarise(report)
-        context.update(summary=summary, trainings=report.trainings.all(),
-                       comments=report.open_review_comments(),
-                       events=report.events.select_related("by"))
+        context.update(
+            summary=summary,
+            trainings=report.trainings.all(),
+            comments=report.open_review_comments(),
+            events=report.events.select_related("by"),
+        )
         if can_review and report.status == ReportStatus.SUBMITTED:
             context["return_formset"] = return_formset or ReturnCommentFormSet(
-                prefix="comments", form_kwargs={"report": report, "units": return_units(report)})
+                prefix="comments", form_kwargs={"report": report, "units": return_units(report)}
+            )
         if can_review and report.status == ReportStatus.APPROVED:
             context["reopen_form"] = ReasonForm(prefix="reopen")
     return render(request, "reports/review/report_detail.html", context)
-
-

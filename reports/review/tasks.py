@@ -2,6 +2,7 @@
 
 Idempotent through SentNotification keys, so a retry never sends twice.
 """
+
 from celery import shared_task
 from django.db import OperationalError
 
@@ -16,15 +17,13 @@ def send_event_notification(event_id):
     return {"sent": notifications.send_event_notification(event_id)}
 
 
-@shared_task(**MAIL_TASK_OPTIONS, soft_time_limit=10 * 60,
-             time_limit=15 * 60)
+@shared_task(**MAIL_TASK_OPTIONS, soft_time_limit=10 * 60, time_limit=15 * 60)
 def send_deadline_reminders():
     """Reminders to DSOs 7 days and 1 day before the deadline, and once when overdue (beat, daily)."""
     return {"sent": notifications.send_deadline_reminders()}
 
 
-@shared_task(**MAIL_TASK_OPTIONS, soft_time_limit=10 * 60,
-             time_limit=15 * 60)
+@shared_task(**MAIL_TASK_OPTIONS, soft_time_limit=10 * 60, time_limit=15 * 60)
 def send_review_queue_reminders():
     """Reminders to PDRD reviewers of reports waiting more than 7 days (beat, daily); also catches up
     on workflow notifications whose task was lost while the broker was down."""

@@ -8,8 +8,11 @@ urlpatterns = [
     path("review/", views.review_queue, name="review_queue"),
     path("completeness/<int:year>/q<int:quarter>/", views.completeness_table, name="completeness"),
     path("province/<str:province>/<int:year>/q<int:quarter>/", views.provincial_report, name="provincial"),
-    path("province/<str:province>/<int:year>/q<int:quarter>/decision/", views.provincial_decision,
-         name="provincial_decision"),
+    path(
+        "province/<str:province>/<int:year>/q<int:quarter>/decision/",
+        views.provincial_decision,
+        name="provincial_decision",
+    ),
     path(REPORT, report_page.report_detail, name="report"),
     path(f"{REPORT}submit/", views.submit, name="submit"),
     path(f"{REPORT}approve/", views.approve, name="approve"),

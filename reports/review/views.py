@@ -1,4 +1,5 @@
 """Review workflow pages: submit, the review queue, approve/return/reopen, history, provincial report, completeness."""
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -10,18 +11,26 @@ from django.views.decorators.http import require_POST
 
 from districts.models import District, Province
 from districts.scoping import is_mrd
-
-from reports.review import completeness, history, workflow
-from reports.review.forms import MrdDecisionForm, ProvincialNarrativeForm, ReasonForm, ReturnCommentFormSet, return_units
-from reports.review.report_page import report_page
 from reports.models import DistrictReport, ProvincialReport, ReportingPeriod, ReportStatus, WorkflowAction
+from reports.review import completeness, history, workflow
+from reports.review.forms import (
+    MrdDecisionForm,
+    ProvincialNarrativeForm,
+    ReasonForm,
+    ReturnCommentFormSet,
+    return_units,
+)
+from reports.review.report_page import report_page
 
 
 def _report(user, district, year, quarter):
     """SECURITY: the report of a district the user may read, or 404."""
     return get_object_or_404(
         DistrictReport.objects.visible_to(user).select_related("district__province", "period"),
-        district__code=district, period__year=year, period__quarter=quarter)
+        district__code=district,
+        period__year=year,
+        period__quarter=quarter,
+    )
 
 
 def _refusal(request, error):
@@ -62,11 +71,15 @@ def return_for_correction(request, district, year, quarter):
     report = _report(request.user, district, year, quarter)
     if not District.objects.reviewable_by(request.user).filter(pk=report.district_id).exists():
         raise PermissionDenied(_("Only a PDRD reviewer of the province can return this report."))
-    formset = ReturnCommentFormSet(request.POST, prefix="comments",
-                                   form_kwargs={"report": report, "units": return_units(report)})
+    formset = ReturnCommentFormSet(
+        request.POST, prefix="comments", form_kwargs={"report": report, "units": return_units(report)}
+    )
     if formset.is_valid():
-        comments = [(f.cleaned_data["target"], f.cleaned_data["target_label"], f.cleaned_data["text"])
-                    for f in formset.forms if (f.cleaned_data.get("text") or "").strip()]
+        comments = [
+            (f.cleaned_data["target"], f.cleaned_data["target_label"], f.cleaned_data["text"])
+            for f in formset.forms
+            if (f.cleaned_data.get("text") or "").strip()
+        ]
         try:
             workflow.return_report(report=report, by=request.user, comments=comments)
         except ValidationError as error:
@@ -97,10 +110,14 @@ def reopen(request, district, year, quarter):
 @login_required
 def review_queue(request):
     """Submitted reports of the reviewer's districts, the longest waiting first."""
-    reports = (DistrictReport.objects.filter(district__in=District.objects.reviewable_by(request.user),
-                                             status=ReportStatus.SUBMITTED)
-               .annotate(waiting_since=Max("events__at", filter=Q(events__action=WorkflowAction.SUBMITTED)))
-               .select_related("district__province", "period").order_by("waiting_since"))
+    reports = (
+        DistrictReport.objects.filter(
+            district__in=District.objects.reviewable_by(request.user), status=ReportStatus.SUBMITTED
+        )
+        .annotate(waiting_since=Max("events__at", filter=Q(events__action=WorkflowAction.SUBMITTED)))
+        .select_related("district__province", "period")
+        .order_by("waiting_since")
+    )
     if not Province.objects.reviewable_by(request.user).exists():
         raise PermissionDenied(_("The review queue is for PDRD reviewers."))
     return render(request, "reports/review/review_queue.html", {"reports": reports})
@@ -109,10 +126,18 @@ def review_queue(request):
 @login_required
 def report_history(request, district, year, quarter):
     report = _report(request.user, district, year, quarter)
-    return render(request, "reports/review/history.html", {
-        "report": report, "district": report.district, "period": report.period,
-        "events": report.events.select_related("by"), "rounds": history.comments_by_round(report),
-        "changes": history.changes(report)})
+    return render(
+        request,
+        "reports/review/history.html",
+        {
+            "report": report,
+            "district": report.district,
+            "period": report.period,
+            "events": report.events.select_related("by"),
+            "rounds": history.comments_by_round(report),
+            "changes": history.changes(report),
+        },
+    )
 
 
 def _provincial(request, province, year, quarter):
@@ -147,12 +172,23 @@ def provincial_report(request, province, year, quarter):
             field.disabled = True
     rows = completeness.districts_of(period, [province])
     reasons_before = dict(report.missing.values_list("district_id", "reason")) if report else {}
-    return render(request, "reports/review/provincial_report.html", {
-        "province": province, "period": period, "report": report, "rows": rows, "total": completeness.total_of(rows),
-        "missing": [(d, request.POST.get(f"missing-{d.pk}", reasons_before.get(d.pk, ""))) for d in missing],
-        "narrative": narrative, "decision": MrdDecisionForm(prefix="decision"), "can_submit": can_submit,
-        "is_mrd": is_mrd(request.user),
-        "events": report.events.select_related("by") if report else []})
+    return render(
+        request,
+        "reports/review/provincial_report.html",
+        {
+            "province": province,
+            "period": period,
+            "report": report,
+            "rows": rows,
+            "total": completeness.total_of(rows),
+            "missing": [(d, request.POST.get(f"missing-{d.pk}", reasons_before.get(d.pk, ""))) for d in missing],
+            "narrative": narrative,
+            "decision": MrdDecisionForm(prefix="decision"),
+            "can_submit": can_submit,
+            "is_mrd": is_mrd(request.user),
+            "events": report.events.select_related("by") if report else [],
+        },
+    )
 
 
 def _save_provincial(request, report, narrative, missing):
@@ -207,6 +243,7 @@ def completeness_table(request, year, quarter):
     else:
         district_rows = completeness.districts_of(period, provinces)
         province_rows = completeness.provinces_of(district_rows)
-        context.update(district_rows=district_rows, province_rows=province_rows,
-                       total=completeness.total_of(province_rows))
+        context.update(
+            district_rows=district_rows, province_rows=province_rows, total=completeness.total_of(province_rows)
+        )
     return render(request, "reports/review/completeness.html", context)

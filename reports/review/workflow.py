@@ -10,44 +10,63 @@ transaction, an event row, `report_state_changed` sent inside the transaction (t
 marks the district-quarter stale and rebuilds it after commit), the e-mail queued after commit, and
 a ValidationError with a translated message when a rule refuses. Nothing else changes `status`.
 """
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from districts.models import District, Province
-
 from drssd_portal.dispatch import enqueue_on_commit
+from reports.entry.summary import summarise
+from reports.models import (
+    DistrictReport,
+    MissingDistrict,
+    ProvincialReport,
+    ProvincialStatus,
+    ReportEvent,
+    ReportStatus,
+    ReviewComment,
+    WorkflowAction,
+)
 from reports.review import tasks
 from reports.signals import report_state_changed
-from reports.models import DistrictReport, MissingDistrict, ProvincialReport, ProvincialStatus, ReportEvent, ReportStatus, ReviewComment, WorkflowAction
-from reports.entry.summary import summarise
 
 
 def submission_problems(report):
     """What stops `report` from being submitted, as translated sentences (empty when it can go)."""
     summary = summarise(report)
-    problems = [_("District section: %(section)s is not filled in.") % {"section": section}
-                for section in summary.district_missing]
+    problems = [
+        _("District section: %(section)s is not filled in.") % {"section": section}
+        for section in summary.district_missing
+    ]
     for c in summary.communes:
         name = c.commune.name
         if c.complete < c.villages:
-            problems.append(_("%(commune)s: %(missing)d of %(total)d villages are not complete.")
-                            % {"commune": name, "missing": c.villages - c.complete, "total": c.villages})
+            problems.append(
+                _("%(commune)s: %(missing)d of %(total)d villages are not complete.")
+                % {"commune": name, "missing": c.villages - c.complete, "total": c.villages}
+            )
         if not c.activities_entered:
             problems.append(_("%(commune)s: the commune activities are not entered.") % {"commune": name})
         if c.errors:
-            problems.append(_("%(commune)s: %(n)d villages have figures that do not add up.")
-                            % {"commune": name, "n": c.errors})
+            problems.append(
+                _("%(commune)s: %(n)d villages have figures that do not add up.") % {"commune": name, "n": c.errors}
+            )
         if c.unexplained_warnings:
-            problems.append(_("%(commune)s: %(n)d villages have warnings without an explanation.")
-                            % {"commune": name, "n": c.unexplained_warnings})
+            problems.append(
+                _("%(commune)s: %(n)d villages have warnings without an explanation.")
+                % {"commune": name, "n": c.unexplained_warnings}
+            )
     return problems
 
 
 def _notify_after_commit(event):
-    enqueue_on_commit(tasks.send_event_notification, event.pk,
-                      catch_up="the daily catch-up (send_missed_event_notifications) will send it")
+    enqueue_on_commit(
+        tasks.send_event_notification,
+        event.pk,
+        catch_up="the daily catch-up (send_missed_event_notifications) will send it",
+    )
 
 
 def _lock(report):
@@ -61,8 +80,15 @@ def _refuse_unless(condition, message):
 
 def _record(report, action, before, by, note="", round_number=None):
     field = "report" if isinstance(report, DistrictReport) else "provincial_report"
-    return ReportEvent.objects.create(**{field: report}, action=action, from_status=before, to_status=report.status,
-                                      by=by, note=note, round=round_number or current_round(report))
+    return ReportEvent.objects.create(
+        **{field: report},
+        action=action,
+        from_status=before,
+        to_status=report.status,
+        by=by,
+        note=note,
+        round=round_number or current_round(report),
+    )
 
 
 def current_round(report):
@@ -73,24 +99,30 @@ def current_round(report):
 def _require_dso(report, by):
     # SECURITY: only a DSO of the report's own district submits it.
     if not District.objects.editable_by(by).filter(pk=report.district_id).exists():
-        raise PermissionDenied(_("Only the District Sanitation Officer of %(district)s can submit this report.")
-                               % {"district": report.district.name})
+        raise PermissionDenied(
+            _("Only the District Sanitation Officer of %(district)s can submit this report.")
+            % {"district": report.district.name}
+        )
 
 
 def _require_reviewer(report, by):
     # SECURITY: only a PDRD reviewer of the report's province reviews it.
     if not District.objects.reviewable_by(by).filter(pk=report.district_id).exists():
-        raise PermissionDenied(_("Only a PDRD reviewer of %(province)s can review this report.")
-                               % {"province": report.district.province.name})
+        raise PermissionDenied(
+            _("Only a PDRD reviewer of %(province)s can review this report.")
+            % {"province": report.district.province.name}
+        )
 
 
 @transaction.atomic
 def submit_report(*, report, by):
     _require_dso(report, by)
     report = _lock(report)
-    _refuse_unless(report.status in (ReportStatus.DRAFT, ReportStatus.RETURNED),
-                   _("Only a draft or returned report can be submitted; this one is %(status)s.")
-                   % {"status": report.get_status_display().lower()})
+    _refuse_unless(
+        report.status in (ReportStatus.DRAFT, ReportStatus.RETURNED),
+        _("Only a draft or returned report can be submitted; this one is %(status)s.")
+        % {"status": report.get_status_display().lower()},
+    )
     _refuse_unless(report.period.is_open, _("This quarter is closed; ask the MRD to reopen it."))
     problems = submission_problems(report)
     if problems:
@@ -103,9 +135,15 @@ def submit_report(*, report, by):
     report.submitted_by = by
     report._history_user = by
     report.save(update_fields=["status", "submitted_at", "submitted_by"])
-    event = ReportEvent.objects.create(report=report, action=WorkflowAction.SUBMITTED, from_status=before,
-                                       to_status=report.status, by=by, at=now,
-                                       round=report.events.filter(action=WorkflowAction.SUBMITTED).count() + 1)
+    event = ReportEvent.objects.create(
+        report=report,
+        action=WorkflowAction.SUBMITTED,
+        from_status=before,
+        to_status=report.status,
+        by=by,
+        at=now,
+        round=report.events.filter(action=WorkflowAction.SUBMITTED).count() + 1,
+    )
     report_state_changed.send(sender=DistrictReport, report=report)
     return event
 
@@ -115,20 +153,31 @@ def return_report(*, report, by, comments):
     """Send a submitted report back to the district. `comments`: [(target, target_label, text)], at least one."""
     _require_reviewer(report, by)
     report = _lock(report)
-    _refuse_unless(report.status == ReportStatus.SUBMITTED,
-                   _("Only a submitted report can be returned; this one is %(status)s.")
-                   % {"status": report.get_status_display().lower()})
+    _refuse_unless(
+        report.status == ReportStatus.SUBMITTED,
+        _("Only a submitted report can be returned; this one is %(status)s.")
+        % {"status": report.get_status_display().lower()},
+    )
     comments = [(target, label, text.strip()) for target, label, text in comments if text and text.strip()]
     _refuse_unless(comments, _("Write at least one comment so the district knows what to correct."))
     before, round_number = report.status, current_round(report)
     report.status = ReportStatus.RETURNED
     report._history_user = by
     report.save(update_fields=["status"])
-    ReviewComment.objects.bulk_create([
-        ReviewComment(report=report, round=round_number, target=target, target_label=label, text=text, author=by)
-        for target, label, text in comments])
-    event = _record(report, WorkflowAction.RETURNED, before, by, note="\n".join(text for _t, _l, text in comments),
-                    round_number=round_number)
+    ReviewComment.objects.bulk_create(
+        [
+            ReviewComment(report=report, round=round_number, target=target, target_label=label, text=text, author=by)
+            for target, label, text in comments
+        ]
+    )
+    event = _record(
+        report,
+        WorkflowAction.RETURNED,
+        before,
+        by,
+        note="\n".join(text for _t, _l, text in comments),
+        round_number=round_number,
+    )
     report_state_changed.send(sender=DistrictReport, report=report)
     _notify_after_commit(event)
     return event
@@ -138,9 +187,11 @@ def return_report(*, report, by, comments):
 def approve_report(*, report, by):
     _require_reviewer(report, by)
     report = _lock(report)
-    _refuse_unless(report.status == ReportStatus.SUBMITTED,
-                   _("Only a submitted report can be approved; this one is %(status)s.")
-                   % {"status": report.get_status_display().lower()})
+    _refuse_unless(
+        report.status == ReportStatus.SUBMITTED,
+        _("Only a submitted report can be approved; this one is %(status)s.")
+        % {"status": report.get_status_display().lower()},
+    )
     before = report.status
     report.status = ReportStatus.APPROVED
     report.approved_at, report.approved_by = timezone.now(), by
@@ -156,13 +207,17 @@ def approve_report(*, report, by):
 def reopen_report(*, report, by, reason):
     _require_reviewer(report, by)
     report = _lock(report)
-    _refuse_unless(report.status == ReportStatus.APPROVED,
-                   _("Only an approved report can be reopened; this one is %(status)s.")
-                   % {"status": report.get_status_display().lower()})
+    _refuse_unless(
+        report.status == ReportStatus.APPROVED,
+        _("Only an approved report can be reopened; this one is %(status)s.")
+        % {"status": report.get_status_display().lower()},
+    )
     _refuse_unless(reason and reason.strip(), _("Give the reason for reopening the report."))
     provincial = ProvincialReport.objects.filter(province_id=report.district.province_id, period=report.period).first()
-    _refuse_unless(provincial is None or provincial.is_editable,
-                   _("The provincial report that includes this district is with the MRD; it must be returned first."))
+    _refuse_unless(
+        provincial is None or provincial.is_editable,
+        _("The provincial report that includes this district is with the MRD; it must be returned first."),
+    )
     before = report.status
     report.status = ReportStatus.DRAFT
     report.approved_at = report.approved_by = None
@@ -176,22 +231,26 @@ def reopen_report(*, report, by, reason):
 
 # --- Provincial report --------------------------------------------------------------------------
 
+
 def expected_districts(province, period):
     """The districts that had to report for the quarter: those not retired before it began."""
     return province.districts.active_on(period.bounds[0]).order_by("code")
 
 
 def districts_without_approval(provincial_report):
-    approved = DistrictReport.objects.filter(period=provincial_report.period, status=ReportStatus.APPROVED,
-                                             district__province=provincial_report.province).values("district_id")
+    approved = DistrictReport.objects.filter(
+        period=provincial_report.period, status=ReportStatus.APPROVED, district__province=provincial_report.province
+    ).values("district_id")
     return expected_districts(provincial_report.province, provincial_report.period).exclude(pk__in=approved)
 
 
 def _require_pdrd(provincial_report, by):
     # SECURITY: only a PDRD reviewer of the province submits its report.
     if not Province.objects.reviewable_by(by).filter(pk=provincial_report.province_id).exists():
-        raise PermissionDenied(_("Only a PDRD reviewer of %(province)s can submit its report.")
-                               % {"province": provincial_report.province.name})
+        raise PermissionDenied(
+            _("Only a PDRD reviewer of %(province)s can submit its report.")
+            % {"province": provincial_report.province.name}
+        )
 
 
 def _require_mrd(by):
@@ -213,28 +272,41 @@ def submit_provincial_report(*, provincial_report, by, missing_reasons):
     _refuse_unless(report.is_editable, _("Only a draft or returned provincial report can be submitted."))
     missing = list(districts_without_approval(report))
     unexplained = [d.name for d in missing if not (missing_reasons.get(d.pk) or "").strip()]
-    _refuse_unless(not unexplained, _("These districts have no approved report; give the reason for each: "
-                                      "%(districts)s.") % {"districts": ", ".join(unexplained)})
-    _refuse_unless(report.achievements.strip() and report.challenges.strip(),
-                   _("Write the province's achievements and challenges before submitting."))
+    _refuse_unless(
+        not unexplained,
+        _("These districts have no approved report; give the reason for each: %(districts)s.")
+        % {"districts": ", ".join(unexplained)},
+    )
+    _refuse_unless(
+        report.achievements.strip() and report.challenges.strip(),
+        _("Write the province's achievements and challenges before submitting."),
+    )
     report.missing.all().delete()
-    MissingDistrict.objects.bulk_create([MissingDistrict(provincial_report=report, district=d,
-                                                         reason=missing_reasons[d.pk].strip()) for d in missing])
+    MissingDistrict.objects.bulk_create(
+        [MissingDistrict(provincial_report=report, district=d, reason=missing_reasons[d.pk].strip()) for d in missing]
+    )
     before = report.status
     report.status = ProvincialStatus.SUBMITTED
     report.submitted_at, report.submitted_by = timezone.now(), by
     report._history_user = by
     report.save(update_fields=["status", "submitted_at", "submitted_by"])
-    return ReportEvent.objects.create(provincial_report=report, action=WorkflowAction.SUBMITTED,
-                                      from_status=before, to_status=report.status, by=by,
-                                      round=report.events.filter(action=WorkflowAction.SUBMITTED).count() + 1)
+    return ReportEvent.objects.create(
+        provincial_report=report,
+        action=WorkflowAction.SUBMITTED,
+        from_status=before,
+        to_status=report.status,
+        by=by,
+        round=report.events.filter(action=WorkflowAction.SUBMITTED).count() + 1,
+    )
 
 
 @transaction.atomic
 def accept_provincial_report(*, provincial_report, by):
     _require_mrd(by)
     report = _lock(provincial_report)
-    _refuse_unless(report.status == ProvincialStatus.SUBMITTED, _("Only a submitted provincial report can be accepted."))
+    _refuse_unless(
+        report.status == ProvincialStatus.SUBMITTED, _("Only a submitted provincial report can be accepted.")
+    )
     before = report.status
     report.status = ProvincialStatus.ACCEPTED
     report._history_user = by
@@ -246,7 +318,9 @@ def accept_provincial_report(*, provincial_report, by):
 def return_provincial_report(*, provincial_report, by, comment):
     _require_mrd(by)
     report = _lock(provincial_report)
-    _refuse_unless(report.status == ProvincialStatus.SUBMITTED, _("Only a submitted provincial report can be returned."))
+    _refuse_unless(
+        report.status == ProvincialStatus.SUBMITTED, _("Only a submitted provincial report can be returned.")
+    )
     _refuse_unless(comment and comment.strip(), _("Write a comment so the province knows what to correct."))
     before = report.status
     report.status = ProvincialStatus.RETURNED

@@ -18,6 +18,7 @@ Staleness: a report that changes state marks its district-quarter stale in the s
 (mark_stale); a rebuild removes the marks it saw when it started, and only if they have not been
 marked again since, so a change that lands during a rebuild is never forgotten.
 """
+
 import functools
 import io
 import logging
@@ -30,10 +31,19 @@ from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.utils import timezone
 
 from districts.models import District
-
 from reports import indicators
+from reports.models import (
+    COUNTED_STATUSES,
+    CommuneQuarter,
+    DistrictReport,
+    OdfStatus,
+    ReportingPeriod,
+    ReportStatus,
+    Training,
+    VillageQuarter,
+    submitted_on_time,
+)
 from reports.rollups.models import NATIONAL_CODE, DataState, Rollup, RollupLevel, StaleRollup
-from reports.models import COUNTED_STATUSES, CommuneQuarter, DistrictReport, OdfStatus, ReportingPeriod, ReportStatus, Training, VillageQuarter, submitted_on_time
 
 logger = logging.getLogger(__name__)
 
@@ -53,12 +63,25 @@ VILLAGE_COUNTS = {
 }
 ACTIVITY_SUMS = {f"sum_{f}": Sum(f) for f in CommuneQuarter.ACTIVITY_FIELDS}
 TRAINING_SUMS = {
-    "trainings": Count("id"), "trained_provincial": Sum("participants_provincial"),
-    "trained_district": Sum("participants_district"), "trained_commune": Sum("participants_commune"),
-    "trained_village": Sum("participants_village"), "trained_women": Sum("women"),
+    "trainings": Count("id"),
+    "trained_provincial": Sum("participants_provincial"),
+    "trained_district": Sum("participants_district"),
+    "trained_commune": Sum("participants_commune"),
+    "trained_village": Sum("participants_village"),
+    "trained_women": Sum("women"),
 }
-REPORT_FIELDS = ["id", "district_id", "status", "submitted_at", "wg_meeting_held", "wg_meeting_attendance",
-                 "wg_meeting_attendance_women", "ft_annual_allocation", "ft_received", *DistrictReport.SPENT_FIELDS]
+REPORT_FIELDS = [
+    "id",
+    "district_id",
+    "status",
+    "submitted_at",
+    "wg_meeting_held",
+    "wg_meeting_attendance",
+    "wg_meeting_attendance_women",
+    "ft_annual_allocation",
+    "ft_received",
+    *DistrictReport.SPENT_FIELDS,
+]
 
 # Advisory-lock namespaces (see the module docstring for the order).
 LOCK_PERIOD, LOCK_DISTRICT, LOCK_UPPER = 1, 2, 3
@@ -69,6 +92,7 @@ WHOLE_PERIOD_AT = 20
 
 
 # --- Rebuilding -------------------------------------------------------------------------------
+
 
 def rebuild_district_quarter(district_id, period_id):
     """Rebuild one district-quarter: its commune and district rows, then its province's row and the nation's.
@@ -90,8 +114,12 @@ def rebuild_district_quarter(district_id, period_id):
         stamp = timezone.now()
         rows = _commune_and_district_rows(period, stamp, district_id=district_id)
         _upsert(rows)
-        _delete_unbuilt(Rollup.objects.filter(period=period, level__in=[RollupLevel.COMMUNE, RollupLevel.DISTRICT],
-                                              district_id=district_id), stamp)
+        _delete_unbuilt(
+            Rollup.objects.filter(
+                period=period, level__in=[RollupLevel.COMMUNE, RollupLevel.DISTRICT], district_id=district_id
+            ),
+            stamp,
+        )
         _advisory_lock(LOCK_UPPER, period_id)
         written = len(rows) + _rebuild_upper(period, stamp, province_id=district["province_id"])
         _clear_marks(seen)
@@ -109,12 +137,14 @@ def rebuild_period(period_id):
         stamp = timezone.now()
         rows = _commune_and_district_rows(period, stamp)
         _upsert(rows)
-        _delete_unbuilt(Rollup.objects.filter(period=period, level__in=[RollupLevel.COMMUNE, RollupLevel.DISTRICT]),
-                        stamp)
+        _delete_unbuilt(
+            Rollup.objects.filter(period=period, level__in=[RollupLevel.COMMUNE, RollupLevel.DISTRICT]), stamp
+        )
         _advisory_lock(LOCK_UPPER, period_id)
         written = len(rows) + _rebuild_upper(period, stamp)
-        _delete_unbuilt(Rollup.objects.filter(period=period, level__in=[RollupLevel.PROVINCE, RollupLevel.NATIONAL]),
-                        stamp)
+        _delete_unbuilt(
+            Rollup.objects.filter(period=period, level__in=[RollupLevel.PROVINCE, RollupLevel.NATIONAL]), stamp
+        )
         _clear_marks(seen)
     return written
 
@@ -141,12 +171,16 @@ def repair_stale():
     """
     by_period = defaultdict(list)
     for district_id, period_id in StaleRollup.objects.order_by("period_id", "district_id").values_list(
-            "district_id", "period_id"):
+        "district_id", "period_id"
+    ):
         by_period[period_id].append(district_id)
     rebuilt = failed = 0
     for period_id, district_ids in by_period.items():
-        jobs = [(rebuild_period, (period_id,))] if len(district_ids) >= WHOLE_PERIOD_AT else [
-            (rebuild_district_quarter, (district_id, period_id)) for district_id in district_ids]
+        jobs = (
+            [(rebuild_period, (period_id,))]
+            if len(district_ids) >= WHOLE_PERIOD_AT
+            else [(rebuild_district_quarter, (district_id, period_id)) for district_id in district_ids]
+        )
         for function, args in jobs:
             try:
                 function(*args)
@@ -160,6 +194,7 @@ def repair_stale():
 
 # --- One report as it stands ---------------------------------------------------------------------
 
+
 def report_rows(report):
     """(district row, [commune rows]) of one report in any status, as unsaved Rollup objects.
 
@@ -168,8 +203,9 @@ def report_rows(report):
     whatever its status. Four queries.
     """
     state = DataState.APPROVED if report.status == ReportStatus.APPROVED else DataState.PROVISIONAL
-    rows = _commune_and_district_rows(report.period, timezone.now(), district_id=report.district_id,
-                                      counting={state: (report.status,)})
+    rows = _commune_and_district_rows(
+        report.period, timezone.now(), district_id=report.district_id, counting={state: (report.status,)}
+    )
     communes = {commune.pk: commune for commune in report.district.communes.all()}
     district, commune_rows = None, []
     for values in rows:
@@ -185,18 +221,24 @@ def report_rows(report):
 
 # --- Reading ------------------------------------------------------------------------------------
 
+
 def budget_year_to_date(row):
     """Functional-transfer budget of a rollup row's unit from the year's first quarter to the row's quarter.
 
     One query. Returns {"received", "spent", "utilisation"} (utilisation from the summed amounts).
     """
     sums = Rollup.objects.filter(
-        level=row.level, code=row.code, data_state=row.data_state, period__year=row.period.year,
-        period__quarter__lte=row.period.quarter).aggregate(received=Sum("ft_received"), spent=Sum("spent_total"))
+        level=row.level,
+        code=row.code,
+        data_state=row.data_state,
+        period__year=row.period.year,
+        period__quarter__lte=row.period.quarter,
+    ).aggregate(received=Sum("ft_received"), spent=Sum("spent_total"))
     return {**sums, "utilisation": indicators.budget_utilisation(spent=sums["spent"], received=sums["received"])}
 
 
 # --- How the rows are computed ------------------------------------------------------------------
+
 
 def source_queries(period, district_id=None, statuses=COUNTED_STATUSES):
     """The five grouped queries a rebuild reads, unevaluated: {name: queryset of dicts}.
@@ -208,9 +250,9 @@ def source_queries(period, district_id=None, statuses=COUNTED_STATUSES):
     """
     in_scope = {"report__period": period, "report__status__in": statuses}
     expected = District.objects.active_on(period.bounds[0]).values("pk")
-    districts = (District.objects.filter(Q(pk__in=expected)
-                                         | Q(pk__in=DistrictReport.objects.filter(period=period).values("district_id")))
-                 .annotate(expected=Exists(expected.filter(pk=OuterRef("pk")))))
+    districts = District.objects.filter(
+        Q(pk__in=expected) | Q(pk__in=DistrictReport.objects.filter(period=period).values("district_id"))
+    ).annotate(expected=Exists(expected.filter(pk=OuterRef("pk"))))
     reports = DistrictReport.objects.filter(period=period)
     if district_id is not None:
         in_scope["report__district_id"] = district_id
@@ -219,12 +261,18 @@ def source_queries(period, district_id=None, statuses=COUNTED_STATUSES):
         "districts": districts.values("id", "code", "province_id", "expected"),
         "reports": reports.values(*REPORT_FIELDS),
         "trainings": Training.objects.filter(**in_scope).values("report_id").annotate(**TRAINING_SUMS).order_by(),
-        "villages": (VillageQuarter.objects.filter(**in_scope)
-                     .values("report__district_id", "village__commune_id", "village__commune__code", "report__status")
-                     .annotate(**VILLAGE_SUMS, **VILLAGE_COUNTS).order_by()),
-        "activities": (CommuneQuarter.objects.filter(**in_scope)
-                       .values("report__district_id", "commune_id", "commune__code", "report__status")
-                       .annotate(**ACTIVITY_SUMS).order_by()),
+        "villages": (
+            VillageQuarter.objects.filter(**in_scope)
+            .values("report__district_id", "village__commune_id", "village__commune__code", "report__status")
+            .annotate(**VILLAGE_SUMS, **VILLAGE_COUNTS)
+            .order_by()
+        ),
+        "activities": (
+            CommuneQuarter.objects.filter(**in_scope)
+            .values("report__district_id", "commune_id", "commune__code", "report__status")
+            .annotate(**ACTIVITY_SUMS)
+            .order_by()
+        ),
     }
 
 
@@ -255,13 +303,34 @@ def _commune_and_district_rows(period, stamp, district_id=None, counting=STATUSE
             sums["communes_reported"] = 1
             sums["odf_communes"] = int(0 < sums["villages_reported"] == sums["odf_villages_verified"])
             _add(by_district[owner], sums)
-            rows.append(_row(RollupLevel.COMMUNE, code, period, state, stamp, sums, commune_id=commune_id,
-                             district_id=owner, province_id=districts[owner]["province_id"]))
+            rows.append(
+                _row(
+                    RollupLevel.COMMUNE,
+                    code,
+                    period,
+                    state,
+                    stamp,
+                    sums,
+                    commune_id=commune_id,
+                    district_id=owner,
+                    province_id=districts[owner]["province_id"],
+                )
+            )
         for owner, district in districts.items():
             sums = by_district[owner]
             _add_report(sums, reports.get(owner), trainings, counting[state], period, district)
-            rows.append(_row(RollupLevel.DISTRICT, district["code"], period, state, stamp, sums,
-                             district_id=owner, province_id=district["province_id"]))
+            rows.append(
+                _row(
+                    RollupLevel.DISTRICT,
+                    district["code"],
+                    period,
+                    state,
+                    stamp,
+                    sums,
+                    district_id=owner,
+                    province_id=district["province_id"],
+                )
+            )
     return rows
 
 
@@ -299,16 +368,37 @@ def _rebuild_upper(period, stamp, province_id=None):
     in_provinces = district_rows if province_id is None else district_rows.filter(province_id=province_id)
     expected_by_province = dict(
         (expected if province_id is None else expected.filter(province_id=province_id))
-        .values("province_id").annotate(n=Count("id")).order_by().values_list("province_id", "n"))
+        .values("province_id")
+        .annotate(n=Count("id"))
+        .order_by()
+        .values_list("province_id", "n")
+    )
     rows = []
-    for group in (in_provinces.values("province_id", "province__code", "data_state").annotate(**sums).order_by()):
+    for group in in_provinces.values("province_id", "province__code", "data_state").annotate(**sums).order_by():
         values = _strip(group) | {"reports_expected": expected_by_province.get(group["province_id"], 0)}
-        rows.append(_row(RollupLevel.PROVINCE, group["province__code"], period, group["data_state"], stamp, values,
-                         province_id=group["province_id"]))
+        rows.append(
+            _row(
+                RollupLevel.PROVINCE,
+                group["province__code"],
+                period,
+                group["data_state"],
+                stamp,
+                values,
+                province_id=group["province_id"],
+            )
+        )
     national_expected = expected.count()
     for group in district_rows.values("data_state").annotate(**sums).order_by():
-        rows.append(_row(RollupLevel.NATIONAL, NATIONAL_CODE, period, group["data_state"], stamp,
-                         _strip(group) | {"reports_expected": national_expected}))
+        rows.append(
+            _row(
+                RollupLevel.NATIONAL,
+                NATIONAL_CODE,
+                period,
+                group["data_state"],
+                stamp,
+                _strip(group) | {"reports_expected": national_expected},
+            )
+        )
     _upsert(rows)
     return len(rows)
 
@@ -319,8 +409,9 @@ def _states_counting(status, counting):
 
 def _strip(group):
     """{field: value} from an aggregate's sum_ aliases; a sum over nothing is 0."""
-    return defaultdict(int, {key.removeprefix("sum_"): value or 0 for key, value in group.items()
-                             if key.startswith("sum_")})
+    return defaultdict(
+        int, {key.removeprefix("sum_"): value or 0 for key, value in group.items() if key.startswith("sum_")}
+    )
 
 
 def _add(target, group):
@@ -346,10 +437,20 @@ def _row(level, code, period, state, stamp, sums, province_id=None, district_id=
 
 
 _sum_values = operator.itemgetter(*Rollup.SUM_FIELDS)
-ROW_FIELDS = ["level", "code", "period", "data_state", "province", "district", "commune", "built_at",
-              *Rollup.SUM_FIELDS]
-_ROW_ATTRIBUTES = [f"{name}_id" if name in ("period", "province", "district", "commune") else name
-                   for name in ROW_FIELDS]
+ROW_FIELDS = [
+    "level",
+    "code",
+    "period",
+    "data_state",
+    "province",
+    "district",
+    "commune",
+    "built_at",
+    *Rollup.SUM_FIELDS,
+]
+_ROW_ATTRIBUTES = [
+    f"{name}_id" if name in ("period", "province", "district", "commune") else name for name in ROW_FIELDS
+]
 
 
 def _upsert(rows):
@@ -371,8 +472,10 @@ def _upsert(rows):
     columns = [quote(meta.get_field(name).column) for name in ROW_FIELDS]
     key = [quote(meta.get_field(name).column) for name in Rollup.KEY_FIELDS]
     updates = ", ".join(f"{column} = EXCLUDED.{column}" for column in columns if column not in key)
-    insert = f"INSERT INTO {quote(meta.db_table)} ({', '.join(columns)}) %s ON CONFLICT ({', '.join(key)}) " \
-             f"DO UPDATE SET {updates}"
+    insert = (
+        f"INSERT INTO {quote(meta.db_table)} ({', '.join(columns)}) %s ON CONFLICT ({', '.join(key)}) "
+        f"DO UPDATE SET {updates}"
+    )
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql" and len(rows) < COPY_FROM_ROWS:
             from psycopg2.extras import execute_values
@@ -384,15 +487,17 @@ def _upsert(rows):
                 buffer.write("\t".join([r"\N" if value is None else str(value) for value in row]))
                 buffer.write("\n")
             buffer.seek(0)
-            cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS rollup_load ON COMMIT DELETE ROWS AS "
-                           f"SELECT {', '.join(columns)} FROM {quote(meta.db_table)} WITH NO DATA")
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE IF NOT EXISTS rollup_load ON COMMIT DELETE ROWS AS "
+                f"SELECT {', '.join(columns)} FROM {quote(meta.db_table)} WITH NO DATA"
+            )
             cursor.cursor.copy_expert(f"COPY rollup_load ({', '.join(columns)}) FROM STDIN", buffer)
             cursor.execute(insert % f"SELECT {', '.join(columns)} FROM rollup_load")
             cursor.execute("DELETE FROM rollup_load")
         else:
             stamp_at = ROW_FIELDS.index("built_at")
             stamp = connection.ops.adapt_datetimefield_value(rows[0][stamp_at])
-            rows = [(*row[:stamp_at], stamp, *row[stamp_at + 1:]) for row in rows]
+            rows = [(*row[:stamp_at], stamp, *row[stamp_at + 1 :]) for row in rows]
             cursor.executemany(insert % f"VALUES ({', '.join(['%s'] * len(columns))})", rows)
 
 

@@ -8,6 +8,7 @@ A row is built from one data state: `approved` counts approved district reports 
 `provisional` also counts reports submitted and waiting for review. Draft and returned reports
 count in neither. Imported into reports.models, so `from reports.models import Rollup` works.
 """
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -61,24 +62,52 @@ class Rollup(models.Model):
     code = models.CharField(_("unit code"), max_length=8, help_text=_("Gazetteer code; KH for the nation."))
     # No single-column indexes on the foreign keys: the composite indexes below serve every query, and
     # fewer indexes let PostgreSQL update a rebuilt row in place (HOT; see migration 0003's fillfactor).
-    period = models.ForeignKey("reports.ReportingPeriod", on_delete=models.CASCADE, related_name="rollups",
-                               verbose_name=_("reporting period"), db_index=False)
+    period = models.ForeignKey(
+        "reports.ReportingPeriod",
+        on_delete=models.CASCADE,
+        related_name="rollups",
+        verbose_name=_("reporting period"),
+        db_index=False,
+    )
     data_state = models.CharField(_("data state"), max_length=12, choices=DataState.choices)
     # For joins and scoping; the district is the one the data was reported under (it may since have retired).
-    province = models.ForeignKey("districts.Province", null=True, blank=True, on_delete=models.CASCADE,
-                                 related_name="+", verbose_name=_("province"), db_index=False)
-    district = models.ForeignKey("districts.District", null=True, blank=True, on_delete=models.CASCADE,
-                                 related_name="+", verbose_name=_("district"), db_index=False)
-    commune = models.ForeignKey("districts.Commune", null=True, blank=True, on_delete=models.CASCADE,
-                                related_name="+", verbose_name=_("commune"), db_index=False)
+    province = models.ForeignKey(
+        "districts.Province",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("province"),
+        db_index=False,
+    )
+    district = models.ForeignKey(
+        "districts.District",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("district"),
+        db_index=False,
+    )
+    commune = models.ForeignKey(
+        "districts.Commune",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("commune"),
+        db_index=False,
+    )
     built_at = models.DateTimeField(_("built at"))
 
     # Reporting (district level and above; zero on commune rows).
     reports_expected = _sum(_("reports expected"), help_text=_("Districts not retired before the quarter began."))
     reports_included = _sum(_("reports counted"), help_text=_("Reports whose figures are in this row."))
     reports_submitted = _sum(_("reports submitted"), help_text=_("Reports submitted or approved."))
-    reports_on_time = _sum(_("reports submitted on time"),
-                           help_text=_("Reports submitted or approved whose first submission met the deadline."))
+    reports_on_time = _sum(
+        _("reports submitted on time"),
+        help_text=_("Reports submitted or approved whose first submission met the deadline."),
+    )
     reports_approved = _sum(_("reports approved"))
 
     # Village figures.
@@ -132,16 +161,52 @@ class Rollup(models.Model):
 
     # Every summed field, in model order: what the rollup adds up from one level to the next.
     SUM_FIELDS = [
-        "reports_expected", "reports_included", "reports_submitted", "reports_on_time", "reports_approved",
-        "villages_reported", "households_total", "hh_improved_own", "hh_improved_shared", "hh_unimproved",
-        "hh_open_defecation", "idpoor_households", "idpoor_improved", "latrines_built", "hh_handwashing",
-        "villages_triggered", "odf_villages_declared", "odf_villages_verified", "communes_reported", "odf_communes",
-        "triggering_events", "triggering_women", "triggering_men", "bcc_sessions", "bcc_women", "bcc_men",
-        "cwg_meetings", "commune_budget",
-        "dwg_meetings_held", "dwg_attendance", "dwg_attendance_women", "trainings", "trained_provincial",
-        "trained_district", "trained_commune", "trained_village", "trained_women", "ft_annual_allocation",
-        "ft_received", "spent_meetings", "spent_triggering", "spent_training", "spent_monitoring",
-        "spent_odf_verification", "spent_other", "spent_total",
+        "reports_expected",
+        "reports_included",
+        "reports_submitted",
+        "reports_on_time",
+        "reports_approved",
+        "villages_reported",
+        "households_total",
+        "hh_improved_own",
+        "hh_improved_shared",
+        "hh_unimproved",
+        "hh_open_defecation",
+        "idpoor_households",
+        "idpoor_improved",
+        "latrines_built",
+        "hh_handwashing",
+        "villages_triggered",
+        "odf_villages_declared",
+        "odf_villages_verified",
+        "communes_reported",
+        "odf_communes",
+        "triggering_events",
+        "triggering_women",
+        "triggering_men",
+        "bcc_sessions",
+        "bcc_women",
+        "bcc_men",
+        "cwg_meetings",
+        "commune_budget",
+        "dwg_meetings_held",
+        "dwg_attendance",
+        "dwg_attendance_women",
+        "trainings",
+        "trained_provincial",
+        "trained_district",
+        "trained_commune",
+        "trained_village",
+        "trained_women",
+        "ft_annual_allocation",
+        "ft_received",
+        "spent_meetings",
+        "spent_triggering",
+        "spent_training",
+        "spent_monitoring",
+        "spent_odf_verification",
+        "spent_other",
+        "spent_total",
     ]
     KEY_FIELDS = ["level", "code", "period", "data_state"]
 
@@ -149,8 +214,11 @@ class Rollup(models.Model):
         verbose_name = _("rollup")
         verbose_name_plural = _("rollups")
         ordering = ["period", "level", "code", "data_state"]
-        constraints = [models.UniqueConstraint(fields=["level", "code", "period", "data_state"],
-                                               name="rollup_unique_unit_period_state")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["level", "code", "period", "data_state"], name="rollup_unique_unit_period_state"
+            )
+        ]
         indexes = [
             # Upper levels are summed from the district rows of one period.
             models.Index(fields=["period", "level", "data_state"], name="rollup_period_level_idx"),
@@ -173,8 +241,9 @@ class Rollup(models.Model):
     # Indicators: always computed from this row's sums by the indicator module.
     @property
     def sanitation_coverage(self):
-        return indicators.sanitation_coverage(improved_own=self.hh_improved_own,
-                                              improved_shared=self.hh_improved_shared, total=self.households_total)
+        return indicators.sanitation_coverage(
+            improved_own=self.hh_improved_own, improved_shared=self.hh_improved_shared, total=self.households_total
+        )
 
     @property
     def basic_sanitation(self):
@@ -186,8 +255,9 @@ class Rollup(models.Model):
 
     @property
     def idpoor_coverage(self):
-        return indicators.idpoor_coverage(idpoor_improved=self.idpoor_improved,
-                                          idpoor_households=self.idpoor_households)
+        return indicators.idpoor_coverage(
+            idpoor_improved=self.idpoor_improved, idpoor_households=self.idpoor_households
+        )
 
     @property
     def handwashing(self):
@@ -213,10 +283,12 @@ class StaleRollup(models.Model):
     Written in the same transaction as the change; removed by the rebuild that covered it.
     """
 
-    district = models.ForeignKey("districts.District", on_delete=models.CASCADE, related_name="+",
-                                 verbose_name=_("district"))
-    period = models.ForeignKey("reports.ReportingPeriod", on_delete=models.CASCADE, related_name="+",
-                               verbose_name=_("reporting period"))
+    district = models.ForeignKey(
+        "districts.District", on_delete=models.CASCADE, related_name="+", verbose_name=_("district")
+    )
+    period = models.ForeignKey(
+        "reports.ReportingPeriod", on_delete=models.CASCADE, related_name="+", verbose_name=_("reporting period")
+    )
     marked_at = models.DateTimeField(_("marked at"))
 
     class Meta:

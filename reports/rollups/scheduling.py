@@ -5,6 +5,7 @@ If the transaction rolls back, nothing is marked and nothing is queued. If the b
 at commit, the change still stands: the failure is logged and the periodic repair
 (build.repair_stale, every 15 minutes) rebuilds the marked rollups later.
 """
+
 from django.utils import timezone
 
 from drssd_portal.dispatch import enqueue_on_commit
@@ -16,14 +17,21 @@ def mark_stale(*, report):
     """Mark the report's district-quarter stale, in the caller's transaction (an upsert: one row per pair)."""
     StaleRollup.objects.bulk_create(
         [StaleRollup(district_id=report.district_id, period_id=report.period_id, marked_at=timezone.now())],
-        update_conflicts=True, unique_fields=["district", "period"], update_fields=["marked_at"])
+        update_conflicts=True,
+        unique_fields=["district", "period"],
+        update_fields=["marked_at"],
+    )
 
 
 def schedule_rebuild(*, report):
     """Mark the report's rollups stale now and queue their rebuild once the caller's transaction commits."""
     mark_stale(report=report)
-    enqueue_on_commit(tasks.rebuild_district_quarter, report.district_id, report.period_id,
-                      catch_up="the periodic repair will rebuild it from its stale mark")
+    enqueue_on_commit(
+        tasks.rebuild_district_quarter,
+        report.district_id,
+        report.period_id,
+        catch_up="the periodic repair will rebuild it from its stale mark",
+    )
 
 
 def rebuild_after_state_change(sender, *, report, **kwargs):

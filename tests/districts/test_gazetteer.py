@@ -1,4 +1,5 @@
 """Loading the NCDD gazetteer: the bundled national file, small handmade files, the commands."""
+
 import datetime
 import io
 
@@ -8,9 +9,9 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import translation
 
-from reports.devtools import demo_users as demo
 from districts.gazetteer import COLUMNS, GazetteerError, load_bundled_gazetteer, load_gazetteer
 from districts.models import Assignment, Commune, District, Province, UnitType, Village
+from reports.devtools import demo_users as demo
 
 pytestmark = pytest.mark.django_db
 
@@ -20,6 +21,7 @@ def english():
     # Loader messages are translatable and the default language is Khmer; assert on the English ones.
     with translation.override("en"):
         yield
+
 
 # --- (a) The bundled national gazetteer ------------------------------------------------------------
 
@@ -86,7 +88,16 @@ def test_bundled_gazetteer_keeps_odongk_retired_with_its_successors():
 
     kampong_speu = District.objects.filter(province__code="05")
     assert set(kampong_speu.active().values_list("code", flat=True)) == {
-        "0501", "0502", "0503", "0504", "0506", "0507", "0508", "0509", "0510"}
+        "0501",
+        "0502",
+        "0503",
+        "0504",
+        "0506",
+        "0507",
+        "0508",
+        "0509",
+        "0510",
+    }
     odongk = District.objects.get(code="0505")
     assert odongk.name_latin == "Odongk"
     assert odongk.retired_on == datetime.date(2022, 12, 23)
@@ -96,7 +107,8 @@ def test_bundled_gazetteer_keeps_odongk_retired_with_its_successors():
     assert District.objects.active_on(datetime.date(2022, 12, 22)).filter(code="0505").exists()
 
     assert set(District.objects.filter(province__code="25").values_list("code", flat=True)) == {
-        f"25{n:02d}" for n in range(1, 8)}
+        f"25{n:02d}" for n in range(1, 8)
+    }
 
     # Loading again changes nothing and keeps Odongk's retirement date.
     again = load_bundled_gazetteer()
@@ -115,7 +127,7 @@ BASE_ROWS = [
     "commune,សង្កាត់,050901,0509,ឧដុង្គ,Odongk,,",
     "village,ភូមិ,05080101,050801,ថ្មគប់,Thma Kob,,",
     "village,ភូមិ,05080102,050801,ត្រពាំងក្រសាំង,,,",
-    "village,ភូមិ,05090101,050901,ភ្នំ,Phnum,\"sub-decree 271, 2022\",",
+    'village,ភូមិ,05090101,050901,ភ្នំ,Phnum,"sub-decree 271, 2022",',
 ]
 ZERO = {"province": 0, "district": 0, "commune": 0, "village": 0}
 
@@ -135,7 +147,9 @@ def without(rows, *codes):
 def snapshot():
     """Every unit row as a comparable value."""
     return {
-        model.__name__: sorted(model.objects.values_list("id", "code", "name_km", "name_latin", "unit_type", "retired_on"))
+        model.__name__: sorted(
+            model.objects.values_list("id", "code", "name_km", "name_latin", "unit_type", "retired_on")
+        )
         for model in (Province, District, Commune, Village)
     }
 
@@ -215,8 +229,9 @@ def test_unit_missing_from_later_file_is_retired_on_the_given_day_and_returns_wh
 
 def test_district_missing_from_later_file_is_retired_with_everything_below():
     load_gazetteer(gazetteer(BASE_ROWS))
-    summary = load_gazetteer(gazetteer(without(BASE_ROWS, "0509", "050901", "05090101")),
-                             retire_missing_on=datetime.date(2024, 10, 1))
+    summary = load_gazetteer(
+        gazetteer(without(BASE_ROWS, "0509", "050901", "05090101")), retire_missing_on=datetime.date(2024, 10, 1)
+    )
     assert summary.retired == {"province": 0, "district": 1, "commune": 1, "village": 1}
     assert list(District.objects.active().values_list("code", flat=True)) == ["0508"]
     assert Village.objects.get(code="05090101").retired_on == datetime.date(2024, 10, 1)
@@ -242,15 +257,22 @@ MALFORMED = {
     "duplicate code": (good_then_bad("commune,ឃុំ,050801,0508,អមលាំង,Amleang,,"), [FIRST_BAD_LINE], "twice"),
     "parent mismatch": (good_then_bad("commune,ឃុំ,050802,0509,ខុស,Wrong,,"), [FIRST_BAD_LINE], "does not match"),
     "missing parent": (good_then_bad("commune,ឃុំ,050701,0507,ខុស,Wrong,,"), [FIRST_BAD_LINE], "not in the file"),
-    "unknown level": (good_then_bad("hamlet,ភូមិ,0508010101,05080101,ខុស,Wrong,,"), [FIRST_BAD_LINE],
-                      "unknown level"),
+    "unknown level": (good_then_bad("hamlet,ភូមិ,0508010101,05080101,ខុស,Wrong,,"), [FIRST_BAD_LINE], "unknown level"),
     "unknown type": (good_then_bad("district,ខេត្ត,0507,05,ខុស,Wrong,,"), [FIRST_BAD_LINE], "not a district type"),
-    "empty Khmer name": (good_then_bad("village,ភូមិ,05080104,050801,,No Khmer,,"), [FIRST_BAD_LINE],
-                         "Khmer name is required"),
+    "empty Khmer name": (
+        good_then_bad("village,ភូមិ,05080104,050801,,No Khmer,,"),
+        [FIRST_BAD_LINE],
+        "Khmer name is required",
+    ),
     "several problems": (
-        good_then_bad("village,ភូមិ,05080104,050801,,No Khmer,,", "district,ស្រុក,0508,05,ថ្ពង,Thpong,,",
-                      "commune,ឃុំ,050701,0507,ខុស,Wrong,,"),
-        [FIRST_BAD_LINE, FIRST_BAD_LINE + 1, FIRST_BAD_LINE + 2], "twice"),
+        good_then_bad(
+            "village,ភូមិ,05080104,050801,,No Khmer,,",
+            "district,ស្រុក,0508,05,ថ្ពង,Thpong,,",
+            "commune,ឃុំ,050701,0507,ខុស,Wrong,,",
+        ),
+        [FIRST_BAD_LINE, FIRST_BAD_LINE + 1, FIRST_BAD_LINE + 2],
+        "twice",
+    ),
 }
 
 
@@ -290,6 +312,7 @@ def test_malformed_file_on_an_empty_database_writes_nothing():
 
 # --- (c) The load_gazetteer command -----------------------------------------------------------------
 
+
 def test_load_gazetteer_command_prints_a_summary(tmp_path):
     path = tmp_path / "gazetteer.csv"
     path.write_text(gazetteer(BASE_ROWS), encoding="utf-8")
@@ -318,8 +341,10 @@ def test_load_gazetteer_command_retires_on_the_given_day(tmp_path):
 
 def test_load_gazetteer_command_reports_bad_rows_as_path_line_message(tmp_path):
     path = tmp_path / "bad.csv"
-    path.write_text(gazetteer(BASE_ROWS + ["village,ភូមិ,0508010,050801,ខុស,Wrong,,",
-                                           "district,ស្រុក,0508,05,ថ្ពង,Thpong,,"]), encoding="utf-8")
+    path.write_text(
+        gazetteer(BASE_ROWS + ["village,ភូមិ,0508010,050801,ខុស,Wrong,,", "district,ស្រុក,0508,05,ថ្ពង,Thpong,,"]),
+        encoding="utf-8",
+    )
     err = io.StringIO()
 
     with pytest.raises(CommandError, match="2 bad row"):
@@ -339,13 +364,17 @@ def test_load_gazetteer_command_refuses_an_unreadable_file(tmp_path):
 
 # --- (d) The load_demo command --------------------------------------------------------------------------
 
+
 def demo_state():
     User = get_user_model()
     return {
         "units": snapshot(),
         "users": sorted(User.objects.values_list("id", "username", "password", "is_staff", "is_superuser")),
-        "assignments": sorted(Assignment.objects.values_list("id", "user__username", "role", "province__code",
-                                                              "district__code", "commune__code")),
+        "assignments": sorted(
+            Assignment.objects.values_list(
+                "id", "user__username", "role", "province__code", "district__code", "commune__code"
+            )
+        ),
     }
 
 

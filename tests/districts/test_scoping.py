@@ -3,11 +3,11 @@
 The world of tests/conftest.py: province P (05 Kampong Speu) with districts A (0508) and B (0501),
 province Q (25 Tbong Khmum) with district C (2501); two communes per district, two villages per commune.
 """
+
 import pytest
 from django.contrib.auth.models import AnonymousUser
 
 from districts.models import Commune, District, Province, Role, Village
-
 from tests.factories import AssignmentFactory, DistrictFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -63,6 +63,7 @@ def below(district_codes):
 
 # --- District sanitation officers -------------------------------------------------------------
 
+
 def test_dso_reads_own_district_and_its_communes_only(dso_a):
     assert readable(dso_a) == below(["0508"])
     assert readable(dso_a)["communes"] == {"050801", "050802"}
@@ -92,6 +93,7 @@ def test_retired_district_stays_readable_by_its_dso(dso_a, world):
 
 # --- Commune focal points ---------------------------------------------------------------------
 
+
 def test_focal_point_reads_and_writes_own_commune_and_its_villages_only(focal_a1):
     own = {"provinces": set(), "districts": set(), "communes": {"050801"}, "villages": {"05080101", "05080102"}}
     assert readable(focal_a1) == own
@@ -104,6 +106,7 @@ def test_focal_point_cannot_read_the_district_above(focal_a1, world):
 
 
 # --- Provincial roles ---------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("persona", ["reviewer_p", "pa_p"])
 def test_provincial_role_reads_province_and_everything_below(persona, request):
@@ -135,6 +138,7 @@ def test_district_added_later_is_visible_to_province_reviewer_without_new_rows(r
 
 # --- National roles -----------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("persona", ["mrd", "administrator"])
 def test_national_role_reads_the_whole_country(persona, request):
     assert readable(request.getfixturevalue(persona)) == everything()
@@ -151,6 +155,7 @@ def test_nobody_writes_provinces(dso_a, focal_a1, reviewer_p, pa_p, mrd, adminis
 
 
 # --- No access ------------------------------------------------------------------------------------
+
 
 def test_anonymous_visitor_reads_and_writes_nothing(world):
     anonymous = AnonymousUser()
@@ -178,6 +183,7 @@ def test_assignment_of_another_user_grants_nothing(dso_a, world):
 
 
 # --- Several assignments --------------------------------------------------------------------------
+
 
 def test_user_with_two_assignments_reads_the_union(world):
     user = UserFactory(username="dso_a_and_pdrd_q")

@@ -1,8 +1,8 @@
 """Which units existed on a day: retired units drop out, their successors come in."""
+
 import datetime
 
 from districts.models import District
-
 from tests.factories import DistrictFactory, ProvinceFactory
 
 

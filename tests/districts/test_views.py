@@ -3,13 +3,13 @@
 Personas and the two-province world come from tests/conftest.py: province P 05 Kampong Speu with
 districts A 0508 Thpong and B 0501 Basedth, province Q 25 Tbong Khmum with district C 2501 Dambae.
 """
+
 import re
 
 import pytest
 from django.urls import reverse
 
 from districts.models import Role
-
 from tests.factories import AssignmentFactory, CommuneFactory, DistrictFactory, UserFactory, VillageFactory
 
 pytestmark = pytest.mark.django_db
@@ -82,6 +82,7 @@ def test_inactive_user_session_is_not_honoured(client_for, world):
 
 
 # --- Logging in and out -----------------------------------------------------------------------------
+
 
 def test_login_with_right_password_goes_home(client, dso_a):
     response = client.post(LOGIN, {"username": "dso_a", "password": PASSWORD})
@@ -163,9 +164,14 @@ def test_password_change_page_shows_the_form(client_for, dso_a):
 
 def test_password_change_with_wrong_old_password_shows_error_and_keeps_user_logged_in(client_for, dso_a):
     client = client_for(dso_a)
-    response = client.post(reverse("password_change"), {
-        "old_password": "not-my-password", "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD,
-    })
+    response = client.post(
+        reverse("password_change"),
+        {
+            "old_password": "not-my-password",
+            "new_password1": NEW_PASSWORD,
+            "new_password2": NEW_PASSWORD,
+        },
+    )
     assert response.status_code == 200
     assert "old_password" in response.context["form"].errors
     dso_a.refresh_from_db()
@@ -175,9 +181,14 @@ def test_password_change_with_wrong_old_password_shows_error_and_keeps_user_logg
 
 def test_password_change_with_right_old_password_goes_to_done(client_for, dso_a):
     client = client_for(dso_a)
-    response = client.post(reverse("password_change"), {
-        "old_password": PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD,
-    })
+    response = client.post(
+        reverse("password_change"),
+        {
+            "old_password": PASSWORD,
+            "new_password1": NEW_PASSWORD,
+            "new_password2": NEW_PASSWORD,
+        },
+    )
     assert response.status_code == 302
     assert response["Location"] == reverse("password_change_done")
     dso_a.refresh_from_db()
@@ -195,8 +206,10 @@ HOME_CASES = {
     # persona: (units shown, units not shown) as attribute names of the `world` fixture
     "dso_a": (["district_a", "province_p"], ["district_b", "district_c", "province_q"]),
     "dso_b": (["district_b", "province_p"], ["district_a", "district_c", "province_q"]),
-    "focal_a1": (["commune_a1", "district_a", "province_p"],
-                 ["commune_a2", "commune_b1", "district_b", "district_c", "province_q"]),
+    "focal_a1": (
+        ["commune_a1", "district_a", "province_p"],
+        ["commune_a2", "commune_b1", "district_b", "district_c", "province_q"],
+    ),
     "reviewer_p": (["province_p"], ["province_q", "district_a", "district_b", "district_c"]),
     "pa_p": (["province_p"], ["province_q", "district_a", "district_b", "district_c"]),
     "mrd": ([], ["province_p", "province_q", "district_a", "district_b", "district_c"]),
@@ -286,34 +299,75 @@ def test_home_query_count_does_not_grow_with_assignments(client_for, world, djan
 
 # --- Unit pages: in scope 200, out of scope 404 -------------------------------------------------------
 
+
 def unit_url(level, code):
     return reverse(f"districts:{level}", args=[code])
 
 
 ACCESS = {
-    "dso_a": {("district", "0508"): 200, ("district", "0501"): 404, ("district", "2501"): 404,
-              ("province", "05"): 404, ("province", "25"): 404,
-              ("commune", "050801"): 200, ("commune", "050802"): 200, ("commune", "050101"): 404},
-    "dso_b": {("district", "0501"): 200, ("district", "0508"): 404, ("province", "05"): 404,
-              ("commune", "050101"): 200, ("commune", "050801"): 404},
-    "focal_a1": {("commune", "050801"): 200, ("commune", "050802"): 404, ("district", "0508"): 404,
-                 ("province", "05"): 404},
-    "reviewer_p": {("province", "05"): 200, ("province", "25"): 404,
-                   ("district", "0508"): 200, ("district", "0501"): 200, ("district", "2501"): 404,
-                   ("commune", "050801"): 200, ("commune", "050101"): 200, ("commune", "250101"): 404},
-    "pa_p": {("province", "05"): 200, ("province", "25"): 404,
-             ("district", "0508"): 200, ("district", "0501"): 200, ("district", "2501"): 404,
-             ("commune", "250101"): 404},
-    "mrd": {("province", "05"): 200, ("province", "25"): 200, ("district", "0508"): 200,
-            ("district", "2501"): 200, ("commune", "250101"): 200, ("district", "9999"): 404},
-    "administrator": {("province", "05"): 200, ("province", "25"): 200, ("district", "2501"): 200,
-                      ("commune", "050801"): 200, ("province", "99"): 404},
+    "dso_a": {
+        ("district", "0508"): 200,
+        ("district", "0501"): 404,
+        ("district", "2501"): 404,
+        ("province", "05"): 404,
+        ("province", "25"): 404,
+        ("commune", "050801"): 200,
+        ("commune", "050802"): 200,
+        ("commune", "050101"): 404,
+    },
+    "dso_b": {
+        ("district", "0501"): 200,
+        ("district", "0508"): 404,
+        ("province", "05"): 404,
+        ("commune", "050101"): 200,
+        ("commune", "050801"): 404,
+    },
+    "focal_a1": {
+        ("commune", "050801"): 200,
+        ("commune", "050802"): 404,
+        ("district", "0508"): 404,
+        ("province", "05"): 404,
+    },
+    "reviewer_p": {
+        ("province", "05"): 200,
+        ("province", "25"): 404,
+        ("district", "0508"): 200,
+        ("district", "0501"): 200,
+        ("district", "2501"): 404,
+        ("commune", "050801"): 200,
+        ("commune", "050101"): 200,
+        ("commune", "250101"): 404,
+    },
+    "pa_p": {
+        ("province", "05"): 200,
+        ("province", "25"): 404,
+        ("district", "0508"): 200,
+        ("district", "0501"): 200,
+        ("district", "2501"): 404,
+        ("commune", "250101"): 404,
+    },
+    "mrd": {
+        ("province", "05"): 200,
+        ("province", "25"): 200,
+        ("district", "0508"): 200,
+        ("district", "2501"): 200,
+        ("commune", "250101"): 200,
+        ("district", "9999"): 404,
+    },
+    "administrator": {
+        ("province", "05"): 200,
+        ("province", "25"): 200,
+        ("district", "2501"): 200,
+        ("commune", "050801"): 200,
+        ("province", "99"): 404,
+    },
 }
 
 
-@pytest.mark.parametrize("persona,level,code,status", [
-    (persona, level, code, status) for persona, cases in ACCESS.items() for (level, code), status in cases.items()
-])
+@pytest.mark.parametrize(
+    "persona,level,code,status",
+    [(persona, level, code, status) for persona, cases in ACCESS.items() for (level, code), status in cases.items()],
+)
 def test_unit_page_is_open_in_scope_and_404_outside(persona, level, code, status, request, client_for):
     user = request.getfixturevalue(persona)
     response = client_for(user).get(unit_url(level, code))
@@ -365,8 +419,9 @@ def test_province_page_lists_its_districts_only(client_for, reviewer_p, world):
 
 
 def test_province_page_shows_retired_district_with_its_successors(client_for, reviewer_p, world):
-    old = DistrictFactory(province=world.province_p, code="0505", name_latin="Odongk", name_km="ឧដុង្គ",
-                          retired_on="2022-12-23")
+    old = DistrictFactory(
+        province=world.province_p, code="0505", name_latin="Odongk", name_km="ឧដុង្គ", retired_on="2022-12-23"
+    )
     new = DistrictFactory(province=world.province_p, code="0509", name_latin="Odongk Maechay")
     old.successors.set([new])
     content = client_for(reviewer_p).get(unit_url("province", "05")).content.decode()
@@ -374,11 +429,13 @@ def test_province_page_shows_retired_district_with_its_successors(client_for, re
     assert "Replaced by: 0509 Odongk Maechay" in content
 
 
-def test_province_page_query_count_does_not_grow_with_districts(client_for, reviewer_p, world,
-                                                                 django_assert_max_num_queries):
+def test_province_page_query_count_does_not_grow_with_districts(
+    client_for, reviewer_p, world, django_assert_max_num_queries
+):
     for number in range(2, 8):
-        district = DistrictFactory(province=world.province_p, code=f"05{number + 10:02d}",
-                                   retired_on="2022-12-23" if number % 2 else None)
+        district = DistrictFactory(
+            province=world.province_p, code=f"05{number + 10:02d}", retired_on="2022-12-23" if number % 2 else None
+        )
         district.successors.set([world.district_a])
         VillageFactory(commune=CommuneFactory(district=district))
     client = client_for(reviewer_p)
@@ -398,6 +455,7 @@ def test_district_page_query_count_is_constant(client_for, dso_a, world, django_
 
 
 # --- National page ------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("persona", ["mrd", "administrator"])
 def test_national_page_is_open_to_national_roles(persona, request, client_for, world):
@@ -423,6 +481,7 @@ def test_national_page_counts_units_per_province(client_for, mrd, django_assert_
 
 # --- Administration -----------------------------------------------------------------------------------
 
+
 def test_admin_is_open_to_staff(client_for, administrator):
     response = client_for(administrator).get(reverse("admin:index"))
     assert response.status_code == 200
@@ -436,6 +495,7 @@ def test_admin_sends_non_staff_to_admin_login(persona, request, client_for):
 
 
 # --- Language -----------------------------------------------------------------------------------------
+
 
 def test_default_language_is_khmer(client, dso_a):
     client.force_login(dso_a)
@@ -489,6 +549,7 @@ def test_language_switcher_names_each_language_in_its_own_script(client_for, dso
 
 # --- Unit names ----------------------------------------------------------------------------------------
 
+
 def test_unit_without_latin_name_is_named_once_in_english(client_for, dso_a, world):
     # Some new villages have no Latin spelling yet (e.g. 02010508 ប៉ៃឡាំ in the 2024 gazetteer).
     VillageFactory(commune=world.commune_a1, code="05080199", name_latin="", name_km="ប៉ៃឡាំ")
@@ -500,4 +561,3 @@ def test_unit_without_latin_name_is_named_once_in_khmer(client_for, dso_a, world
     VillageFactory(commune=world.commune_a1, code="05080199", name_latin="", name_km="ប៉ៃឡាំ")
     content = client_for(dso_a, language="km").get(unit_url("commune", "050801")).content.decode()
     assert content.count("ប៉ៃឡាំ") == 1
-

@@ -1,4 +1,5 @@
 """Fixtures for the report tests: the 2019 Q2 (closed, filed) and Q3 (open) reporting periods."""
+
 import datetime
 
 import pytest
@@ -28,10 +29,19 @@ def q2_report(world, q2):
     for village in world.commune_a1.villages.order_by("code"):
         total = Q2_HOUSEHOLDS[village.code]
         VillageQuarter.objects.create(
-            report=report, village=village, households_total=total, hh_improved_own=total // 2,
-            hh_improved_shared=0, hh_unimproved=total // 4, hh_open_defecation=total - total // 2 - total // 4,
-            idpoor_households=10, idpoor_improved=5, latrines_built=4, hh_handwashing=total // 2,
-            odf_status="triggered")
+            report=report,
+            village=village,
+            households_total=total,
+            hh_improved_own=total // 2,
+            hh_improved_shared=0,
+            hh_unimproved=total // 4,
+            hh_open_defecation=total - total // 2 - total // 4,
+            idpoor_households=10,
+            idpoor_improved=5,
+            latrines_built=4,
+            hh_handwashing=total // 2,
+            odf_status="triggered",
+        )
     return report
 
 
@@ -46,11 +56,13 @@ def dso_a2(world):
 @pytest.fixture
 def big_commune(world):
     """A commune of district A whose village count a test chooses: big_commune(30)."""
+
     def make(villages, code="050899"):
         commune = CommuneFactory(district=world.district_a, code=code)
         for i in range(villages):
             VillageFactory(commune=commune, code=f"{code}{i + 1:02d}")
         return commune
+
     return make
 
 

@@ -1,4 +1,5 @@
 """Reading the pages the tests fetch, and building the POSTs a browser would send."""
+
 from html.parser import HTMLParser
 
 from reports.models import CommuneQuarter, VillageQuarter
@@ -18,8 +19,11 @@ class _Fields(HTMLParser):
                 value = self.fields.get(attrs["name"], {}).get("value")
             else:
                 value = attrs.get("value", "on" if attrs.get("type") == "checkbox" else "")
-            self.fields[attrs["name"]] = {"value": value, "disabled": "disabled" in attrs,
-                                          "class": attrs.get("class", "")}
+            self.fields[attrs["name"]] = {
+                "value": value,
+                "disabled": "disabled" in attrs,
+                "class": attrs.get("class", ""),
+            }
         elif tag == "select" and attrs.get("name"):
             self._select = attrs["name"]
             self.fields[self._select] = {"value": "", "disabled": "disabled" in attrs, "class": attrs.get("class", "")}
@@ -27,8 +31,11 @@ class _Fields(HTMLParser):
             self.fields[self._select]["value"] = attrs.get("value", "")
         elif tag == "textarea" and attrs.get("name"):
             self._textarea = attrs["name"]
-            self.fields[self._textarea] = {"value": "", "disabled": "disabled" in attrs,
-                                           "class": attrs.get("class", "")}
+            self.fields[self._textarea] = {
+                "value": "",
+                "disabled": "disabled" in attrs,
+                "class": attrs.get("class", ""),
+            }
 
     def handle_endtag(self, tag):
         if tag == "select":
@@ -58,16 +65,32 @@ def html(response):
     return response.content.decode()
 
 
-ACTIVITIES = {"triggering_events": 2, "triggering_women": 30, "triggering_men": 25, "bcc_sessions": 3,
-              "bcc_women": 40, "bcc_men": 20, "cwg_meetings": 1, "commune_budget": "150.00"}
+ACTIVITIES = {
+    "triggering_events": 2,
+    "triggering_women": 30,
+    "triggering_men": 25,
+    "bcc_sessions": 3,
+    "bcc_women": 40,
+    "bcc_men": 20,
+    "cwg_meetings": 1,
+    "commune_budget": "150.00",
+}
 
 
 def good_village(households=100, **changes):
-    row = {"households_total": households, "hh_improved_own": households * 4 // 10,
-           "hh_improved_shared": households // 10, "hh_unimproved": households * 3 // 10,
-           "idpoor_households": households // 4, "idpoor_improved": households // 10,
-           "latrines_built": 3, "hh_handwashing": households // 2, "odf_status": "triggered",
-           "odf_status_date": "", "explanation": ""}
+    row = {
+        "households_total": households,
+        "hh_improved_own": households * 4 // 10,
+        "hh_improved_shared": households // 10,
+        "hh_unimproved": households * 3 // 10,
+        "idpoor_households": households // 4,
+        "idpoor_improved": households // 10,
+        "latrines_built": 3,
+        "hh_handwashing": households // 2,
+        "odf_status": "triggered",
+        "odf_status_date": "",
+        "explanation": "",
+    }
     row["hh_open_defecation"] = households - row["hh_improved_own"] - row["hh_improved_shared"] - row["hh_unimproved"]
     row.update(changes)
     return row
@@ -75,9 +98,13 @@ def good_village(households=100, **changes):
 
 def commune_post(villages, *, version=0, activities=None, total_forms=None):
     """The POST of the commune page: one dict of figures per village, in code order."""
-    data = {"version": str(version), "villages-TOTAL_FORMS": str(len(villages) if total_forms is None else total_forms),
-            "villages-INITIAL_FORMS": str(len(villages)), "villages-MIN_NUM_FORMS": "0",
-            "villages-MAX_NUM_FORMS": "1000"}
+    data = {
+        "version": str(version),
+        "villages-TOTAL_FORMS": str(len(villages) if total_forms is None else total_forms),
+        "villages-INITIAL_FORMS": str(len(villages)),
+        "villages-MIN_NUM_FORMS": "0",
+        "villages-MAX_NUM_FORMS": "1000",
+    }
     for index, row in enumerate(villages):
         for field, value in row.items():
             data[f"villages-{index}-{field}"] = "" if value is None else str(value)
@@ -87,21 +114,45 @@ def commune_post(villages, *, version=0, activities=None, total_forms=None):
 
 
 DISTRICT_SECTION = {
-    "wg_meeting_held": "true", "wg_meeting_date": "2019-08-14", "wg_meeting_attendance": "18",
-    "wg_meeting_attendance_women": "7", "ft_annual_allocation": "4000.00", "ft_carried_over": "250.00",
-    "ft_received": "1000.00", "spent_meetings": "200.00", "spent_triggering": "300.00", "spent_training": "100.00",
-    "spent_monitoring": "50.00", "spent_odf_verification": "0", "spent_other": "0",
-    "active_suppliers": "4", "active_masons": "9", "achievements": "Three villages triggered.",
-    "challenges": "Flooding in September.", "support_needed": "", "next_quarter_plan": "Verify ODF in Trapeang.",
+    "wg_meeting_held": "true",
+    "wg_meeting_date": "2019-08-14",
+    "wg_meeting_attendance": "18",
+    "wg_meeting_attendance_women": "7",
+    "ft_annual_allocation": "4000.00",
+    "ft_carried_over": "250.00",
+    "ft_received": "1000.00",
+    "spent_meetings": "200.00",
+    "spent_triggering": "300.00",
+    "spent_training": "100.00",
+    "spent_monitoring": "50.00",
+    "spent_odf_verification": "0",
+    "spent_other": "0",
+    "active_suppliers": "4",
+    "active_masons": "9",
+    "achievements": "Three villages triggered.",
+    "challenges": "Flooding in September.",
+    "support_needed": "",
+    "next_quarter_plan": "Verify ODF in Trapeang.",
 }
-TRAINING = {"topic": "clts", "topic_detail": "CLTS facilitation", "participants_provincial": "1",
-            "participants_district": "4", "participants_commune": "10", "participants_village": "20", "women": "12"}
+TRAINING = {
+    "topic": "clts",
+    "topic_detail": "CLTS facilitation",
+    "participants_provincial": "1",
+    "participants_district": "4",
+    "participants_commune": "10",
+    "participants_village": "20",
+    "women": "12",
+}
 
 
 def district_post(*, version=0, trainings=(), existing=0, **changes):
-    data = {"version": str(version), "trainings-TOTAL_FORMS": str(len(trainings)),
-            "trainings-INITIAL_FORMS": str(existing), "trainings-MIN_NUM_FORMS": "0",
-            "trainings-MAX_NUM_FORMS": "1000"}
+    data = {
+        "version": str(version),
+        "trainings-TOTAL_FORMS": str(len(trainings)),
+        "trainings-INITIAL_FORMS": str(existing),
+        "trainings-MIN_NUM_FORMS": "0",
+        "trainings-MAX_NUM_FORMS": "1000",
+    }
     for field, value in {**DISTRICT_SECTION, **changes}.items():
         data[f"district-{field}"] = value
     for index, training in enumerate(trainings):
@@ -113,8 +164,9 @@ def district_post(*, version=0, trainings=(), existing=0, **changes):
 def saved_figures(report, commune):
     """{village code: {field: value}} of the saved rows of a commune."""
     rows = VillageQuarter.objects.filter(report=report, village__commune=commune).select_related("village")
-    return {row.village.code: {f: getattr(row, f) for f in VillageQuarter.COUNT_FIELDS + ["odf_status"]}
-            for row in rows}
+    return {
+        row.village.code: {f: getattr(row, f) for f in VillageQuarter.COUNT_FIELDS + ["odf_status"]} for row in rows
+    }
 
 
 def saved_activities(report, commune):

@@ -8,6 +8,7 @@
 - district C (Dambae, តំបែរ; province Q Tbong Khmum, ត្បូងឃ្មុំ): Q3 approved at 50% coverage.
 Rollups are rebuilt for both quarters.
 """
+
 import hashlib
 import os
 import re
@@ -19,17 +20,23 @@ from types import SimpleNamespace
 import pytest
 
 from districts.models import Role
-from reports.rollups import build as rollup
-from reports.review import workflow
 from reports.models import OdfStatus, ReportStatus, Training, VillageQuarter
+from reports.review import workflow
+from reports.rollups import build as rollup
 from tests.conftest import ARTIFACTS
 from tests.factories import AssignmentFactory, UserFactory
-
 from tests.reports.builders import complete_report
 from tests.reports.rollup_helpers import make_report, village_figures
 
-A_Q3_TRAINING = dict(topic="clts", topic_detail="CLTS facilitation", participants_provincial=2,
-                     participants_district=5, participants_commune=10, participants_village=20, women=15)
+A_Q3_TRAINING = dict(
+    topic="clts",
+    topic_detail="CLTS facilitation",
+    participants_provincial=2,
+    participants_district=5,
+    participants_commune=10,
+    participants_village=20,
+    women=15,
+)
 
 
 @pytest.fixture
@@ -52,8 +59,10 @@ def pdf_data(world, q2, q3, dso_a, dso_b, approver_p, settings, tmp_path):
     make_report(world.district_a, q2, ReportStatus.APPROVED, figures=lambda v: village_figures(own=30))
     a = complete_report(world.district_a, q3, by=dso_a)
     VillageQuarter.objects.filter(report=a, village__code="05080101").update(
-        odf_status=OdfStatus.VERIFIED, odf_status_date="2019-08-20",
-        explanation="Verified in August; the last households are building their latrines.")
+        odf_status=OdfStatus.VERIFIED,
+        odf_status_date="2019-08-20",
+        explanation="Verified in August; the last households are building their latrines.",
+    )
     Training.objects.create(report=a, **A_Q3_TRAINING)
     workflow.submit_report(report=a, by=dso_a)
     workflow.approve_report(report=a, by=approver_p)
@@ -75,6 +84,7 @@ def rebuild(*periods):
 
 # --- Reading PDFs back -------------------------------------------------------------------------------------
 
+
 def pdf_pages(content):
     """The text of each page, as pypdf extracts it (whitespace runs collapsed to one space)."""
     from pypdf import PdfReader
@@ -90,8 +100,9 @@ def pdf_images(content):
     """How many different images the PDF holds (pages may share one resource dictionary)."""
     from pypdf import PdfReader
 
-    return len({hashlib.sha256(image.data).hexdigest() for page in PdfReader(BytesIO(content)).pages
-                for image in page.images})
+    return len(
+        {hashlib.sha256(image.data).hexdigest() for page in PdfReader(BytesIO(content)).pages for image in page.images}
+    )
 
 
 def first_page_png(content, name, dpi=110):
@@ -103,6 +114,9 @@ def first_page_png(content, name, dpi=110):
     if shutil.which("pdftoppm") is None:
         pytest.fail("pdftoppm (poppler-utils) is needed: scripts/setup.sh --test installs it")
     prefix = os.path.join(ARTIFACTS, f"{name}-page")
-    subprocess.run(["pdftoppm", "-r", str(dpi), "-png", "-f", "1", "-l", "1", "-singlefile", pdf_path, prefix],
-                   check=True, timeout=60)
+    subprocess.run(
+        ["pdftoppm", "-r", str(dpi), "-png", "-f", "1", "-l", "1", "-singlefile", pdf_path, prefix],
+        check=True,
+        timeout=60,
+    )
     return f"{prefix}.png"

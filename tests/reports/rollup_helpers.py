@@ -1,4 +1,5 @@
 """Helpers and fixtures shared by the rollup tests (test_rollup, test_tasks, test_rollup_worker)."""
+
 import contextlib
 import datetime
 import os
@@ -9,7 +10,15 @@ from django.db import connection
 from django.utils import timezone
 
 from drssd_portal.celery import app as celery_app
-from reports.models import CommuneQuarter, DistrictReport, OdfStatus, ReportingPeriod, ReportStatus, Training, VillageQuarter
+from reports.models import (
+    CommuneQuarter,
+    DistrictReport,
+    OdfStatus,
+    ReportingPeriod,
+    ReportStatus,
+    Training,
+    VillageQuarter,
+)
 from reports.rollups.models import Rollup
 
 IN_CI = bool(os.environ.get("CI"))
@@ -51,15 +60,33 @@ def on_day(day, hour=10):
 
 
 def village_figures(total=100, own=40, shared=10, unimproved=30, odf_status=OdfStatus.TRIGGERED, **extra):
-    figures = dict(households_total=total, hh_improved_own=own, hh_improved_shared=shared, hh_unimproved=unimproved,
-                   hh_open_defecation=total - own - shared - unimproved, idpoor_households=total // 5,
-                   idpoor_improved=total // 10, latrines_built=3, hh_handwashing=own, odf_status=odf_status)
+    figures = dict(
+        households_total=total,
+        hh_improved_own=own,
+        hh_improved_shared=shared,
+        hh_unimproved=unimproved,
+        hh_open_defecation=total - own - shared - unimproved,
+        idpoor_households=total // 5,
+        idpoor_improved=total // 10,
+        latrines_built=3,
+        hh_handwashing=own,
+        odf_status=odf_status,
+    )
     figures.update(extra)
     return figures
 
 
-def make_report(district, period, status=ReportStatus.APPROVED, *, figures=None, activities=None, trainings=(),
-                on_time=True, **fields):
+def make_report(
+    district,
+    period,
+    status=ReportStatus.APPROVED,
+    *,
+    figures=None,
+    activities=None,
+    trainings=(),
+    on_time=True,
+    **fields,
+):
     """A district report with a village row for each active village of the district.
 
     `figures`: {village code: dict} or a function(village) -> dict of VillageQuarter fields
@@ -75,13 +102,30 @@ def make_report(district, period, status=ReportStatus.APPROVED, *, figures=None,
     rows = []
     for commune in district.communes.order_by("code").prefetch_related("villages"):
         for village in commune.villages.all():
-            values = village_figures() if figures is None else (
-                figures(village) if callable(figures) else figures.get(village.code))
+            values = (
+                village_figures()
+                if figures is None
+                else (figures(village) if callable(figures) else figures.get(village.code))
+            )
             if values is not None:
                 rows.append(VillageQuarter(report=report, village=village, **values))
-        CommuneQuarter.objects.create(report=report, commune=commune, **(activities or dict(
-            triggering_events=2, triggering_women=20, triggering_men=15, bcc_sessions=1, bcc_women=8, bcc_men=4,
-            cwg_meetings=1, commune_budget=Decimal("120.00"))))
+        CommuneQuarter.objects.create(
+            report=report,
+            commune=commune,
+            **(
+                activities
+                or dict(
+                    triggering_events=2,
+                    triggering_women=20,
+                    triggering_men=15,
+                    bcc_sessions=1,
+                    bcc_women=8,
+                    bcc_men=4,
+                    cwg_meetings=1,
+                    commune_budget=Decimal("120.00"),
+                )
+            ),
+        )
     VillageQuarter.objects.bulk_create(rows)
     for training in trainings:
         Training.objects.create(report=report, **training)
@@ -90,8 +134,17 @@ def make_report(district, period, status=ReportStatus.APPROVED, *, figures=None,
 
 def snapshot():
     """Every rollup row's content, without the build time: what idempotence must leave unchanged."""
-    fields = ["id", "level", "code", "period_id", "data_state", "province_id", "district_id", "commune_id",
-              *Rollup.SUM_FIELDS]
+    fields = [
+        "id",
+        "level",
+        "code",
+        "period_id",
+        "data_state",
+        "province_id",
+        "district_id",
+        "commune_id",
+        *Rollup.SUM_FIELDS,
+    ]
     return sorted(Rollup.objects.values_list(*fields), key=lambda row: row[1:5])
 
 

@@ -1,4 +1,5 @@
 """Indicator arithmetic: known values, undefined rates, ratio of sums."""
+
 import pytest
 
 from districts.templatetags.portal import percent
@@ -71,10 +72,13 @@ def test_coverage_of_several_villages_is_ratio_of_sums_not_mean_of_percentages()
     villages = [dict(own=9, shared=0, total=90), dict(own=5, shared=5, total=10)]
     mean_of_percentages = sum(
         indicators.sanitation_coverage(improved_own=v["own"], improved_shared=v["shared"], total=v["total"])
-        for v in villages) / len(villages)
-    coverage = indicators.sanitation_coverage(improved_own=sum(v["own"] for v in villages),
-                                              improved_shared=sum(v["shared"] for v in villages),
-                                              total=sum(v["total"] for v in villages))
+        for v in villages
+    ) / len(villages)
+    coverage = indicators.sanitation_coverage(
+        improved_own=sum(v["own"] for v in villages),
+        improved_shared=sum(v["shared"] for v in villages),
+        total=sum(v["total"] for v in villages),
+    )
     assert mean_of_percentages == 55.0
     assert coverage == 19.0
     # Shown to people with one decimal and a percent sign; undefined is a dash, not 0%.

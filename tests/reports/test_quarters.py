@@ -1,4 +1,5 @@
 """Quarter arithmetic: pure functions, no database."""
+
 import datetime
 
 import pytest
@@ -6,12 +7,15 @@ import pytest
 from reports import quarters
 
 
-@pytest.mark.parametrize(("quarter", "first", "last"), [
-    (1, datetime.date(2023, 1, 1), datetime.date(2023, 3, 31)),
-    (2, datetime.date(2023, 4, 1), datetime.date(2023, 6, 30)),
-    (3, datetime.date(2023, 7, 1), datetime.date(2023, 9, 30)),
-    (4, datetime.date(2023, 10, 1), datetime.date(2023, 12, 31)),
-])
+@pytest.mark.parametrize(
+    ("quarter", "first", "last"),
+    [
+        (1, datetime.date(2023, 1, 1), datetime.date(2023, 3, 31)),
+        (2, datetime.date(2023, 4, 1), datetime.date(2023, 6, 30)),
+        (3, datetime.date(2023, 7, 1), datetime.date(2023, 9, 30)),
+        (4, datetime.date(2023, 10, 1), datetime.date(2023, 12, 31)),
+    ],
+)
 def test_quarter_bounds_are_first_and_last_day_of_the_quarter(quarter, first, last):
     assert quarters.quarter_bounds(2023, quarter) == (first, last)
 
@@ -34,16 +38,28 @@ def test_quarter_outside_one_to_four_is_refused(quarter):
         quarters.quarter_bounds(2023, quarter)
 
 
-@pytest.mark.parametrize(("year", "quarter", "previous"), [
-    (2020, 1, (2019, 4)), (2020, 2, (2020, 1)), (2020, 3, (2020, 2)), (2020, 4, (2020, 3)),
-])
+@pytest.mark.parametrize(
+    ("year", "quarter", "previous"),
+    [
+        (2020, 1, (2019, 4)),
+        (2020, 2, (2020, 1)),
+        (2020, 3, (2020, 2)),
+        (2020, 4, (2020, 3)),
+    ],
+)
 def test_previous_quarter_crosses_into_last_year_from_q1(year, quarter, previous):
     assert quarters.previous_quarter(year, quarter) == previous
 
 
-@pytest.mark.parametrize(("year", "quarter", "following"), [
-    (2019, 1, (2019, 2)), (2019, 2, (2019, 3)), (2019, 3, (2019, 4)), (2019, 4, (2020, 1)),
-])
+@pytest.mark.parametrize(
+    ("year", "quarter", "following"),
+    [
+        (2019, 1, (2019, 2)),
+        (2019, 2, (2019, 3)),
+        (2019, 3, (2019, 4)),
+        (2019, 4, (2020, 1)),
+    ],
+)
 def test_next_quarter_crosses_into_next_year_from_q4(year, quarter, following):
     assert quarters.next_quarter(year, quarter) == following
 
@@ -54,10 +70,15 @@ def test_next_and_previous_quarter_are_inverse(year, quarter):
     assert quarters.next_quarter(*quarters.previous_quarter(year, quarter)) == (year, quarter)
 
 
-@pytest.mark.parametrize(("quarter", "deadline"), [
-    (1, datetime.date(2019, 4, 15)), (2, datetime.date(2019, 7, 15)),
-    (3, datetime.date(2019, 10, 15)), (4, datetime.date(2020, 1, 15)),
-])
+@pytest.mark.parametrize(
+    ("quarter", "deadline"),
+    [
+        (1, datetime.date(2019, 4, 15)),
+        (2, datetime.date(2019, 7, 15)),
+        (3, datetime.date(2019, 10, 15)),
+        (4, datetime.date(2020, 1, 15)),
+    ],
+)
 def test_default_deadline_is_fifteen_days_after_quarter_end(quarter, deadline):
     assert quarters.default_deadline(2019, quarter) == deadline
 
@@ -67,13 +88,20 @@ def test_default_deadline_takes_another_number_of_days():
     assert quarters.default_deadline(2019, 3, days_after_end=0) == datetime.date(2019, 9, 30)
 
 
-@pytest.mark.parametrize(("day", "expected"), [
-    (datetime.date(2019, 1, 1), (2019, 1)), (datetime.date(2019, 3, 31), (2019, 1)),
-    (datetime.date(2019, 4, 1), (2019, 2)), (datetime.date(2019, 6, 30), (2019, 2)),
-    (datetime.date(2019, 7, 1), (2019, 3)), (datetime.date(2019, 9, 30), (2019, 3)),
-    (datetime.date(2019, 10, 1), (2019, 4)), (datetime.date(2019, 12, 31), (2019, 4)),
-    (datetime.date(2024, 2, 29), (2024, 1)),
-])
+@pytest.mark.parametrize(
+    ("day", "expected"),
+    [
+        (datetime.date(2019, 1, 1), (2019, 1)),
+        (datetime.date(2019, 3, 31), (2019, 1)),
+        (datetime.date(2019, 4, 1), (2019, 2)),
+        (datetime.date(2019, 6, 30), (2019, 2)),
+        (datetime.date(2019, 7, 1), (2019, 3)),
+        (datetime.date(2019, 9, 30), (2019, 3)),
+        (datetime.date(2019, 10, 1), (2019, 4)),
+        (datetime.date(2019, 12, 31), (2019, 4)),
+        (datetime.date(2024, 2, 29), (2024, 1)),
+    ],
+)
 def test_quarter_of_a_day(day, expected):
     assert quarters.quarter_of(day) == expected
 

@@ -15,7 +15,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("path", type=Path)
         parser.add_argument(
-            "--retired-on", type=datetime.date.fromisoformat, default=None,
+            "--retired-on",
+            type=datetime.date.fromisoformat,
+            default=None,
             help="Date (YYYY-MM-DD) from which units missing from the file are retired; default today.",
         )
 

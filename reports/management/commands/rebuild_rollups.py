@@ -1,10 +1,11 @@
 """python manage.py rebuild_rollups: rebuild every rollup row of every quarter."""
+
 import time
 
 from django.core.management.base import BaseCommand
 
-from reports.rollups import build as rollup
 from reports.models import ReportingPeriod
+from reports.rollups import build as rollup
 
 
 class ProgressBar:
@@ -15,8 +16,9 @@ class ProgressBar:
 
     def __call__(self, done, total, period):
         filled = self.width * done // total
-        self.stream.write(f"\r[{'#' * filled}{'.' * (self.width - filled)}] {done}/{total} {period.year} "
-                          f"Q{period.quarter}  ")
+        self.stream.write(
+            f"\r[{'#' * filled}{'.' * (self.width - filled)}] {done}/{total} {period.year} Q{period.quarter}  "
+        )
         self.stream.flush()
 
     def close(self):
@@ -25,8 +27,10 @@ class ProgressBar:
 
 
 class Command(BaseCommand):
-    help = ("Rebuild every rollup row (commune, district, province, national; approved and provisional) of "
-            "every quarter, and clear the stale marks it covers. Safe to run at any time, also twice.")
+    help = (
+        "Rebuild every rollup row (commune, district, province, national; approved and provisional) of "
+        "every quarter, and clear the stale marks it covers. Safe to run at any time, also twice."
+    )
 
     def handle(self, *args, **options):
         quarters = ReportingPeriod.objects.count()
@@ -36,5 +40,6 @@ class Command(BaseCommand):
         rows = rollup.rebuild_all(progress=progress)
         if progress:
             progress.close()
-        self.stdout.write(f"Rebuilt {rows} rollup rows for {quarters} quarters in "
-                          f"{time.perf_counter() - started:.1f} s.")
+        self.stdout.write(
+            f"Rebuilt {rows} rollup rows for {quarters} quarters in {time.perf_counter() - started:.1f} s."
+        )

@@ -3,6 +3,7 @@
 Playwright against pytest-django's live server (transactional database). The screenshot goes to
 test-artifacts/dashboard-national-km.png.
 """
+
 import os
 from urllib.parse import urlsplit
 
@@ -11,7 +12,6 @@ from playwright.sync_api import expect
 
 from reports.models import NationalSettings, ReportStatus
 from reports.rollups.build import rebuild_period
-
 from tests.reports.rollup_helpers import make_period, make_report, village_figures
 
 pytestmark = pytest.mark.browser
@@ -26,9 +26,13 @@ def national_data(transactional_db, world):
     for step, period in enumerate(periods):
         for district in (world.district_a, world.district_b, world.district_c):
             status = ReportStatus.SUBMITTED if (step, district) == (3, world.district_b) else ReportStatus.APPROVED
-            make_report(district, period, status=status, trainings=[{"topic": "clts", "participants_commune": 6,
-                                                                     "participants_village": 20, "women": 11}],
-                        figures=lambda village, step=step: village_figures(own=40 + 8 * step, unimproved=30 - 5 * step))
+            make_report(
+                district,
+                period,
+                status=status,
+                trainings=[{"topic": "clts", "participants_commune": 6, "participants_village": 20, "women": 11}],
+                figures=lambda village, step=step: village_figures(own=40 + 8 * step, unimproved=30 - 5 * step),
+            )
         rebuild_period(period.pk)
     settings_row = NationalSettings.current()
     settings_row.target_year = 2030
@@ -43,8 +47,9 @@ def khmer_page(browser):
     context.close()
 
 
-def test_national_dashboard_in_khmer_draws_every_chart_from_our_server(live_server, khmer_page, mrd, national_data,
-                                                                       artifacts_dir):
+def test_national_dashboard_in_khmer_draws_every_chart_from_our_server(
+    live_server, khmer_page, mrd, national_data, artifacts_dir
+):
     page = khmer_page
     requested, errors = [], []
     page.on("request", lambda request: requested.append(request.url))
@@ -63,7 +68,8 @@ def test_national_dashboard_in_khmer_draws_every_chart_from_our_server(live_serv
     # Charts below the fold are drawn when the browser is idle: wait until every container holds an SVG.
     page.wait_for_function(
         "Array.from(document.querySelectorAll('.dash-plot')).every(el => el.querySelector('svg.main-svg'))",
-        timeout=30_000)
+        timeout=30_000,
+    )
     assert errors == []
     # Khmer in the charts themselves: axis titles and quarter labels are SVG text.
     coverage_text = page.locator("#chart-coverage svg text").all_text_contents()
@@ -82,8 +88,12 @@ def test_national_dashboard_in_khmer_draws_every_chart_from_our_server(live_serv
     # server (pytest-django names it localhost, which is 127.0.0.1 here).
     assert any(urlsplit(url).path.endswith("/vendor/plotly/plotly-basic.min.js") for url in requested)
     live = urlsplit(live_server.url)
-    outside = [url for url in requested if urlsplit(url).scheme not in ("data", "blob")
-               and (urlsplit(url).hostname not in ("127.0.0.1", "localhost") or urlsplit(url).port != live.port)]
+    outside = [
+        url
+        for url in requested
+        if urlsplit(url).scheme not in ("data", "blob")
+        and (urlsplit(url).hostname not in ("127.0.0.1", "localhost") or urlsplit(url).port != live.port)
+    ]
     assert requested and not outside, outside
 
 

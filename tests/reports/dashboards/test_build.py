@@ -1,4 +1,5 @@
 """Dashboards: who may open which, what they count, provisional marking, CSVs, the cache, query counts."""
+
 import csv
 import io
 from types import SimpleNamespace
@@ -11,7 +12,6 @@ from reports.dashboards import build as dashboards
 from reports.models import NationalSettings, ReportStatus
 from reports.rollups.build import rebuild_period
 from tests.factories import AssignmentFactory, CommuneFactory, DistrictFactory, UserFactory, VillageFactory
-
 from tests.reports.rollup_helpers import make_period, make_report, village_figures
 
 DISTRICT_CSVS = ["coverage", "odf", "idpoor", "triggering", "training", "budget", "communes"]
@@ -22,8 +22,12 @@ NATIONAL_CSVS = PROVINCE_CSVS + ["progress", "projection"]
 @pytest.fixture(autouse=True)
 def own_cache(settings):
     """A private in-memory cache per test (the CI cache is Redis, shared with the broker: never flushed here)."""
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-                                   "LOCATION": f"dashboards-{id(settings)}"}}
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": f"dashboards-{id(settings)}",
+        }
+    }
 
 
 @pytest.fixture
@@ -50,14 +54,20 @@ def reviewer_q(world):
 
 def district_url(world, name=None):
     code = world.district_a.code
-    return reverse("reports:dashboard_district_csv", args=[code, name]) if name else reverse(
-        "reports:dashboard_district", args=[code])
+    return (
+        reverse("reports:dashboard_district_csv", args=[code, name])
+        if name
+        else reverse("reports:dashboard_district", args=[code])
+    )
 
 
 def province_url(world, name=None):
     code = world.province_p.code
-    return reverse("reports:dashboard_province_csv", args=[code, name]) if name else reverse(
-        "reports:dashboard_province", args=[code])
+    return (
+        reverse("reports:dashboard_province_csv", args=[code, name])
+        if name
+        else reverse("reports:dashboard_province", args=[code])
+    )
 
 
 def national_url(world, name=None):
@@ -66,16 +76,51 @@ def national_url(world, name=None):
 
 # Who gets what: 200, 404 (out of scope: the unit does not exist for them) or 403 (national pages).
 ACCESS = {
-    "district": (district_url, DISTRICT_CSVS, {"dso_a": 200, "reviewer_p": 200, "pa_p": 200, "mrd": 200,
-                                               "administrator": 200, "dso_b": 404, "focal_a1": 404,
-                                               "reviewer_q": 404}),
-    "province": (province_url, PROVINCE_CSVS, {"reviewer_p": 200, "pa_p": 200, "mrd": 200, "administrator": 200,
-                                               "dso_a": 404, "dso_b": 404, "focal_a1": 404, "reviewer_q": 404}),
-    "national": (national_url, NATIONAL_CSVS, {"mrd": 200, "administrator": 200, "dso_a": 403, "reviewer_p": 403,
-                                               "pa_p": 403, "focal_a1": 403, "reviewer_q": 403}),
+    "district": (
+        district_url,
+        DISTRICT_CSVS,
+        {
+            "dso_a": 200,
+            "reviewer_p": 200,
+            "pa_p": 200,
+            "mrd": 200,
+            "administrator": 200,
+            "dso_b": 404,
+            "focal_a1": 404,
+            "reviewer_q": 404,
+        },
+    ),
+    "province": (
+        province_url,
+        PROVINCE_CSVS,
+        {
+            "reviewer_p": 200,
+            "pa_p": 200,
+            "mrd": 200,
+            "administrator": 200,
+            "dso_a": 404,
+            "dso_b": 404,
+            "focal_a1": 404,
+            "reviewer_q": 404,
+        },
+    ),
+    "national": (
+        national_url,
+        NATIONAL_CSVS,
+        {
+            "mrd": 200,
+            "administrator": 200,
+            "dso_a": 403,
+            "reviewer_p": 403,
+            "pa_p": 403,
+            "focal_a1": 403,
+            "reviewer_q": 403,
+        },
+    ),
 }
-CASES = [(level, persona, status) for level, (_url, _csvs, table) in ACCESS.items()
-         for persona, status in table.items()]
+CASES = [
+    (level, persona, status) for level, (_url, _csvs, table) in ACCESS.items() for persona, status in table.items()
+]
 
 
 @pytest.mark.parametrize("level,persona,expected", CASES, ids=[f"{c[0]}-{c[1]}" for c in CASES])
@@ -107,8 +152,9 @@ def test_unknown_chart_or_quarter_is_not_found(client_for, world, rolled, mrd):
     assert client.get(national_url(world) + "?quarter=2019Q1").status_code == 404
 
 
-def test_dashboard_home_opens_the_widest_dashboard_of_the_user(client_for, world, rolled, dso_a, reviewer_p, mrd,
-                                                               focal_a1):
+def test_dashboard_home_opens_the_widest_dashboard_of_the_user(
+    client_for, world, rolled, dso_a, reviewer_p, mrd, focal_a1
+):
     home = reverse("reports:dashboard")
     assert client_for(mrd).get(home).url == national_url(world)
     assert client_for(reviewer_p).get(home).url == province_url(world)
@@ -117,6 +163,7 @@ def test_dashboard_home_opens_the_widest_dashboard_of_the_user(client_for, world
 
 
 # --- What the dashboards count -----------------------------------------------------------------------
+
 
 def test_district_dashboard_shows_the_latest_quarter_with_approved_figures(client_for, world, rolled, dso_a):
     response = client_for(dso_a).get(district_url(world))
@@ -135,16 +182,23 @@ def test_district_dashboard_shows_the_latest_quarter_with_approved_figures(clien
     assert 'id="figure-coverage"' in content and "plotly-basic.min.js" in content
 
 
-def test_provincial_dashboard_counts_approved_reports_unless_provisional_is_asked_for(client_for, world, rolled,
-                                                                                       reviewer_p):
+def test_provincial_dashboard_counts_approved_reports_unless_provisional_is_asked_for(
+    client_for, world, rolled, reviewer_p
+):
     client = client_for(reviewer_p)
     approved = client.get(province_url(world)).context["data"]
     league = {row[0]["text"]: row for row in approved["tables"][0]["rows"]}
     assert league[world.district_a.name][1]["text"] == "70.0%"
     assert league[world.district_b.name][1]["text"] == "—"  # submitted only: not in the approved figures
     assert league[world.district_b.name][6]["text"].startswith("Submitted")
-    assert approved["completeness"] == {"expected": 2, "submitted": 2, "on_time": 2, "approved": 1,
-                                        "reporting_rate": "100%", "on_time_rate": "100%"}
+    assert approved["completeness"] == {
+        "expected": 2,
+        "submitted": 2,
+        "on_time": 2,
+        "approved": 1,
+        "reporting_rate": "100%",
+        "on_time_rate": "100%",
+    }
     assert not approved["unapproved"]
 
     provisional = client.get(province_url(world) + "?provisional=1")
@@ -194,14 +248,18 @@ def test_csv_has_the_numbers_of_the_chart(client_for, world, rolled, dso_a):
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert 'filename="drssd-district-0508-2025Q1-coverage.csv"' in response["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
-    assert rows == [["Quarter", "Sanitation coverage (%)", "Basic sanitation (%)"],
-                    ["Q4 2024", "50.0", "40.0"], ["Q1 2025", "70.0", "60.0"]]
+    assert rows == [
+        ["Quarter", "Sanitation coverage (%)", "Basic sanitation (%)"],
+        ["Q4 2024", "50.0", "40.0"],
+        ["Q1 2025", "70.0", "60.0"],
+    ]
     communes = client_for(dso_a).get(district_url(world, "communes") + "?provisional=1")
     table = list(csv.reader(io.StringIO(communes.content.decode("utf-8-sig"))))
     assert table[0][-1] == "Provisional" and table[1][3] == "70.0"
 
 
 # --- The cache -----------------------------------------------------------------------------------------
+
 
 def test_a_rebuilt_rollup_is_never_served_from_the_cache(client_for, world, rolled, reviewer_p):
     from reports.models import DistrictReport
@@ -223,6 +281,7 @@ def test_second_view_is_served_from_the_cache(client_for, world, rolled, mrd, dj
 
 
 # --- Query counts: fixed, whatever the number of units -------------------------------------------------------
+
 
 def add_districts(province, count):
     for i in range(count):
@@ -247,8 +306,9 @@ def queries(django_assert_max_num_queries, client, url, limit):
 
 
 @pytest.mark.parametrize("cached", [False, True], ids=["cache-miss", "cache-hit"])
-def test_dashboard_query_counts_are_pinned(settings, client_for, world, rolled, bigger_q, mrd, cached,
-                                           django_assert_max_num_queries):
+def test_dashboard_query_counts_are_pinned(
+    settings, client_for, world, rolled, bigger_q, mrd, cached, django_assert_max_num_queries
+):
     if not cached:
         settings.DASHBOARD_CACHE_SECONDS = 0
     client = client_for(mrd)
@@ -283,23 +343,29 @@ def test_national_dashboard_reads_no_village_or_report_rows(settings, client_for
 
 # --- Pages without charts load no plotly.js ----------------------------------------------------------------
 
+
 def test_data_entry_pages_of_a_dso_load_no_plotly(client_for, world, rolled, dso_a):
     from reports.models import ReportingPeriod
 
     open_period = ReportingPeriod.objects.create(year=2025, quarter=2, deadline=rolled.q1.deadline.replace(month=7))
     client = client_for(dso_a)
     code = world.district_a.code
-    pages = [reverse("home"), reverse("districts:district", args=[code]),
-             reverse("reports:district_reports", args=[code]),
-             reverse("reports:report", args=[code, open_period.year, open_period.quarter]),
-             reverse("reports:district_section", args=[code, open_period.year, open_period.quarter]),
-             reverse("reports:commune", args=[code, open_period.year, open_period.quarter, world.commune_a1.code])]
+    pages = [
+        reverse("home"),
+        reverse("districts:district", args=[code]),
+        reverse("reports:district_reports", args=[code]),
+        reverse("reports:report", args=[code, open_period.year, open_period.quarter]),
+        reverse("reports:district_section", args=[code, open_period.year, open_period.quarter]),
+        reverse("reports:commune", args=[code, open_period.year, open_period.quarter, world.commune_a1.code]),
+    ]
     for page in pages:
         response = client.get(page)
         assert response.status_code == 200, page
         assert b"plotly" not in response.content.lower(), page
-    assert reverse("reports:dashboard_district", args=[code]).encode() in client.get(
-        reverse("districts:district", args=[code])).content
+    assert (
+        reverse("reports:dashboard_district", args=[code]).encode()
+        in client.get(reverse("districts:district", args=[code])).content
+    )
 
 
 def test_empty_rollups_show_a_note_and_no_chart(client_for, world, mrd):

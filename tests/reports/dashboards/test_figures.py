@@ -3,6 +3,7 @@
 Rows are made directly (no reports), so each number here can be checked by hand. Every figure is
 also validated against plotly.py's schema, so a typo in a property name fails here, not in a browser.
 """
+
 import datetime
 from decimal import Decimal
 from types import SimpleNamespace
@@ -13,8 +14,8 @@ from django.utils import timezone
 
 from reports.dashboards import figures as charts
 from reports.dashboards.build import Projection
-from reports.rollups.models import DataState, Rollup, RollupLevel
 from reports.models import ReportingPeriod
+from reports.rollups.models import DataState, Rollup, RollupLevel
 from tests.factories import DistrictFactory, ProvinceFactory
 
 pytestmark = pytest.mark.django_db
@@ -24,32 +25,76 @@ def make_row(period, level=RollupLevel.DISTRICT, code="0508", state=DataState.AP
     sums.setdefault("reports_expected", 1)
     sums.setdefault("reports_included", 1)
     sums.setdefault("reports_approved", 1)
-    return Rollup.objects.create(level=level, code=code, period=period, data_state=state, built_at=timezone.now(),
-                                 **sums)
+    return Rollup.objects.create(
+        level=level, code=code, period=period, data_state=state, built_at=timezone.now(), **sums
+    )
 
 
 def period(year, quarter):
-    return ReportingPeriod.objects.get_or_create(year=year, quarter=quarter,
-                                                 defaults={"deadline": datetime.date(year, 12, 1)})[0]
+    return ReportingPeriod.objects.get_or_create(
+        year=year, quarter=quarter, defaults={"deadline": datetime.date(year, 12, 1)}
+    )[0]
 
 
 @pytest.fixture
 def rows():
     """District 0508 in three quarters: Q3 2024, Q4 2024, Q1 2025 (approved)."""
     return [
-        make_row(period(2024, 3), households_total=200, hh_improved_own=80, hh_improved_shared=20,
-                 idpoor_households=40, idpoor_improved=10, odf_villages_verified=2, odf_villages_declared=1,
-                 triggering_events=3, triggering_women=30, triggering_men=20, trained_provincial=1,
-                 trained_district=4, trained_commune=10, trained_village=25, ft_received=Decimal("1000"),
-                 spent_total=Decimal("400"), reports_submitted=1, reports_on_time=1),
-        make_row(period(2024, 4), households_total=200, hh_improved_own=100, hh_improved_shared=30,
-                 idpoor_households=40, idpoor_improved=20, odf_villages_verified=3, odf_villages_declared=2,
-                 triggering_events=1, triggering_women=12, triggering_men=8, trained_district=2,
-                 ft_received=Decimal("500"), spent_total=Decimal("700"), reports_submitted=1, reports_on_time=0),
-        make_row(period(2025, 1), households_total=250, hh_improved_own=150, hh_improved_shared=25,
-                 idpoor_households=50, idpoor_improved=30, odf_villages_verified=5, odf_villages_declared=0,
-                 trained_commune=6, trained_village=40, ft_received=Decimal("800"), spent_total=Decimal("200"),
-                 reports_submitted=1, reports_on_time=1),
+        make_row(
+            period(2024, 3),
+            households_total=200,
+            hh_improved_own=80,
+            hh_improved_shared=20,
+            idpoor_households=40,
+            idpoor_improved=10,
+            odf_villages_verified=2,
+            odf_villages_declared=1,
+            triggering_events=3,
+            triggering_women=30,
+            triggering_men=20,
+            trained_provincial=1,
+            trained_district=4,
+            trained_commune=10,
+            trained_village=25,
+            ft_received=Decimal("1000"),
+            spent_total=Decimal("400"),
+            reports_submitted=1,
+            reports_on_time=1,
+        ),
+        make_row(
+            period(2024, 4),
+            households_total=200,
+            hh_improved_own=100,
+            hh_improved_shared=30,
+            idpoor_households=40,
+            idpoor_improved=20,
+            odf_villages_verified=3,
+            odf_villages_declared=2,
+            triggering_events=1,
+            triggering_women=12,
+            triggering_men=8,
+            trained_district=2,
+            ft_received=Decimal("500"),
+            spent_total=Decimal("700"),
+            reports_submitted=1,
+            reports_on_time=0,
+        ),
+        make_row(
+            period(2025, 1),
+            households_total=250,
+            hh_improved_own=150,
+            hh_improved_shared=25,
+            idpoor_households=50,
+            idpoor_improved=30,
+            odf_villages_verified=5,
+            odf_villages_declared=0,
+            trained_commune=6,
+            trained_village=40,
+            ft_received=Decimal("800"),
+            spent_total=Decimal("200"),
+            reports_submitted=1,
+            reports_on_time=1,
+        ),
     ]
 
 
@@ -65,8 +110,9 @@ def valid(figure):
 
 
 def test_coverage_figure_plots_coverage_basic_sanitation_and_plan_target(rows):
-    figure = valid(charts.coverage_figure(rows, language="en", plan_targets={2024: Decimal("60"), 2025: 75},
-                                          goal_year=2030))
+    figure = valid(
+        charts.coverage_figure(rows, language="en", plan_targets={2024: Decimal("60"), 2025: 75}, goal_year=2030)
+    )
     assert trace(figure, "Sanitation coverage (%)")["x"] == ["Q3 2024", "Q4 2024", "Q1 2025"]
     assert trace(figure, "Sanitation coverage (%)")["y"] == [50.0, 65.0, 70.0]
     assert trace(figure, "Basic sanitation (%)")["y"] == [40.0, 50.0, 60.0]
@@ -124,8 +170,10 @@ def test_league_figure_orders_units_by_coverage_with_last_years_dot():
     first = DistrictFactory(province=province, code="0501", name_latin="Basedth")
     second = DistrictFactory(province=province, code="0508", name_latin="Thpong")
     q = period(2025, 1)
-    rows = [make_row(q, code="0501", district=first, households_total=100, hh_improved_own=30),
-            make_row(q, code="0508", district=second, households_total=100, hh_improved_own=45, hh_improved_shared=5)]
+    rows = [
+        make_row(q, code="0501", district=first, households_total=100, hh_improved_own=30),
+        make_row(q, code="0508", district=second, households_total=100, hh_improved_own=45, hh_improved_shared=5),
+    ]
     figure = valid(charts.league_figure(rows, language="en", baseline={"0508": 40.0}, axis_title="District"))
     bars = trace(figure, "Sanitation coverage (%)")
     assert bars["y"] == ["Thpong", "Basedth"] and bars["x"] == [50.0, 30.0]
@@ -133,9 +181,11 @@ def test_league_figure_orders_units_by_coverage_with_last_years_dot():
 
 
 def test_projection_figure_puts_each_year_on_a_bar_against_the_target_year():
-    projections = [Projection(code="05", name="Kampong Speu", coverage=90.0, rate=5.0, year=2027),
-                   Projection(code="25", name="Tbong Khmum", coverage=70.0, rate=2.5, year=2037),
-                   Projection(code="04", name="Kampong Chhnang", coverage=60.0, rate=-1.0, year=None)]
+    projections = [
+        Projection(code="05", name="Kampong Speu", coverage=90.0, rate=5.0, year=2027),
+        Projection(code="25", name="Tbong Khmum", coverage=70.0, rate=2.5, year=2037),
+        Projection(code="04", name="Kampong Chhnang", coverage=60.0, rate=-1.0, year=None),
+    ]
     figure = valid(charts.projection_figure(projections, language="en", target_year=2030))
     bars = figure["data"][0]
     assert bars["y"] == ["Kampong Speu", "Tbong Khmum", "Kampong Chhnang"]
@@ -161,8 +211,9 @@ def test_progress_figure_projects_the_current_rate_and_the_rate_needed(rows):
 
 def test_provisional_points_are_marked_and_listed(rows):
     q = period(2025, 2)
-    provisional = make_row(q, state=DataState.PROVISIONAL, households_total=100, hh_improved_own=80,
-                           reports_included=1, reports_approved=0)
+    provisional = make_row(
+        q, state=DataState.PROVISIONAL, households_total=100, hh_improved_own=80, reports_included=1, reports_approved=0
+    )
     figure = valid(charts.coverage_figure([rows[-1], provisional], language="en"))
     line = trace(figure, "Sanitation coverage (%)")
     assert line["marker"]["symbol"] == ["circle", "circle-open"]
@@ -194,6 +245,9 @@ def test_figure_table_lists_every_trace_by_category(rows):
 def test_figures_are_plain_json(rows):
     import json
 
-    for figure in (charts.coverage_figure(rows, language="en"), charts.budget_figure(rows, language="en"),
-                   charts.training_figure(rows, language="en", year=2025)):
+    for figure in (
+        charts.coverage_figure(rows, language="en"),
+        charts.budget_figure(rows, language="en"),
+        charts.training_figure(rows, language="en", year=2025),
+    ):
         assert json.loads(json.dumps(figure)) == figure

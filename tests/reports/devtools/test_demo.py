@@ -3,6 +3,7 @@
 The national gazetteer and the demo are loaded once for the module (about 10 s) and rolled back after it;
 each test runs in its own savepoint on top.
 """
+
 from collections import defaultdict
 
 import pytest
@@ -12,9 +13,18 @@ from django.db.models import Count, Q, Sum
 from districts.gazetteer import load_bundled_gazetteer
 from districts.models import Village
 from reports import indicators, quarters
+from reports.devtools.demo import PILOT_DISTRICTS, DemoSummary, load_demo_reports
 from reports.entry import validation
-from reports.devtools.demo import DemoSummary, PILOT_DISTRICTS, load_demo_reports
-from reports.models import CommuneQuarter, DistrictPlanTarget, DistrictReport, OdfStatus, ReportingPeriod, ReportStatus, Training, VillageQuarter
+from reports.models import (
+    CommuneQuarter,
+    DistrictPlanTarget,
+    DistrictReport,
+    OdfStatus,
+    ReportingPeriod,
+    ReportStatus,
+    Training,
+    VillageQuarter,
+)
 
 APPROVED_QUARTERS = [(y, q) for y in range(2016, 2020) for q in (1, 2, 3, 4)][:14]  # 2016 Q1 .. 2019 Q2
 ODF_ORDER = [OdfStatus.NOT_TRIGGERED, OdfStatus.TRIGGERED, OdfStatus.DECLARED, OdfStatus.VERIFIED]
@@ -34,8 +44,9 @@ def demo(django_db_setup, django_db_blocker):
 def rows(demo, db):
     """{district code: {(year, quarter): {village code: values}}} for every demo village row."""
     found = defaultdict(lambda: defaultdict(dict))
-    for row in VillageQuarter.objects.values("report__district__code", "report__period__year",
-                                             "report__period__quarter", "village__code", *VALUES):
+    for row in VillageQuarter.objects.values(
+        "report__district__code", "report__period__year", "report__period__quarter", "village__code", *VALUES
+    ):
         period = (row["report__period__year"], row["report__period__quarter"])
         found[row["report__district__code"]][period][row["village__code"]] = row
     return found
@@ -43,15 +54,22 @@ def rows(demo, db):
 
 def coverage(code, year, quarter):
     totals = VillageQuarter.objects.filter(
-        report__district__code=code, report__period__year=year, report__period__quarter=quarter,
+        report__district__code=code,
+        report__period__year=year,
+        report__period__quarter=quarter,
     ).aggregate(own=Sum("hh_improved_own"), shared=Sum("hh_improved_shared"), total=Sum("households_total"))
-    return indicators.sanitation_coverage(improved_own=totals["own"], improved_shared=totals["shared"],
-                                          total=totals["total"])
+    return indicators.sanitation_coverage(
+        improved_own=totals["own"], improved_shared=totals["shared"], total=totals["total"]
+    )
 
 
 def verified_villages(code, year, quarter):
-    return VillageQuarter.objects.filter(report__district__code=code, report__period__year=year,
-                                         report__period__quarter=quarter, odf_status=OdfStatus.VERIFIED).count()
+    return VillageQuarter.objects.filter(
+        report__district__code=code,
+        report__period__year=year,
+        report__period__quarter=quarter,
+        odf_status=OdfStatus.VERIFIED,
+    ).count()
 
 
 def test_coverage_follows_the_learning_event_report(demo, db):
@@ -80,8 +98,16 @@ def test_district_coverage_and_verified_villages_never_decrease(demo, db):
         assert figures == sorted(figures), code
         verified = [verified_villages(code, *period) for period in APPROVED_QUARTERS]
         assert verified == sorted(verified), code
-        assert 0.05 <= verified[-1] / len(VillageQuarter.objects.filter(
-            report__district__code=code, report__period__year=2019, report__period__quarter=2)) <= 0.15, code
+        assert (
+            0.05
+            <= verified[-1]
+            / len(
+                VillageQuarter.objects.filter(
+                    report__district__code=code, report__period__year=2019, report__period__quarter=2
+                )
+            )
+            <= 0.15
+        ), code
 
 
 def test_every_active_village_and_commune_has_a_row_each_approved_quarter(demo, db):
@@ -111,8 +137,12 @@ def test_latrines_built_match_the_new_improved_households(rows):
             for village, values in villages.items():
                 if previous:
                     before = previous[village]
-                    gained = (values["hh_improved_own"] + values["hh_improved_shared"]
-                              - before["hh_improved_own"] - before["hh_improved_shared"])
+                    gained = (
+                        values["hh_improved_own"]
+                        + values["hh_improved_shared"]
+                        - before["hh_improved_own"]
+                        - before["hh_improved_shared"]
+                    )
                     assert values["latrines_built"] == gained >= 0
 
 
@@ -137,8 +167,12 @@ def test_budget_and_district_section_of_every_approved_report(demo, db):
     reports = DistrictReport.objects.filter(status=ReportStatus.APPROVED).select_related("period")
     unspent = {}
     for report in reports.order_by("district__code", "period__year", "period__quarter"):
-        assert validation.budget_error(spent=report.spent_total, received=report.ft_received,
-                                       carried_over=report.ft_carried_over) is None
+        assert (
+            validation.budget_error(
+                spent=report.spent_total, received=report.ft_received, carried_over=report.ft_carried_over
+            )
+            is None
+        )
         key = (report.district_id, report.period.year)
         assert report.ft_carried_over == unspent.get(key, 0)
         unspent[key] = report.ft_received + report.ft_carried_over - report.spent_total
@@ -176,13 +210,15 @@ def test_periods_closed_until_2019_q2_and_drafts_only_where_work_is_in_progress(
     for report in q3.annotate(n=Count("commune_quarters")):
         entered = report.village_quarters.values("village__commune").distinct().count()
         assert entered == report.n == (report.district.communes.active().count() + 1) // 2
-    assert not DistrictReport.objects.filter(period__year=2019, period__quarter__gte=3,
-                                             district__code__in=["0508", "2501"]).exists()
+    assert not DistrictReport.objects.filter(
+        period__year=2019, period__quarter__gte=3, district__code__in=["0508", "2501"]
+    ).exists()
 
 
 def test_a_second_load_changes_nothing(demo, db):
     assert demo.reports == 15 * 14 + 4 and demo.village_rows == VillageQuarter.objects.count()
     counts = [m.objects.count() for m in (DistrictReport, VillageQuarter, CommuneQuarter, Training, ReportingPeriod)]
     assert load_demo_reports() == DemoSummary()
-    assert [m.objects.count() for m in (DistrictReport, VillageQuarter, CommuneQuarter, Training,
-                                        ReportingPeriod)] == counts
+    assert [
+        m.objects.count() for m in (DistrictReport, VillageQuarter, CommuneQuarter, Training, ReportingPeriod)
+    ] == counts

@@ -8,6 +8,7 @@ came first). What is printed is right: see the PNG pages these tests save in tes
 So Khmer strings are compared on their skeleton: without whitespace (pypdf splits syllables) and
 without subscript consonants; base consonants, vowels and signs must all be there, in order.
 """
+
 import logging
 import re
 
@@ -15,11 +16,10 @@ import pytest
 from django.utils import translation
 
 from reports.documents import district_report, rollup_reports
+from reports.models import ReportStatus
 from reports.review import workflow
 from reports.rollups.models import DataState
-from reports.models import ReportStatus
-
-from tests.reports.pdf_dataset import approver_p, first_page_png, pdf_data, pdf_images, pdf_pages, pdf_text, rebuild
+from tests.reports.pdf_dataset import first_page_png, pdf_images, pdf_pages, pdf_text, rebuild
 
 pytestmark = pytest.mark.django_db
 
@@ -54,6 +54,7 @@ def no_missing_glyphs(caplog):
 
 
 # --- District quarterly report ------------------------------------------------------------------------------
+
 
 def test_district_report_in_english_has_the_units_the_figures_and_the_approval(pdf_data, no_missing_glyphs):
     rendered = district_report.render_district(pdf_data.report_a, "en")
@@ -91,8 +92,9 @@ def test_district_report_in_khmer_is_in_khmer(pdf_data, no_missing_glyphs):
     # Khmer labels of the document: the quarter, "village", "commune", "province" ...
     with translation.override("km"):
         quarter = pdf_data.q3.label
-    assert_khmer_in([quarter, "ភូមិ", "ឃុំ", "សូចនាករ", "របាយការណ៍ប្រចាំត្រីមាសរបស់ស្រុក", "អនុម័តដោយ Sokha Chea",
-                     "អត្រាគ្របដណ្តប់អនាម័យ"], text)
+    assert_khmer_in(
+        [quarter, "ភូមិ", "ឃុំ", "សូចនាករ", "របាយការណ៍ប្រចាំត្រីមាសរបស់ស្រុក", "អនុម័តដោយ Sokha Chea", "អត្រាគ្របដណ្តប់អនាម័យ"], text
+    )
     for number, page in enumerate(pages, start=1):  # "ទំព័រ X នៃ Y" (the vowel of នៃ may not read back)
         assert re.search(rf"ទំព័រ\s*{number}\s*\S+\s*{len(pages)}", page), page[-80:]
     assert "50.0%" in text and "40.0%" in text and "$1,000.00" in text
@@ -122,8 +124,11 @@ def test_every_page_of_a_submitted_report_says_it_is_provisional(pdf_data):
 
 
 def test_a_returned_report_prints_the_reviewers_comments(pdf_data):
-    workflow.return_report(report=pdf_data.report_b, by=approver_p_of(pdf_data),
-                           comments=[("", "", "Households of Test Village look too high: please recount.")])
+    workflow.return_report(
+        report=pdf_data.report_b,
+        by=approver_p_of(pdf_data),
+        comments=[("", "", "Households of Test Village look too high: please recount.")],
+    )
     pdf_data.report_b.refresh_from_db()
     text = pdf_text(district_report.render_district(pdf_data.report_b, "en").content)
     assert "RETURNED FOR CORRECTION — not approved" in text
@@ -141,6 +146,7 @@ def test_district_report_queries_do_not_grow_with_the_villages(pdf_data, django_
 
 
 # --- Provincial summary and national rollup ------------------------------------------------------------------
+
 
 def test_provincial_summary_in_both_languages(pdf_data, no_missing_glyphs):
     province = pdf_data.world.province_p

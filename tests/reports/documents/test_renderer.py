@@ -1,4 +1,5 @@
 """render_pdf's URL fetcher serves our static files and the render's own images, and refuses everything else."""
+
 import logging
 import os
 import re
@@ -10,26 +11,29 @@ from reports.documents import renderer as pdf
 PASSWD = "file:///etc/passwd"
 
 
-@pytest.mark.parametrize("url", [
-    PASSWD,
-    "file:///work/main/static/css/print.css",  # file:// is refused even inside the static files
-    "http://127.0.0.1/",
-    "http://127.0.0.1:8000/static/css/print.css",
-    "http://localhost/static/css/print.css",
-    "https://cdn.example.org/static/css/print.css",
-    "ftp://drssd-pdf.invalid/static/css/print.css",
-    "data:text/css,body{color:red}",
-    f"{pdf.PDF_BASE_URL}etc/passwd",
-    f"{pdf.PDF_BASE_URL}static/../../../../etc/passwd",
-    f"{pdf.PDF_BASE_URL}static/css/../../settings.py",
-    f"{pdf.PDF_BASE_URL}static/%2e%2e/%2e%2e/etc/passwd",
-    f"{pdf.PDF_BASE_URL}static//etc/passwd",
-    f"{pdf.PDF_BASE_URL}static/css/portal.css%00.png",
-    f"{pdf.PDF_BASE_URL}static/vendor/bootstrap/bootstrap.bundle.min.js",  # not a type a PDF loads
-    f"{pdf.PDF_BASE_URL}static/css/missing.css",
-    f"{pdf.PDF_BASE_URL}manage.py",
-    f"{pdf.PDF_BASE_URL}pdf-images/secret.png",  # not an image of this render
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        PASSWD,
+        "file:///work/main/static/css/print.css",  # file:// is refused even inside the static files
+        "http://127.0.0.1/",
+        "http://127.0.0.1:8000/static/css/print.css",
+        "http://localhost/static/css/print.css",
+        "https://cdn.example.org/static/css/print.css",
+        "ftp://drssd-pdf.invalid/static/css/print.css",
+        "data:text/css,body{color:red}",
+        f"{pdf.PDF_BASE_URL}etc/passwd",
+        f"{pdf.PDF_BASE_URL}static/../../../../etc/passwd",
+        f"{pdf.PDF_BASE_URL}static/css/../../settings.py",
+        f"{pdf.PDF_BASE_URL}static/%2e%2e/%2e%2e/etc/passwd",
+        f"{pdf.PDF_BASE_URL}static//etc/passwd",
+        f"{pdf.PDF_BASE_URL}static/css/portal.css%00.png",
+        f"{pdf.PDF_BASE_URL}static/vendor/bootstrap/bootstrap.bundle.min.js",  # not a type a PDF loads
+        f"{pdf.PDF_BASE_URL}static/css/missing.css",
+        f"{pdf.PDF_BASE_URL}manage.py",
+        f"{pdf.PDF_BASE_URL}pdf-images/secret.png",  # not an image of this render
+    ],
+)
 def test_fetcher_refuses_anything_but_our_static_files(url):
     with pytest.raises(pdf.ResourceRefused):
         pdf.fetch(url)
@@ -66,7 +70,8 @@ def test_a_refused_resource_is_left_out_and_the_document_still_renders(settings,
         '<link rel="stylesheet" href="/static/css/print.css"></head>'
         '<body><p>Visible text</p><img src="file:///etc/passwd"><img src="http://127.0.0.1/x.png">'
         '<iframe src="file:///etc/passwd"></iframe><object data="file:///etc/hostname"></object>'
-        '<img src="/static/../../../etc/passwd"></body></html>')
+        '<img src="/static/../../../etc/passwd"></body></html>'
+    )
     settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [str(templates)]}]
     with caplog.at_level(logging.WARNING, logger="weasyprint"):
         rendered = pdf.render_pdf("hostile.html", {}, "en")
@@ -81,8 +86,10 @@ def test_only_render_pdf_calls_weasyprint():
     """The one helper: no other module of the portal imports WeasyPrint (bench_pdfs times bare WeasyPrint
     as the floor to compare against, so it is the one exception)."""
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-    allowed = {os.path.join(root, "reports", "documents", "renderer.py"),
-               os.path.join(root, "reports", "devtools", "management", "commands", "bench_pdfs.py")}
+    allowed = {
+        os.path.join(root, "reports", "documents", "renderer.py"),
+        os.path.join(root, "reports", "devtools", "management", "commands", "bench_pdfs.py"),
+    }
     importing = re.compile(r"^\s*(from|import)\s+weasyprint\b", re.MULTILINE)
     offenders = []
     for folder in ("reports", "districts", "drssd_portal"):

@@ -1,25 +1,25 @@
 """The stored-PDF path, called directly: queued → rendering → ready (or failed), reuse, and new data."""
+
 import datetime
 import re
 
 import pytest
 from django.utils import timezone
 
-from reports.documents import renderer, rollup_reports
+from reports.documents import renderer, rendering, rollup_reports, tasks
 from reports.documents import store as pdf_store
-from reports.documents import rendering, tasks
+from reports.documents.models import STUCK_AFTER_SECONDS, PdfKind, PdfState, StoredPdf
 from reports.review import workflow
 from reports.rollups.models import DataState
-from reports.documents.models import STUCK_AFTER_SECONDS, PdfKind, PdfState, StoredPdf
-
-from tests.reports.pdf_dataset import approver_p, pdf_data, pdf_text, rebuild
+from tests.reports.pdf_dataset import pdf_text, rebuild
 
 pytestmark = pytest.mark.django_db
 
 
 def request(data, language="en", kind=PdfKind.PROVINCIAL, unit_code="05", state=DataState.APPROVED):
-    return pdf_store.request_stored_pdf(kind=kind, unit_code=unit_code, period=data.q3, data_state=state,
-                                            language=language, by=None)
+    return pdf_store.request_stored_pdf(
+        kind=kind, unit_code=unit_code, period=data.q3, data_state=state, language=language, by=None
+    )
 
 
 def test_request_queues_once_then_renders_to_ready(pdf_data, django_capture_on_commit_callbacks):
@@ -49,6 +49,7 @@ def test_progress_goes_through_rendering(pdf_data, monkeypatch):
         def report(done, total):
             progress(done, total)
             seen.append((StoredPdf.objects.get(pk=stored.pk).state, StoredPdf.objects.get(pk=stored.pk).progress))
+
         return original(document, language, progress=report)
 
     monkeypatch.setattr(rollup_reports, "render_rollup_document", spy)
@@ -110,7 +111,8 @@ def test_languages_and_data_states_are_separate_documents(pdf_data):
 
 
 def test_a_failed_render_is_marked_failed_and_queued_again_on_the_next_request(
-        pdf_data, monkeypatch, django_capture_on_commit_callbacks):
+    pdf_data, monkeypatch, django_capture_on_commit_callbacks
+):
     stored = request(pdf_data)
 
     def broken(*args, **kwargs):
@@ -145,7 +147,8 @@ def test_a_render_that_was_lost_is_queued_again_after_a_while(pdf_data, django_c
 
 
 def test_a_broker_that_is_down_fails_the_request_instead_of_leaving_it_queued(
-        pdf_data, monkeypatch, django_capture_on_commit_callbacks):
+    pdf_data, monkeypatch, django_capture_on_commit_callbacks
+):
     def unreachable(*args, **kwargs):
         raise ConnectionError("redis is down")
 
@@ -162,5 +165,7 @@ def test_data_changed_while_queued_renders_the_new_data_under_the_new_key(pdf_da
     rebuild(pdf_data.q3)
     assert rendering.render_stored(stored.pk) == PdfState.READY
     stored.refresh_from_db()
-    assert stored.state_key == rollup_reports.collect_provincial(
-        pdf_data.world.province_p, pdf_data.q3, DataState.APPROVED).digest()
+    assert (
+        stored.state_key
+        == rollup_reports.collect_provincial(pdf_data.world.province_p, pdf_data.q3, DataState.APPROVED).digest()
+    )

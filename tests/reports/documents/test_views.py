@@ -1,4 +1,5 @@
 """PDF URLs: who may download what, and stored files that cannot be fetched by guessing their URL."""
+
 import uuid
 
 import pytest
@@ -6,9 +7,7 @@ from django.test import Client
 from django.urls import reverse
 
 from reports.documents.models import PdfState, StoredPdf
-
-from tests.reports.builders import reviewer_q
-from tests.reports.pdf_dataset import approver_p, pdf_data, pdf_text
+from tests.reports.pdf_dataset import pdf_text
 
 pytestmark = pytest.mark.django_db
 
@@ -35,6 +34,7 @@ def pdf_of(response):
 
 
 # --- District report ----------------------------------------------------------------------------------------
+
 
 def test_dso_downloads_their_district_report_in_both_languages(pdf_data, dso_a, client_for):
     client = client_for(dso_a)
@@ -68,8 +68,10 @@ def test_pdf_urls_accept_no_post(pdf_data, dso_a, client_for):
 
 # --- Stored PDFs: provincial and national ---------------------------------------------------------------------
 
+
 def test_pdrd_reviewer_gets_the_provincial_summary_at_once_with_eager_tasks(
-        pdf_data, reviewer_p, client_for, django_capture_on_commit_callbacks):
+    pdf_data, reviewer_p, client_for, django_capture_on_commit_callbacks
+):
     client = client_for(reviewer_p)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         response = client.get(provincial_url())
@@ -89,8 +91,9 @@ def test_pdrd_reviewer_gets_the_provincial_summary_at_once_with_eager_tasks(
     assert StoredPdf.objects.count() == 1
 
 
-def test_provisional_and_approved_documents_are_stored_apart(pdf_data, reviewer_p, client_for,
-                                                             django_capture_on_commit_callbacks):
+def test_provisional_and_approved_documents_are_stored_apart(
+    pdf_data, reviewer_p, client_for, django_capture_on_commit_callbacks
+):
     client = client_for(reviewer_p)
     with django_capture_on_commit_callbacks(execute=True):
         client.get(provincial_url())
@@ -120,8 +123,9 @@ def test_mrd_gets_the_national_rollup(pdf_data, mrd, client_for, django_capture_
     assert "National rollup" in text and "Tbong Khmum" in text
 
 
-def test_stored_pdf_cannot_be_fetched_by_guessing(pdf_data, reviewer_p, reviewer_q, dso_a, mrd, client_for,
-                                                  django_capture_on_commit_callbacks):
+def test_stored_pdf_cannot_be_fetched_by_guessing(
+    pdf_data, reviewer_p, reviewer_q, dso_a, mrd, client_for, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         client_for(reviewer_p).get(provincial_url())
     stored = StoredPdf.objects.get()
@@ -140,8 +144,14 @@ def test_stored_pdf_cannot_be_fetched_by_guessing(pdf_data, reviewer_p, reviewer
     assert client.get(reverse("reports:pdf_file", args=[uuid.uuid4()])).status_code == 404
     name = stored.file.name
     assert name.startswith("pdfs/") and str(stored.public_id) not in name
-    for guess in (f"/media/{name}", f"/{name}", f"/static/{name}", f"/reports/documents/file/{name}",
-                  f"/reports/documents/{name}", f"/media/pdfs/{stored.period_id}/"):
+    for guess in (
+        f"/media/{name}",
+        f"/{name}",
+        f"/static/{name}",
+        f"/reports/documents/file/{name}",
+        f"/reports/documents/{name}",
+        f"/media/pdfs/{stored.period_id}/",
+    ):
         assert client.get(guess).status_code == 404, guess
 
 
@@ -149,8 +159,14 @@ def test_status_endpoint_reports_progress(pdf_data, reviewer_p, client_for):
     from reports.documents import store as pdf_store
     from reports.rollups.models import DataState
 
-    stored = pdf_store.request_stored_pdf(kind="provincial", unit_code="05", period=pdf_data.q3,
-                                              data_state=DataState.APPROVED, language="en", by=reviewer_p)
+    stored = pdf_store.request_stored_pdf(
+        kind="provincial",
+        unit_code="05",
+        period=pdf_data.q3,
+        data_state=DataState.APPROVED,
+        language="en",
+        by=reviewer_p,
+    )
     client = client_for(reviewer_p)
     status = client.get(reverse("reports:pdf_status", args=[stored.public_id])).json()
     assert status["state"] == "queued" and status["file_url"] is None

@@ -4,6 +4,7 @@ error next to the wrong figure in Khmer, corrects it, saves, and finds the figur
 Headless Debian Chromium through Playwright against pytest-django's live server (which implies
 `transactional_db`). Screenshots go to test-artifacts/.
 """
+
 import datetime
 import os
 
@@ -14,20 +15,42 @@ from playwright.sync_api import expect
 from districts.models import Role
 from reports.entry import validation
 from reports.models import CommuneQuarter, ReportingPeriod, VillageQuarter
-from tests.factories import (AssignmentFactory, CommuneFactory, DistrictFactory, ProvinceFactory, UserFactory,
-                             VillageFactory)
+from tests.factories import (
+    AssignmentFactory,
+    CommuneFactory,
+    DistrictFactory,
+    ProvinceFactory,
+    UserFactory,
+    VillageFactory,
+)
 
 pytestmark = pytest.mark.browser
 
 PASSWORD = "correct-horse-battery"  # UserFactory's default
 VILLAGES = ["05080101", "05080102"]
 FIGURES = {  # what the officer types, village by village
-    "05080101": {"households_total": "120", "hh_improved_own": "60", "hh_improved_shared": "10",
-                 "hh_unimproved": "30", "hh_open_defecation": "20", "idpoor_households": "25",
-                 "idpoor_improved": "12", "latrines_built": "4", "hh_handwashing": "70"},
-    "05080102": {"households_total": "80", "hh_improved_own": "30", "hh_improved_shared": "5",
-                 "hh_unimproved": "25", "hh_open_defecation": "20", "idpoor_households": "10",
-                 "idpoor_improved": "3", "latrines_built": "2", "hh_handwashing": "40"},
+    "05080101": {
+        "households_total": "120",
+        "hh_improved_own": "60",
+        "hh_improved_shared": "10",
+        "hh_unimproved": "30",
+        "hh_open_defecation": "20",
+        "idpoor_households": "25",
+        "idpoor_improved": "12",
+        "latrines_built": "4",
+        "hh_handwashing": "70",
+    },
+    "05080102": {
+        "households_total": "80",
+        "hh_improved_own": "30",
+        "hh_improved_shared": "5",
+        "hh_unimproved": "25",
+        "hh_open_defecation": "20",
+        "idpoor_households": "10",
+        "idpoor_improved": "3",
+        "latrines_built": "2",
+        "hh_handwashing": "40",
+    },
 }
 TYPO = {"hh_unimproved": "35"}  # village 2's groups then add up to 90, not 80
 
@@ -59,8 +82,9 @@ def fill_village(page, index, figures):
     page.select_option(f"[name=villages-{index}-odf_status]", "triggered")
 
 
-def test_dso_fills_a_commune_page_in_khmer_corrects_an_error_and_finds_the_figures(live_server, khmer_page, thpong,
-                                                                                   artifacts_dir):
+def test_dso_fills_a_commune_page_in_khmer_corrects_an_error_and_finds_the_figures(
+    live_server, khmer_page, thpong, artifacts_dir
+):
     page = khmer_page
     url = f"{live_server.url}/reports/0508/2019/q3/commune/050801/"
 
@@ -87,8 +111,7 @@ def test_dso_fills_a_commune_page_in_khmer_corrects_an_error_and_finds_the_figur
     assert message != english, "the Khmer catalogue has no translation for the household-groups error"
     cell = page.locator("#village-05080102 td").filter(has=page.locator("[name=villages-1-households_total]"))
     expect(cell.locator(".invalid-feedback")).to_have_text(message)
-    expect(page.locator("[name=villages-1-households_total]")).to_have_class(
-        "form-control form-control-sm is-invalid")
+    expect(page.locator("[name=villages-1-households_total]")).to_have_class("form-control form-control-sm is-invalid")
     expect(page.locator("#village-05080101 .invalid-feedback")).to_have_count(0)
     # Everything typed is still there, the typo included.
     expect(page.locator("[name=villages-0-hh_handwashing]")).to_have_value("70")

@@ -4,6 +4,7 @@ Real transactions (transaction=True), so each save commits as it does in product
 test needs PostgreSQL's row locks: SQLite has none (writers lock the whole database file), so there
 that test is skipped and the sequential ones still run.
 """
+
 import threading
 import zoneinfo
 
@@ -16,7 +17,6 @@ from django.urls import reverse
 from reports.entry import writes as entry
 from reports.entry.forms import CommuneActivityForm, DistrictSectionForm, TrainingFormSet, VillageFormSet
 from reports.models import CommuneQuarter, DistrictReport, ReportStatus
-
 from tests.reports.pages import commune_post, district_post, good_village, saved_figures, values
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -49,8 +49,7 @@ def saved_at_text(record):
 
 
 @pytest.mark.parametrize("second_user", ["dso_a2", "dso_a"])
-def test_second_save_from_the_same_loaded_page_is_refused_and_keeps_its_values(request, dso_a, second_user, world,
-                                                                               q3):
+def test_second_save_from_the_same_loaded_page_is_refused_and_keeps_its_values(request, dso_a, second_user, world, q3):
     first = logged_in(dso_a)
     second = logged_in(request.getfixturevalue(second_user))  # another officer, or the same one in another tab
     loaded = [values(client.get(URL))["version"] for client in (first, second)]
@@ -99,8 +98,10 @@ def test_district_section_second_save_is_refused(dso_a, dso_a2, world, q3):
     assert (str(report.ft_received), report.version, report.updated_by) == ("1000.00", 1, dso_a2)
 
 
-@pytest.mark.skipif("connection.vendor != 'postgresql'",
-                    reason="needs row locks (SELECT ... FOR UPDATE); SQLite serialises writers on the whole file")
+@pytest.mark.skipif(
+    "connection.vendor != 'postgresql'",
+    reason="needs row locks (SELECT ... FOR UPDATE); SQLite serialises writers on the whole file",
+)
 def test_simultaneous_saves_one_wins_the_other_is_refused(monkeypatch, dso_a, dso_a2, world, q3):
     # Both requests are held just before they lock the commune's record, then released together:
     # without the row lock both would read version 0 and the later one would silently overwrite.
@@ -115,8 +116,10 @@ def test_simultaneous_saves_one_wins_the_other_is_refused(monkeypatch, dso_a, ds
         return real_claim(*args, **kwargs)
 
     monkeypatch.setattr(entry, "_claim", claim_together)
-    posts = {"dso_a": commune_post([good_village(100), good_village(60)], version=0),
-             "dso_a2": commune_post([good_village(200), good_village(80)], version=0)}
+    posts = {
+        "dso_a": commune_post([good_village(100), good_village(60)], version=0),
+        "dso_a2": commune_post([good_village(200), good_village(80)], version=0),
+    }
     responses, failures = {}, []
 
     def save(name):
@@ -149,6 +152,7 @@ def test_simultaneous_saves_one_wins_the_other_is_refused(monkeypatch, dso_a, ds
 
 # --- The service itself -----------------------------------------------------------------------------
 
+
 def bound_commune_page(report, commune, rows, version):
     record = CommuneQuarter.objects.get(report=report, commune=commune)
     data = commune_post(rows, version=version)
@@ -167,11 +171,13 @@ def open_a1(world, q3, by):
 
 def test_save_commune_page_bumps_the_version_and_saves_rows(dso_a, world, q3):
     report = open_a1(world, q3, dso_a)
-    record, activity_form, formset = bound_commune_page(report, world.commune_a1,
-                                                        [good_village(100), good_village(60)], 0)
+    record, activity_form, formset = bound_commune_page(
+        report, world.commune_a1, [good_village(100), good_village(60)], 0
+    )
 
-    saved = entry.save_commune_page(commune_quarter=record, activity_form=activity_form, village_formset=formset,
-                                    expected_version=0, by=dso_a)
+    saved = entry.save_commune_page(
+        commune_quarter=record, activity_form=activity_form, village_formset=formset, expected_version=0, by=dso_a
+    )
 
     assert (saved.version, saved.updated_by) == (1, dso_a)
     assert households(world, q3) == [100, 60]
@@ -179,16 +185,20 @@ def test_save_commune_page_bumps_the_version_and_saves_rows(dso_a, world, q3):
 
 def test_save_commune_page_with_an_old_version_raises_edit_conflict(dso_a, dso_a2, world, q3):
     report = open_a1(world, q3, dso_a)
-    record, activity_form, formset = bound_commune_page(report, world.commune_a1,
-                                                        [good_village(100), good_village(60)], 0)
-    entry.save_commune_page(commune_quarter=record, activity_form=activity_form, village_formset=formset,
-                            expected_version=0, by=dso_a2)
-    record, activity_form, formset = bound_commune_page(report, world.commune_a1,
-                                                        [good_village(200), good_village(80)], 0)
+    record, activity_form, formset = bound_commune_page(
+        report, world.commune_a1, [good_village(100), good_village(60)], 0
+    )
+    entry.save_commune_page(
+        commune_quarter=record, activity_form=activity_form, village_formset=formset, expected_version=0, by=dso_a2
+    )
+    record, activity_form, formset = bound_commune_page(
+        report, world.commune_a1, [good_village(200), good_village(80)], 0
+    )
 
     with pytest.raises(entry.EditConflict) as caught:
-        entry.save_commune_page(commune_quarter=record, activity_form=activity_form, village_formset=formset,
-                                expected_version=0, by=dso_a)
+        entry.save_commune_page(
+            commune_quarter=record, activity_form=activity_form, village_formset=formset, expected_version=0, by=dso_a
+        )
 
     current = CommuneQuarter.objects.get(pk=record.pk)
     assert caught.value.saved_by == "Sreymom Keo"
@@ -206,8 +216,7 @@ def test_save_district_section_with_an_old_version_raises_edit_conflict(dso_a, d
     assert form.is_valid() and trainings.is_valid()
 
     with pytest.raises(entry.EditConflict) as caught:
-        entry.save_district_section(report=report, form=form, training_formset=trainings, expected_version=2,
-                                    by=dso_a)
+        entry.save_district_section(report=report, form=form, training_formset=trainings, expected_version=2, by=dso_a)
 
     assert caught.value.saved_by == "Sreymom Keo"
     report.refresh_from_db()
@@ -217,14 +226,16 @@ def test_save_district_section_with_an_old_version_raises_edit_conflict(dso_a, d
 @pytest.mark.parametrize("status", [ReportStatus.SUBMITTED, ReportStatus.APPROVED])
 def test_save_commune_page_refuses_a_report_out_of_the_districts_hands(dso_a, world, q3, status):
     report = open_a1(world, q3, dso_a)
-    record, activity_form, formset = bound_commune_page(report, world.commune_a1,
-                                                        [good_village(100), good_village(60)], 0)
+    record, activity_form, formset = bound_commune_page(
+        report, world.commune_a1, [good_village(100), good_village(60)], 0
+    )
     DistrictReport.objects.filter(pk=report.pk).update(status=status)
     record.report.refresh_from_db()
 
     with pytest.raises(PermissionDenied):
-        entry.save_commune_page(commune_quarter=record, activity_form=activity_form, village_formset=formset,
-                                expected_version=0, by=dso_a)
+        entry.save_commune_page(
+            commune_quarter=record, activity_form=activity_form, village_formset=formset, expected_version=0, by=dso_a
+        )
 
     assert households(world, q3) == [None, None]
     assert CommuneQuarter.objects.get(pk=record.pk).version == 0

@@ -1,4 +1,5 @@
 """The rules for quarterly data (reports/validation.py): good and bad values for each."""
+
 from decimal import Decimal
 
 import pytest
@@ -15,9 +16,18 @@ CATEGORIES = validation.HOUSEHOLD_CATEGORIES
 
 def village(**values):
     """A consistent village (100 households) with some fields replaced."""
-    base = {"households_total": 100, "hh_improved_own": 40, "hh_improved_shared": 10, "hh_unimproved": 30,
-            "hh_open_defecation": 20, "idpoor_households": 25, "idpoor_improved": 10, "latrines_built": 5,
-            "hh_handwashing": 60, "odf_status": "triggered"}
+    base = {
+        "households_total": 100,
+        "hh_improved_own": 40,
+        "hh_improved_shared": 10,
+        "hh_unimproved": 30,
+        "hh_open_defecation": 20,
+        "idpoor_households": 25,
+        "idpoor_improved": 10,
+        "latrines_built": 5,
+        "hh_handwashing": 60,
+        "odf_status": "triggered",
+    }
     base.update(values)
     return base
 
@@ -34,10 +44,20 @@ def in_english(call):
 
 # --- parse_count ---------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("raw", "expected"), [
-    ("12", 12), (" 1,200 ", 1200), ("1 200", 1200), ("0", 0), ("12.0", 12), ("007", 7), (12, 12),
-    ("១២", 12),  # Khmer digits, as typed on a Khmer keyboard
-])
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("12", 12),
+        (" 1,200 ", 1200),
+        ("1 200", 1200),
+        ("0", 0),
+        ("12.0", 12),
+        ("007", 7),
+        (12, 12),
+        ("១២", 12),  # Khmer digits, as typed on a Khmer keyboard
+    ],
+)
 def test_parse_count_accepts_whole_non_negative_numbers(raw, expected):
     assert validation.parse_count(raw) == expected
 
@@ -47,10 +67,18 @@ def test_parse_count_empty_means_not_entered(raw):
     assert validation.parse_count(raw) is None
 
 
-@pytest.mark.parametrize(("raw", "code"), [
-    ("1.5", "not_whole"), ("0.1", "not_whole"), ("-3", "negative"), ("-0.5", "not_whole"),
-    ("abc", "not_a_number"), ("12a", "not_a_number"), ("1.2.3", "not_a_number"),
-])
+@pytest.mark.parametrize(
+    ("raw", "code"),
+    [
+        ("1.5", "not_whole"),
+        ("0.1", "not_whole"),
+        ("-3", "negative"),
+        ("-0.5", "not_whole"),
+        ("abc", "not_a_number"),
+        ("12a", "not_a_number"),
+        ("1.2.3", "not_a_number"),
+    ],
+)
 def test_parse_count_refuses_what_is_not_a_count(raw, code):
     with pytest.raises(ValidationError) as caught:
         validation.parse_count(raw)
@@ -92,10 +120,12 @@ def test_parse_count_messages_are_translated(raw):
             validation.parse_count(raw)
         except ValidationError as error:
             return error.messages[0]
+
     assert in_khmer(message) != in_english(message)
 
 
 # --- village_errors ------------------------------------------------------------------------------
+
 
 def test_consistent_village_has_no_errors():
     assert validation.village_errors(village()) == {}
@@ -158,8 +188,16 @@ def test_empty_fields_are_skipped():
 
 
 def test_several_errors_are_all_reported():
-    errors = validation.village_errors({"households_total": 10, "hh_improved_own": 11, "hh_improved_shared": 0,
-                                        "hh_unimproved": 0, "hh_open_defecation": 0, "latrines_built": 12})
+    errors = validation.village_errors(
+        {
+            "households_total": 10,
+            "hh_improved_own": 11,
+            "hh_improved_shared": 0,
+            "hh_unimproved": 0,
+            "hh_open_defecation": 0,
+            "latrines_built": 12,
+        }
+    )
     assert set(errors) == {"households_total", "hh_improved_own", "latrines_built"}
 
 
@@ -167,8 +205,7 @@ def test_village_error_messages_are_translated():
     bad = village(households_total=101, latrines_built=500, idpoor_households=200, idpoor_improved=201)
     english = in_english(lambda: validation.village_errors(bad))
     khmer = in_khmer(lambda: validation.village_errors(bad))
-    assert set(english) == set(khmer) == {"households_total", "latrines_built", "idpoor_households",
-                                          "idpoor_improved"}
+    assert set(english) == set(khmer) == {"households_total", "latrines_built", "idpoor_households", "idpoor_improved"}
     for field in english:
         assert khmer[field] != english[field], field
 
@@ -200,12 +237,14 @@ def test_idpoor_within_bounds_never_errors(data):
 @given(total=counts, idpoor=counts, improved=counts)
 def test_idpoor_out_of_bounds_always_errors(total, idpoor, improved):
     errors = validation.village_errors(
-        {"households_total": total, "idpoor_households": idpoor, "idpoor_improved": improved})
+        {"households_total": total, "idpoor_households": idpoor, "idpoor_improved": improved}
+    )
     assert ("idpoor_households" in errors) == (idpoor > total)
     assert ("idpoor_improved" in errors) == (improved > idpoor)
 
 
 # --- participants_error ----------------------------------------------------------------------------
+
 
 def test_women_cannot_outnumber_participants():
     message = in_english(lambda: validation.participants_error(women=13, participants=12))
@@ -220,26 +259,33 @@ def test_women_up_to_participants_or_not_entered_is_fine(women, participants):
 def test_participants_message_is_translated():
     def message():
         return validation.participants_error(women=3, participants=2)
+
     assert in_khmer(message) != in_english(message)
 
 
 # --- budget_error -----------------------------------------------------------------------------------
 
+
 def test_spending_more_than_received_plus_carried_over_is_an_error():
-    message = in_english(lambda: validation.budget_error(
-        spent=Decimal("1500.50"), received=Decimal("1000"), carried_over=Decimal("500")))
-    assert message == ("Spending this quarter (1,500.50 USD) is more than the budget received plus carried over "
-                       "(1,500.00 USD).")
+    message = in_english(
+        lambda: validation.budget_error(spent=Decimal("1500.50"), received=Decimal("1000"), carried_over=Decimal("500"))
+    )
+    assert message == (
+        "Spending this quarter (1,500.50 USD) is more than the budget received plus carried over (1,500.00 USD)."
+    )
 
 
-@pytest.mark.parametrize(("spent", "received", "carried_over"), [
-    (Decimal("1500"), Decimal("1000"), Decimal("500")),  # exactly what was available
-    (Decimal("0"), None, None),
-    (Decimal("300"), None, Decimal("300")),
-    (Decimal("300"), Decimal("300"), None),
-    (None, Decimal("0"), None),  # nothing spent entered yet
-    (None, None, None),
-])
+@pytest.mark.parametrize(
+    ("spent", "received", "carried_over"),
+    [
+        (Decimal("1500"), Decimal("1000"), Decimal("500")),  # exactly what was available
+        (Decimal("0"), None, None),
+        (Decimal("300"), None, Decimal("300")),
+        (Decimal("300"), Decimal("300"), None),
+        (None, Decimal("0"), None),  # nothing spent entered yet
+        (None, None, None),
+    ],
+)
 def test_spending_within_the_budget_or_not_entered_is_fine(spent, received, carried_over):
     assert validation.budget_error(spent=spent, received=received, carried_over=carried_over) is None
 
@@ -251,6 +297,7 @@ def test_spending_anything_with_nothing_received_or_carried_is_an_error():
 def test_budget_message_is_translated():
     def message():
         return validation.budget_error(spent=Decimal("2"), received=Decimal("1"), carried_over=None)
+
     assert in_khmer(message) != in_english(message)
 
 
@@ -273,6 +320,7 @@ def test_spending_over_received_plus_carried_over_always_errors(spent, received,
 
 # --- village_warnings ------------------------------------------------------------------------------
 
+
 def codes(warnings):
     return [w.code for w in warnings]
 
@@ -285,8 +333,9 @@ def test_odf_village_with_open_defecation_warns(status):
     assert "3 households still practise open defecation" in warnings[0].message
 
 
-@pytest.mark.parametrize(("status", "od"), [("declared", 0), ("verified", None), ("triggered", 20),
-                                             ("not_triggered", 20), ("", 20)])
+@pytest.mark.parametrize(
+    ("status", "od"), [("declared", 0), ("verified", None), ("triggered", 20), ("not_triggered", 20), ("", 20)]
+)
 def test_no_odf_warning_without_both_odf_status_and_open_defecation(status, od):
     assert validation.village_warnings(village(odf_status=status, hh_open_defecation=od)) == []
 
@@ -341,24 +390,40 @@ def test_household_change_is_not_compared_with_an_empty_or_zero_previous_total()
 
 
 def test_no_comparison_warnings_without_a_previous_quarter():
-    wild = village(households_total=1000, hh_improved_own=1000, hh_improved_shared=0, hh_unimproved=0,
-                   hh_open_defecation=0)
+    wild = village(
+        households_total=1000, hh_improved_own=1000, hh_improved_shared=0, hh_unimproved=0, hh_open_defecation=0
+    )
     assert validation.village_warnings(wild) == []
     assert validation.village_warnings(wild, {}) == []
 
 
 def test_several_warnings_are_all_reported():
     before = village()  # 100 households, 50% coverage
-    after = village(households_total=200, hh_improved_own=180, hh_improved_shared=0, hh_unimproved=10,
-                    hh_open_defecation=10, odf_status="declared")
+    after = village(
+        households_total=200,
+        hh_improved_own=180,
+        hh_improved_shared=0,
+        hh_unimproved=10,
+        hh_open_defecation=10,
+        odf_status="declared",
+    )
     assert set(codes(validation.village_warnings(after, before))) == {
-        "odf_with_open_defecation", "household_total_jump", "coverage_jump"}
+        "odf_with_open_defecation",
+        "household_total_jump",
+        "coverage_jump",
+    }
 
 
 def test_warning_messages_are_translated():
     before = village()
-    after = village(households_total=200, hh_improved_own=180, hh_improved_shared=0, hh_unimproved=10,
-                    hh_open_defecation=10, odf_status="declared")
+    after = village(
+        households_total=200,
+        hh_improved_own=180,
+        hh_improved_shared=0,
+        hh_unimproved=10,
+        hh_open_defecation=10,
+        odf_status="declared",
+    )
     english = in_english(lambda: validation.village_warnings(after, before))
     khmer = in_khmer(lambda: validation.village_warnings(after, before))
     assert codes(english) == codes(khmer)
@@ -367,6 +432,7 @@ def test_warning_messages_are_translated():
 
 
 # --- village_missing --------------------------------------------------------------------------------
+
 
 def test_empty_village_misses_every_required_field():
     assert validation.village_missing({}) == validation.VILLAGE_REQUIRED
@@ -390,11 +456,20 @@ def test_explanation_and_status_date_are_not_required():
 
 # --- district_section_missing ------------------------------------------------------------------------
 
+
 def complete_report(**fields):
     report = DistrictReport(
-        wg_meeting_held=True, wg_meeting_date="2019-08-01", ft_annual_allocation=Decimal("4000"),
-        ft_received=Decimal("1000"), spent_meetings=Decimal("100"), active_suppliers=3, active_masons=5,
-        achievements="Two villages triggered.", challenges="Rain.", next_quarter_plan="Verify ODF.")
+        wg_meeting_held=True,
+        wg_meeting_date="2019-08-01",
+        ft_annual_allocation=Decimal("4000"),
+        ft_received=Decimal("1000"),
+        spent_meetings=Decimal("100"),
+        active_suppliers=3,
+        active_masons=5,
+        achievements="Two villages triggered.",
+        challenges="Rain.",
+        next_quarter_plan="Verify ODF.",
+    )
     for name, value in fields.items():
         setattr(report, name, value)
     return report
@@ -408,22 +483,25 @@ def test_empty_district_section_misses_every_part():
     assert validation.district_section_missing(DistrictReport()) == list(validation.MISSING_DISTRICT_SECTIONS)
 
 
-@pytest.mark.parametrize(("fields", "missing"), [
-    ({"wg_meeting_held": None}, ["working_group"]),
-    ({"wg_meeting_held": True, "wg_meeting_date": None}, ["working_group"]),
-    ({"wg_meeting_held": False, "wg_meeting_date": None}, []),  # not held: no date to give
-    ({"ft_annual_allocation": None}, ["budget"]),
-    ({"ft_received": None}, ["budget"]),
-    ({"spent_meetings": None}, ["budget"]),  # no spending line entered at all
-    ({"spent_meetings": None, "spent_other": Decimal("0")}, []),  # one spending line is enough
-    ({"active_suppliers": None}, ["suppliers"]),
-    ({"active_masons": None}, ["suppliers"]),
-    ({"active_suppliers": 0, "active_masons": 0}, []),
-    ({"achievements": ""}, ["narrative"]),
-    ({"challenges": "   \n"}, ["narrative"]),
-    ({"next_quarter_plan": ""}, ["narrative"]),
-    ({"support_needed": ""}, []),  # optional
-])
+@pytest.mark.parametrize(
+    ("fields", "missing"),
+    [
+        ({"wg_meeting_held": None}, ["working_group"]),
+        ({"wg_meeting_held": True, "wg_meeting_date": None}, ["working_group"]),
+        ({"wg_meeting_held": False, "wg_meeting_date": None}, []),  # not held: no date to give
+        ({"ft_annual_allocation": None}, ["budget"]),
+        ({"ft_received": None}, ["budget"]),
+        ({"spent_meetings": None}, ["budget"]),  # no spending line entered at all
+        ({"spent_meetings": None, "spent_other": Decimal("0")}, []),  # one spending line is enough
+        ({"active_suppliers": None}, ["suppliers"]),
+        ({"active_masons": None}, ["suppliers"]),
+        ({"active_suppliers": 0, "active_masons": 0}, []),
+        ({"achievements": ""}, ["narrative"]),
+        ({"challenges": "   \n"}, ["narrative"]),
+        ({"next_quarter_plan": ""}, ["narrative"]),
+        ({"support_needed": ""}, []),  # optional
+    ],
+)
 def test_district_section_missing_names_each_empty_part(fields, missing):
     assert validation.district_section_missing(complete_report(**fields)) == missing
 

@@ -2,6 +2,7 @@
 plan targets and reporting periods. Who may read and write them, what a save keeps, and what a
 refused save gives back (every typed value, the error next to its field, in the user's language).
 """
+
 import datetime
 import re
 from decimal import Decimal
@@ -15,10 +16,29 @@ from django.utils import translation
 from django.utils.html import escape
 
 from reports.entry import validation
-from reports.models import CommuneQuarter, DistrictPlanTarget, DistrictReport, NationalSettings, ReportingPeriod, ReportStatus, Training, VillageQuarter
-
+from reports.models import (
+    CommuneQuarter,
+    DistrictPlanTarget,
+    DistrictReport,
+    NationalSettings,
+    ReportingPeriod,
+    ReportStatus,
+    Training,
+    VillageQuarter,
+)
 from tests.reports.conftest import Q2_HOUSEHOLDS
-from tests.reports.pages import ACTIVITIES, TRAINING, commune_post, district_post, form_fields, good_village, html, saved_activities, saved_figures, values
+from tests.reports.pages import (
+    ACTIVITIES,
+    TRAINING,
+    commune_post,
+    district_post,
+    form_fields,
+    good_village,
+    html,
+    saved_activities,
+    saved_figures,
+    values,
+)
 
 A1_VILLAGES = ["05080101", "05080102"]
 
@@ -49,8 +69,10 @@ def messages_of(response):
 
 def error_next_to(page, name, message):
     """The error message is rendered right after the input it belongs to."""
-    pattern = rf'<input[^>]*name="{re.escape(name)}"[^>]*>\s*<div class="invalid-feedback d-block small">' \
-              rf'{re.escape(escape(message))}</div>'
+    pattern = (
+        rf'<input[^>]*name="{re.escape(name)}"[^>]*>\s*<div class="invalid-feedback d-block small">'
+        rf"{re.escape(escape(message))}</div>"
+    )
     return re.search(pattern, page) is not None
 
 
@@ -83,6 +105,7 @@ def section_saved(client_for, dso_a, world, q3):
 
 
 # --- Report page --------------------------------------------------------------------------------------
+
 
 def test_report_page_creates_a_draft_and_lists_communes_and_what_is_missing(client_for, dso_a, world, q3):
     response = client_for(dso_a).get(report_url())
@@ -120,16 +143,34 @@ def test_report_page_shows_commune_complete_once_its_page_is_filled(client_for, 
     assert re.search(r'id="coverage-now">50.0%<', page)
 
 
-@pytest.mark.parametrize("url", [report_url(), commune_url(), section_url(), targets_url(),
-                                 reverse("reports:periods"), reverse("reports:district_reports", args=["0508"])])
+@pytest.mark.parametrize(
+    "url",
+    [
+        report_url(),
+        commune_url(),
+        section_url(),
+        targets_url(),
+        reverse("reports:periods"),
+        reverse("reports:district_reports", args=["0508"]),
+    ],
+)
 def test_anonymous_visitor_is_sent_to_login(client_for, world, q3, url):
     response = client_for(None).get(url)
     assert response.status_code == 302
     assert response.url == login_redirect(url)
 
 
-@pytest.mark.parametrize("url", [report_url(), commune_url(), commune_url("050802"), section_url(), targets_url(),
-                                 reverse("reports:district_reports", args=["0508"])])
+@pytest.mark.parametrize(
+    "url",
+    [
+        report_url(),
+        commune_url(),
+        commune_url("050802"),
+        section_url(),
+        targets_url(),
+        reverse("reports:district_reports", args=["0508"]),
+    ],
+)
 def test_dso_of_another_district_gets_404_for_district_a(client_for, dso_b, q3, url):
     client = client_for(dso_b)
     assert client.get(url).status_code == 404
@@ -168,8 +209,11 @@ def test_read_only_roles_see_commune_page_with_disabled_inputs(persona, request,
     response = client_for(user).get(commune_url())
 
     assert response.status_code == 200
-    fields = {name: f for name, f in form_fields(response).items() if name.startswith(("villages-", "activities-"))
-              and not name.endswith("_FORMS")}
+    fields = {
+        name: f
+        for name, f in form_fields(response).items()
+        if name.startswith(("villages-", "activities-")) and not name.endswith("_FORMS")
+    }
     assert fields and all(f["disabled"] for f in fields.values())
     assert fields["villages-0-households_total"]["value"] == "100"
     assert "Read only" in html(response)
@@ -189,8 +233,7 @@ def test_read_only_roles_cannot_save_commune_page(persona, request, client_for, 
 
 
 @pytest.mark.parametrize("persona", ["reviewer_p", "pa_p", "mrd"])
-def test_read_only_roles_see_district_section_disabled_and_cannot_save_it(persona, request, client_for,
-                                                                           section_saved):
+def test_read_only_roles_see_district_section_disabled_and_cannot_save_it(persona, request, client_for, section_saved):
     user = request.getfixturevalue(persona)
     client = client_for(user)
 
@@ -223,10 +266,13 @@ def test_read_only_role_gets_404_for_commune_page_of_a_report_not_started(client
 
 # --- Commune page: saving -------------------------------------------------------------------------
 
+
 def test_valid_commune_page_saves_every_village_and_the_activities(client_for, dso_a, world, q3):
     client = client_for(dso_a)
-    rows = [good_village(100, odf_status="declared", hh_open_defecation=0, hh_unimproved=50),
-            good_village(60, explanation="New houses built after the flood.")]
+    rows = [
+        good_village(100, odf_status="declared", hh_open_defecation=0, hh_unimproved=50),
+        good_village(60, explanation="New houses built after the flood."),
+    ]
 
     response = client.post(commune_url(), commune_post(rows))
 
@@ -239,7 +285,9 @@ def test_valid_commune_page_saves_every_village_and_the_activities(client_for, d
     assert VillageQuarter.objects.get(village__code="05080102").explanation == "New houses built after the flood."
     record = CommuneQuarter.objects.get(report=report, commune=world.commune_a1)
     assert saved_activities(report, world.commune_a1) == {
-        **{f: v for f, v in ACTIVITIES.items() if f != "commune_budget"}, "commune_budget": Decimal("150.00")}
+        **{f: v for f, v in ACTIVITIES.items() if f != "commune_budget"},
+        "commune_budget": Decimal("150.00"),
+    }
     assert (record.version, record.updated_by) == (1, dso_a)
     assert "Saved. You can continue later: the draft is kept." in messages_of(client.get(response.url))
 
@@ -293,8 +341,10 @@ def test_one_bad_village_saves_nothing_and_keeps_every_typed_value(client_for, d
     assert "is-invalid" not in form_fields(response)["villages-0-households_total"]["class"]
     assert re.search(r'<tr id="village-05080102" class="table-danger">', page)
     assert re.search(r'<tr id="village-05080101" class="">', page)
-    assert ("Nothing was saved: please correct the figures marked in red. Everything you typed is still here."
-            in messages_of(response))
+    assert (
+        "Nothing was saved: please correct the figures marked in red. Everything you typed is still here."
+        in messages_of(response)
+    )
 
 
 def test_bad_village_error_is_shown_in_khmer_when_the_user_reads_khmer(client_for, dso_a, world, q3):
@@ -317,13 +367,18 @@ def test_bad_village_error_in_khmer_is_not_the_english_message(client_for, dso_a
     assert not error_next_to(html(response), "villages-1-households_total", english)
 
 
-@pytest.mark.parametrize(("typed", "expected"), [("1.5", "Enter a whole number: 1.5 is not one."),
-                                                 ("-3", "A count cannot be negative."),
-                                                 ("abc", "Enter a whole number, such as 12.")])
-def test_a_count_that_is_not_a_whole_number_is_refused_next_to_its_field(client_for, dso_a, world, q3, typed,
-                                                                         expected):
-    response = client_for(dso_a).post(commune_url(), commune_post([good_village(100, latrines_built=typed),
-                                                                   good_village(60)]))
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("1.5", "Enter a whole number: 1.5 is not one."),
+        ("-3", "A count cannot be negative."),
+        ("abc", "Enter a whole number, such as 12."),
+    ],
+)
+def test_a_count_that_is_not_a_whole_number_is_refused_next_to_its_field(client_for, dso_a, world, q3, typed, expected):
+    response = client_for(dso_a).post(
+        commune_url(), commune_post([good_village(100, latrines_built=typed), good_village(60)])
+    )
     assert response.status_code == 200
     assert error_next_to(html(response), "villages-0-latrines_built", expected)
     assert values(response)["villages-0-latrines_built"] == typed
@@ -333,8 +388,9 @@ def test_a_count_that_is_not_a_whole_number_is_refused_next_to_its_field(client_
 @pytest.mark.parametrize("typed", ["Infinity", "NaN"])
 def test_infinity_typed_as_a_count_is_refused_not_a_server_error(client_for, dso_a, world, q3, typed):
     # Fails until parse_count refuses non-finite numbers (int(Decimal("Infinity")) raises OverflowError).
-    response = client_for(dso_a).post(commune_url(), commune_post([good_village(100, latrines_built=typed),
-                                                                   good_village(60)]))
+    response = client_for(dso_a).post(
+        commune_url(), commune_post([good_village(100, latrines_built=typed), good_village(60)])
+    )
     assert response.status_code == 200
     assert error_next_to(html(response), "villages-0-latrines_built", "Enter a whole number, such as 12.")
     assert not VillageQuarter.objects.exists()
@@ -342,8 +398,9 @@ def test_infinity_typed_as_a_count_is_refused_not_a_server_error(client_for, dso
 
 def test_empty_figures_are_saved_as_not_entered_yet(client_for, dso_a, world, q3):
     empty = {f: "" for f in good_village()}
-    response = client_for(dso_a).post(commune_url(), commune_post([empty, good_village(60)],
-                                                                  activities={"triggering_events": ""}))
+    response = client_for(dso_a).post(
+        commune_url(), commune_post([empty, good_village(60)], activities={"triggering_events": ""})
+    )
     assert response.status_code == 302
     saved = saved_figures(a1_report(world, q3), world.commune_a1)
     assert saved["05080101"] == {**{f: None for f in VillageQuarter.COUNT_FIELDS}, "odf_status": ""}
@@ -351,6 +408,7 @@ def test_empty_figures_are_saved_as_not_entered_yet(client_for, dso_a, world, q3
 
 
 # --- Commune page: pre-fill from last quarter ----------------------------------------------------------
+
 
 def test_new_quarter_is_prefilled_with_last_quarters_stock_figures(client_for, dso_a, world, q3, q2_report):
     response = client_for(dso_a).get(commune_url())
@@ -369,8 +427,11 @@ def test_new_quarter_is_prefilled_with_last_quarters_stock_figures(client_for, d
 
 def test_prefilled_values_saved_unchanged_become_this_quarters_rows(client_for, dso_a, world, q3, q2_report):
     client = client_for(dso_a)
-    posted = {name: value for name, value in values(client.get(commune_url())).items()
-              if name.startswith(("villages-", "activities-", "version"))}
+    posted = {
+        name: value
+        for name, value in values(client.get(commune_url())).items()
+        if name.startswith(("villages-", "activities-", "version"))
+    }
     posted.update({"villages-0-latrines_built": "0", "villages-1-latrines_built": "0"})
 
     response = client.post(commune_url(), posted)
@@ -389,6 +450,7 @@ def test_commune_page_without_last_quarter_marks_rows_not_saved_yet(client_for, 
 
 # --- Commune page: tampering -----------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("total_forms", ["3", "50", "1", "0", "many"])
 def test_posted_form_count_cannot_add_or_drop_villages(client_for, dso_a, world, q3, total_forms):
     posted = commune_post([good_village(100), good_village(60)])
@@ -402,8 +464,10 @@ def test_posted_form_count_cannot_add_or_drop_villages(client_for, dso_a, world,
 
     # The page's own villages are saved from their forms; a garbled count is refused as a whole.
     assert response.status_code == (200 if total_forms == "many" else 302)
-    by_commune = {commune.code: VillageQuarter.objects.filter(village__commune=commune).count()
-                  for commune in (world.commune_a1, world.commune_a2, world.commune_b1, world.commune_c1)}
+    by_commune = {
+        commune.code: VillageQuarter.objects.filter(village__commune=commune).count()
+        for commune in (world.commune_a1, world.commune_a2, world.commune_b1, world.commune_c1)
+    }
     assert by_commune["050802"] == by_commune["050101"] == by_commune["250101"] == 0
     assert by_commune["050801"] == (0 if total_forms == "many" else 2)
     assert VillageQuarter.objects.count() == by_commune["050801"]
@@ -412,8 +476,14 @@ def test_posted_form_count_cannot_add_or_drop_villages(client_for, dso_a, world,
 def test_posted_village_or_report_ids_are_ignored(client_for, dso_a, world, q3):
     other_village = world.commune_b1.villages.first()
     posted = commune_post([good_village(100), good_village(60)])
-    posted.update({"villages-0-village": str(other_village.pk), "villages-0-id": "999",
-                   "villages-0-report": "999", "activities-commune": str(world.commune_b1.pk)})
+    posted.update(
+        {
+            "villages-0-village": str(other_village.pk),
+            "villages-0-id": "999",
+            "villages-0-report": "999",
+            "activities-commune": str(world.commune_b1.pk),
+        }
+    )
 
     assert client_for(dso_a).post(commune_url(), posted).status_code == 302
 
@@ -424,8 +494,10 @@ def test_posted_village_or_report_ids_are_ignored(client_for, dso_a, world, q3):
 
 # --- Edit conflicts ----------------------------------------------------------------------------------
 
-def test_commune_save_from_an_out_of_date_page_is_refused_naming_who_saved_first(client_for, client, dso_a, dso_a2,
-                                                                                   world, q3):
+
+def test_commune_save_from_an_out_of_date_page_is_refused_naming_who_saved_first(
+    client_for, client, dso_a, dso_a2, world, q3
+):
     client_for(dso_a2).post(commune_url(), commune_post([good_village(100), good_village(60)], version=0))
     first = CommuneQuarter.objects.get(commune=world.commune_a1)
     client.logout()
@@ -437,8 +509,10 @@ def test_commune_save_from_an_out_of_date_page_is_refused_naming_who_saved_first
     conflict = [m for m in messages_of(response) if "after you opened it" in m]
     assert len(conflict) == 1
     assert conflict[0].startswith("Sreymom Keo saved this page at ")
-    assert first.updated_at.astimezone(datetime.timezone(datetime.timedelta(hours=7))).strftime(
-        "%Y-%m-%d %H:%M") in conflict[0]
+    assert (
+        first.updated_at.astimezone(datetime.timezone(datetime.timedelta(hours=7))).strftime("%Y-%m-%d %H:%M")
+        in conflict[0]
+    )
     assert "Your values below were NOT saved." in conflict[0]
     shown = values(response)
     assert shown["villages-0-households_total"] == "200"
@@ -457,8 +531,9 @@ def test_commune_save_from_an_out_of_date_page_is_refused_naming_who_saved_first
 
 @pytest.mark.parametrize("version", ["", "abc", "7"])
 def test_commune_save_with_a_missing_or_unknown_version_is_refused(client_for, dso_a, world, q3, version):
-    response = client_for(dso_a).post(commune_url(), commune_post([good_village(100), good_village(60)],
-                                                                  version=version))
+    response = client_for(dso_a).post(
+        commune_url(), commune_post([good_village(100), good_village(60)], version=version)
+    )
     assert response.status_code == 200
     assert any("after you opened it" in m for m in messages_of(response))
     assert not VillageQuarter.objects.exists()
@@ -468,8 +543,9 @@ def test_district_section_save_from_an_out_of_date_page_is_refused(client_for, c
     client_for(dso_a2).post(section_url(), district_post(version=0))
     client.logout()
 
-    response = client_for(dso_a).post(section_url(), district_post(version=0, ft_received="1200.00",
-                                                                   achievements="Mine", trainings=[TRAINING]))
+    response = client_for(dso_a).post(
+        section_url(), district_post(version=0, ft_received="1200.00", achievements="Mine", trainings=[TRAINING])
+    )
 
     assert response.status_code == 200
     assert any(m.startswith("Sreymom Keo saved this page at ") for m in messages_of(response))
@@ -479,13 +555,17 @@ def test_district_section_save_from_an_out_of_date_page_is_refused(client_for, c
     assert shown["trainings-0-participants_village"] == "20"
     assert shown["version"] == "1"
     report = DistrictReport.objects.get(district=world.district_a, period=q3)
-    assert (report.ft_received, report.achievements, report.version) == (Decimal("1000.00"),
-                                                                         "Three villages triggered.", 1)
+    assert (report.ft_received, report.achievements, report.version) == (
+        Decimal("1000.00"),
+        "Three villages triggered.",
+        1,
+    )
     assert report.updated_by == dso_a2
     assert not Training.objects.exists()
 
 
 # --- Session timeout: nothing typed is lost -------------------------------------------------------------
+
 
 def test_commune_post_after_session_ended_is_shown_again_after_login(client_for, dso_a, world, q3):
     client = client_for(None)
@@ -506,8 +586,9 @@ def test_commune_post_after_session_ended_is_shown_again_after_login(client_for,
         if name.startswith(("villages-", "activities-")) and not name.endswith("_FORMS"):
             assert shown[name] == value, name
     assert shown["version"] == "0"
-    assert any(m.startswith("Your session had ended, so your last changes were not saved.")
-               for m in messages_of(response))
+    assert any(
+        m.startswith("Your session had ended, so your last changes were not saved.") for m in messages_of(response)
+    )
     assert not VillageQuarter.objects.exists()
     # The stash is used once: the next visit shows the saved (empty) figures.
     assert values(client.get(commune_url()))["villages-0-households_total"] == ""
@@ -538,6 +619,7 @@ def test_stashed_post_with_a_garbled_version_still_shows_the_page(client_for, ds
 
 # --- District section --------------------------------------------------------------------------------
 
+
 def test_valid_district_section_saves_budget_narrative_and_training(client_for, dso_a, world, q3):
     client = client_for(dso_a)
 
@@ -548,10 +630,16 @@ def test_valid_district_section_saves_budget_narrative_and_training(client_for, 
     assert report.wg_meeting_held is True
     assert report.wg_meeting_date == datetime.date(2019, 8, 14)
     assert (report.ft_annual_allocation, report.ft_carried_over, report.ft_received) == (
-        Decimal("4000.00"), Decimal("250.00"), Decimal("1000.00"))
+        Decimal("4000.00"),
+        Decimal("250.00"),
+        Decimal("1000.00"),
+    )
     assert report.spent_total == Decimal("650.00")
     assert (report.achievements, report.challenges, report.next_quarter_plan) == (
-        "Three villages triggered.", "Flooding in September.", "Verify ODF in Trapeang.")
+        "Three villages triggered.",
+        "Flooding in September.",
+        "Verify ODF in Trapeang.",
+    )
     assert (report.version, report.updated_by) == (1, dso_a)
     training = Training.objects.get(report=report)
     assert (training.topic, training.participants, training.women) == ("clts", 35, 12)
@@ -563,22 +651,26 @@ def test_valid_district_section_saves_budget_narrative_and_training(client_for, 
 
 def test_district_section_deletes_a_training(client_for, dso_a, world, q3, section_saved):
     training = Training.objects.get()
-    posted = district_post(version=1, existing=1,
-                           trainings=[{**TRAINING, "id": str(training.pk), "report": str(section_saved.pk),
-                                       "DELETE": "on"}])
+    posted = district_post(
+        version=1,
+        existing=1,
+        trainings=[{**TRAINING, "id": str(training.pk), "report": str(section_saved.pk), "DELETE": "on"}],
+    )
     response = client_for(dso_a).post(section_url(), posted)
     assert response.status_code == 302
     assert not Training.objects.exists()
 
 
 def test_spending_more_than_available_shows_the_budget_error(client_for, dso_a, world, q3):
-    response = client_for(dso_a).post(section_url(), district_post(
-        ft_received="500.00", ft_carried_over="100.00", spent_training="1000.00"))
+    response = client_for(dso_a).post(
+        section_url(), district_post(ft_received="500.00", ft_carried_over="100.00", spent_training="1000.00")
+    )
 
     assert response.status_code == 200
     with translation.override("en"):
-        message = validation.budget_error(spent=Decimal("1550.00"), received=Decimal("500.00"),
-                                          carried_over=Decimal("100.00"))
+        message = validation.budget_error(
+            spent=Decimal("1550.00"), received=Decimal("500.00"), carried_over=Decimal("100.00")
+        )
     page = html(response)
     assert escape(message) in page
     assert "is-invalid" in form_fields(response)["district-ft_received"]["class"]
@@ -602,8 +694,9 @@ def test_women_outnumbering_training_participants_shows_the_error(client_for, ds
 
 
 def test_women_outnumbering_meeting_attendance_shows_the_error(client_for, dso_a, q3):
-    response = client_for(dso_a).post(section_url(), district_post(wg_meeting_attendance="5",
-                                                                   wg_meeting_attendance_women="6"))
+    response = client_for(dso_a).post(
+        section_url(), district_post(wg_meeting_attendance="5", wg_meeting_attendance_women="6")
+    )
     assert response.status_code == 200
     with translation.override("en"):
         assert escape(validation.participants_error(women=6, participants=5)) in html(response)
@@ -629,8 +722,13 @@ def test_dso_saves_plan_targets_and_report_page_shows_them(client_for, dso_a, wo
     assert response.status_code == 302
     assert response.url == report_url()
     target = DistrictPlanTarget.objects.get(district=world.district_a, year=2019)
-    assert (target.coverage_pct, target.odf_villages, target.triggering_events, target.budget, target.updated_by) \
-        == (Decimal("80.00"), 12, 30, Decimal("5000.00"), dso_a)
+    assert (target.coverage_pct, target.odf_villages, target.triggering_events, target.budget, target.updated_by) == (
+        Decimal("80.00"),
+        12,
+        30,
+        Decimal("5000.00"),
+        dso_a,
+    )
     progress = re.search(r'id="progress">(.*?)</table>', html(client.get(report_url())), re.S).group(1)
     assert "80.0%" in progress and "$5,000.00" in progress and ">12<" in progress
 
@@ -662,6 +760,7 @@ def test_read_only_roles_cannot_set_plan_targets(persona, request, client_for, w
 
 # --- Reporting periods ---------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("persona", ["mrd", "administrator"])
 def test_ministry_adds_a_quarter_and_edits_its_deadline(persona, request, client_for, q3):
     client = client_for(request.getfixturevalue(persona))
@@ -669,11 +768,16 @@ def test_ministry_adds_a_quarter_and_edits_its_deadline(persona, request, client
     assert listing.status_code == 200
     # The form offers the quarter after the latest one, due 15 days after it ends.
     offered = values(listing)
-    assert (offered["period-year"], offered["period-quarter"], offered["period-deadline"]) == ("2019", "4",
-                                                                                                "2020-01-15")
+    assert (offered["period-year"], offered["period-quarter"], offered["period-deadline"]) == (
+        "2019",
+        "4",
+        "2020-01-15",
+    )
 
-    response = client.post(reverse("reports:periods"), {"period-year": "2019", "period-quarter": "4",
-                                                        "period-deadline": "2020-01-20", "period-is_open": "on"})
+    response = client.post(
+        reverse("reports:periods"),
+        {"period-year": "2019", "period-quarter": "4", "period-deadline": "2020-01-20", "period-is_open": "on"},
+    )
     assert response.status_code == 302
     q4 = ReportingPeriod.objects.get(year=2019, quarter=4)
     assert (q4.deadline, q4.is_open) == (datetime.date(2020, 1, 20), True)
@@ -687,16 +791,19 @@ def test_ministry_adds_a_quarter_and_edits_its_deadline(persona, request, client
 
 
 def test_adding_an_existing_quarter_is_refused(client_for, mrd, q3):
-    response = client_for(mrd).post(reverse("reports:periods"), {
-        "period-year": "2019", "period-quarter": "3", "period-deadline": "2019-10-30", "period-is_open": "on"})
+    response = client_for(mrd).post(
+        reverse("reports:periods"),
+        {"period-year": "2019", "period-quarter": "3", "period-deadline": "2019-10-30", "period-is_open": "on"},
+    )
     assert response.status_code == 200
     assert "This quarter already exists." in html(response)
     assert ReportingPeriod.objects.get().deadline == datetime.date(2019, 10, 15)
 
 
 def test_editing_a_quarter_into_another_existing_one_is_refused(client_for, mrd, q2, q3):
-    response = client_for(mrd).post(reverse("reports:period_edit", args=[q2.pk]),
-                                    {"year": "2019", "quarter": "3", "deadline": "2019-07-15"})
+    response = client_for(mrd).post(
+        reverse("reports:period_edit", args=[q2.pk]), {"year": "2019", "quarter": "3", "deadline": "2019-07-15"}
+    )
     assert response.status_code == 200
     assert "This quarter already exists." in html(response)
     q2.refresh_from_db()
@@ -712,8 +819,9 @@ def test_ministry_saves_the_national_target_year(client_for, mrd, q3):
 
 
 def test_national_target_year_out_of_range_is_refused(client_for, mrd, q3):
-    response = client_for(mrd).post(reverse("reports:periods"),
-                                    {"save_settings": "Save", "settings-target_year": "1999"})
+    response = client_for(mrd).post(
+        reverse("reports:periods"), {"save_settings": "Save", "settings-target_year": "1999"}
+    )
     assert response.status_code == 200
     assert NationalSettings.current().target_year != 1999
 
@@ -723,22 +831,33 @@ def test_only_the_ministry_manages_reporting_periods(persona, request, client_fo
     client = client_for(request.getfixturevalue(persona))
     assert client.get(reverse("reports:periods")).status_code == 403
     assert client.get(reverse("reports:period_edit", args=[q3.pk])).status_code == 403
-    assert client.post(reverse("reports:periods"), {"period-year": "2019", "period-quarter": "4",
-                                                    "period-deadline": "2020-01-15"}).status_code == 403
-    assert client.post(reverse("reports:period_edit", args=[q3.pk]),
-                       {"year": "2019", "quarter": "3", "deadline": "2019-12-31"}).status_code == 403
-    assert client.post(reverse("reports:periods"), {"save_settings": "Save",
-                                                    "settings-target_year": "2030"}).status_code == 403
+    assert (
+        client.post(
+            reverse("reports:periods"), {"period-year": "2019", "period-quarter": "4", "period-deadline": "2020-01-15"}
+        ).status_code
+        == 403
+    )
+    assert (
+        client.post(
+            reverse("reports:period_edit", args=[q3.pk]), {"year": "2019", "quarter": "3", "deadline": "2019-12-31"}
+        ).status_code
+        == 403
+    )
+    assert (
+        client.post(reverse("reports:periods"), {"save_settings": "Save", "settings-target_year": "2030"}).status_code
+        == 403
+    )
     assert list(ReportingPeriod.objects.values_list("quarter", "deadline", "is_open")) == [
-        (3, datetime.date(2019, 10, 15), True)]
+        (3, datetime.date(2019, 10, 15), True)
+    ]
     assert NationalSettings.current().target_year != 2030
 
 
 # --- Locking: a report out of the district's hands, or a closed quarter ----------------------------------
 
+
 @pytest.mark.parametrize("status", [ReportStatus.SUBMITTED, ReportStatus.APPROVED])
-def test_report_not_with_the_district_cannot_be_changed(client_for, dso_a, world, q3, a1_saved, section_saved,
-                                                        status):
+def test_report_not_with_the_district_cannot_be_changed(client_for, dso_a, world, q3, a1_saved, section_saved, status):
     DistrictReport.objects.filter(pk=a1_saved.pk).update(status=status)
     before = saved_figures(a1_saved, world.commune_a1), saved_activities(a1_saved, world.commune_a1)
     client = client_for(dso_a)
@@ -771,8 +890,9 @@ def test_closed_quarter_cannot_be_changed(client_for, dso_a, world, q3, a1_saved
     page = client.get(commune_url())
     assert page.status_code == 200
     assert "This quarter is closed for data entry." in html(page)
-    assert client.post(commune_url(), commune_post([good_village(300), good_village(200)],
-                                                   version=1)).status_code == 403
+    assert (
+        client.post(commune_url(), commune_post([good_village(300), good_village(200)], version=1)).status_code == 403
+    )
     assert client.post(section_url(), district_post(version=1, ft_received="9.00")).status_code == 403
 
     assert saved_figures(a1_saved, world.commune_a1) == before
@@ -792,13 +912,22 @@ def test_closed_quarter_without_a_report_is_not_started_by_opening_it(client_for
 # queries pre-filled, 17 once its rows are saved; 20-23 on the very first visit (it creates the report
 # and the commune's record); report page 21. Pinned a little above.
 
+
 def _commune_with_last_quarter(big_commune, q2, world, villages, code):
     commune = big_commune(villages, code=code)
     report = DistrictReport.objects.get_or_create(district=world.district_a, period=q2)[0]
     VillageQuarter.objects.bulk_create(
-        VillageQuarter(report=report, village=village, households_total=100, hh_improved_own=50,
-                       hh_improved_shared=0, hh_unimproved=25, hh_open_defecation=25)
-        for village in commune.villages.all())
+        VillageQuarter(
+            report=report,
+            village=village,
+            households_total=100,
+            hh_improved_own=50,
+            hh_improved_shared=0,
+            hh_unimproved=25,
+            hh_open_defecation=25,
+        )
+        for village in commune.villages.all()
+    )
     return commune
 
 
@@ -808,8 +937,9 @@ def _count(client, url):
     return len(queries)
 
 
-def test_commune_page_query_count_does_not_grow_with_villages(client_for, dso_a, world, q3, q2, big_commune,
-                                                              django_assert_max_num_queries):
+def test_commune_page_query_count_does_not_grow_with_villages(
+    client_for, dso_a, world, q3, q2, big_commune, django_assert_max_num_queries
+):
     client = client_for(dso_a)
     counts = {}
     for villages, code in ((30, "050871"), (60, "050872")):
@@ -828,8 +958,9 @@ def test_commune_page_query_count_does_not_grow_with_villages(client_for, dso_a,
     assert max(counts[30][0], counts[60][0]) <= 25  # first visit also creates the report and commune record
 
 
-def test_report_page_query_count_does_not_grow_with_villages(client_for, dso_a, reviewer_p, world, q3, q2,
-                                                             big_commune, django_assert_max_num_queries):
+def test_report_page_query_count_does_not_grow_with_villages(
+    client_for, dso_a, reviewer_p, world, q3, q2, big_commune, django_assert_max_num_queries
+):
     client = client_for(dso_a)
     counts = []
     for villages, code in ((30, "050871"), (60, "050872")):

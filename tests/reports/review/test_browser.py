@@ -5,6 +5,7 @@ figure, corrects it and submits again, the reviewer approves.
 Headless Debian Chromium through Playwright against pytest-django's live server. Screenshots go to
 test-artifacts/: workflow-submitted.png, workflow-returned-dso.png, workflow-approved.png.
 """
+
 import datetime
 import os
 
@@ -13,9 +14,14 @@ from playwright.sync_api import expect
 
 from districts.models import Role
 from reports.models import DistrictReport, ReportEvent, ReportingPeriod, ReportStatus, ReviewComment, VillageQuarter
-from tests.factories import (AssignmentFactory, CommuneFactory, DistrictFactory, ProvinceFactory, UserFactory,
-                             VillageFactory)
-
+from tests.factories import (
+    AssignmentFactory,
+    CommuneFactory,
+    DistrictFactory,
+    ProvinceFactory,
+    UserFactory,
+    VillageFactory,
+)
 from tests.reports.builders import complete_report
 from tests.reports.pages import good_village
 
@@ -33,11 +39,11 @@ def flow(transactional_db):
     province = ProvinceFactory(code="05", name_latin="Kampong Speu", name_km="កំពង់ស្ពឺ")
     district = DistrictFactory(province=province, code="0508", name_latin="Thpong", name_km="ថ្ពង")
     for i in (1, 2):
-        commune = CommuneFactory(district=district, code=f"05080{i}", name_latin=f"Commune {i}",
-                                 name_km=f"ឃុំ {i}")
+        commune = CommuneFactory(district=district, code=f"05080{i}", name_latin=f"Commune {i}", name_km=f"ឃុំ {i}")
         for j in (1, 2):
-            VillageFactory(commune=commune, code=f"{commune.code}0{j}", name_latin=f"Village {i}.{j}",
-                           name_km=f"ភូមិ {i}.{j}")
+            VillageFactory(
+                commune=commune, code=f"{commune.code}0{j}", name_latin=f"Village {i}.{j}", name_km=f"ភូមិ {i}.{j}"
+            )
     dso = UserFactory(username="dso_thpong", first_name="Sokha", last_name="Chea")
     AssignmentFactory(user=dso, role=Role.DSO, district=district)
     reviewer = UserFactory(username="reviewer_ks", first_name="Dara", last_name="Meas")
@@ -93,7 +99,8 @@ def test_dso_submits_reviewer_returns_dso_corrects_reviewer_approves(live_server
         expect(reviewer.locator("#review-comments")).to_contain_text(COMMENT)
         assert status_of(report) == ReportStatus.RETURNED
         assert list(ReviewComment.objects.values_list("target", "text")) == [
-            (f"village:{VILLAGE}:households_total", COMMENT)]
+            (f"village:{VILLAGE}:households_total", COMMENT)
+        ]
 
         # The DSO sees the comment next to that figure, corrects the village and submits again.
         dso.goto(f"{base}{commune_path}")
@@ -121,7 +128,11 @@ def test_dso_submits_reviewer_returns_dso_corrects_reviewer_approves(live_server
         reviewer.screenshot(path=os.path.join(artifacts_dir, "workflow-approved.png"), full_page=True)
         assert status_of(report) == ReportStatus.APPROVED
         assert list(ReportEvent.objects.filter(report=report).values_list("action", "round")) == [
-            ("submitted", 1), ("returned", 1), ("submitted", 2), ("approved", 2)]
+            ("submitted", 1),
+            ("returned", 1),
+            ("submitted", 2),
+            ("approved", 2),
+        ]
     finally:
         dso_context.close()
         reviewer_context.close()

@@ -4,6 +4,7 @@ reporting rate = submitted / expected, on-time rate = submitted by the deadline 
 The quarter: 2019 Q3, deadline 15 October. District A approved, first submitted on time; district B
 submitted late and waiting for review; district C (province Q) has not reported.
 """
+
 import datetime
 import re
 
@@ -12,11 +13,10 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from districts.models import Province, Role
-from reports.review import completeness, workflow
 from reports.models import CommuneQuarter, DistrictReport, VillageQuarter
+from reports.review import completeness, workflow
 from tests.factories import AssignmentFactory, DistrictFactory, UserFactory, VillageFactory
-
-from tests.reports.builders import complete_report, report, reviewer_q
+from tests.reports.builders import complete_report
 
 ON_TIME = timezone.make_aware(datetime.datetime(2019, 10, 15, 22, 0))  # the deadline day, evening in Phnom Penh
 LATE = timezone.make_aware(datetime.datetime(2019, 10, 20, 9, 0))
@@ -56,7 +56,10 @@ def test_district_rows_give_each_districts_own_state(world, q3, quarter):
     rows = completeness.districts_of(q3, all_provinces())
 
     assert [(row.unit.code, counts(row)) for row in rows] == [
-        ("0501", (1, 1, 0, 0)), ("0508", (1, 1, 1, 1)), ("2501", (1, 0, 0, 0))]
+        ("0501", (1, 1, 0, 0)),
+        ("0508", (1, 1, 1, 1)),
+        ("2501", (1, 0, 0, 0)),
+    ]
     assert [row.status for row in rows] == ["Submitted", "Approved", ""]
 
 
@@ -96,7 +99,7 @@ def test_draft_and_reopened_reports_do_not_count_as_submitted(world, q3, quarter
 
 def test_submission_just_after_midnight_local_time_is_late(world, q3, quarter):
     # 20:00 UTC on the deadline is 03:00 the next day in Phnom Penh.
-    submitted_at(quarter["a"], datetime.datetime(2019, 10, 15, 20, 0, tzinfo=datetime.timezone.utc))
+    submitted_at(quarter["a"], datetime.datetime(2019, 10, 15, 20, 0, tzinfo=datetime.UTC))
 
     rows = {row.unit.code: counts(row) for row in completeness.districts_of(q3, all_provinces())}
 
@@ -104,12 +107,16 @@ def test_submission_just_after_midnight_local_time_is_late(world, q3, quarter):
 
 
 def test_district_retired_before_the_quarter_is_not_expected(world, q3, quarter):
-    DistrictFactory(province=world.province_p, code="0505", name_latin="Odongk",
-                    retired_on=datetime.date(2019, 6, 30))
-    DistrictFactory(province=world.province_p, code="0506", name_latin="Retired on the first day",
-                    retired_on=datetime.date(2019, 7, 1))
-    DistrictFactory(province=world.province_p, code="0507", name_latin="Retired in August",
-                    retired_on=datetime.date(2019, 8, 15))
+    DistrictFactory(province=world.province_p, code="0505", name_latin="Odongk", retired_on=datetime.date(2019, 6, 30))
+    DistrictFactory(
+        province=world.province_p,
+        code="0506",
+        name_latin="Retired on the first day",
+        retired_on=datetime.date(2019, 7, 1),
+    )
+    DistrictFactory(
+        province=world.province_p, code="0507", name_latin="Retired in August", retired_on=datetime.date(2019, 8, 15)
+    )
 
     rows = completeness.districts_of(q3, [world.province_p])
 
@@ -152,17 +159,22 @@ def test_communes_of_a_late_district_are_late(world, q3, quarter):
 
 # --- The page --------------------------------------------------------------------------------------
 
+
 def table(page, marker):
     """The rows of the table whose opening tag contains `marker`, as lists of cell texts."""
     start = page.index(marker)
-    body = page[start:page.index("</table>", start)]
-    return [[re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, re.S)]
-            for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S)][1:]  # without the header
+    body = page[start : page.index("</table>", start)]
+    return [
+        [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, re.S)]
+        for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S)
+    ][1:]  # without the header
 
 
 def district_tables(page):
-    return [table(page[m.start():], 'district-completeness') for m in
-            re.finditer(r'<table class="table table-sm bg-white district-completeness">', page)]
+    return [
+        table(page[m.start() :], "district-completeness")
+        for m in re.finditer(r'<table class="table table-sm bg-white district-completeness">', page)
+    ]
 
 
 def completeness_url(query=""):
@@ -178,11 +190,15 @@ def test_mrd_sees_every_province_and_district(quarter, client_for, mrd, django_a
     assert table(page, 'id="province-completeness"') == [
         ["Kampong Speu", "2", "2", "1", "1", "100%", "50%"],
         ["Tbong Khmum", "1", "0", "0", "0", "0%", "0%"],
-        ["Total", "3", "2", "1", "1", "67%", "33%"]]
+        ["Total", "3", "2", "1", "1", "67%", "33%"],
+    ]
     assert district_tables(page) == [
-        [["Basedth", "Submitted", "1", "1", "0", "0", "100%", "0%"],
-         ["Thpong", "Approved", "1", "1", "1", "1", "100%", "100%"]],
-        [["Dambae", "—", "1", "0", "0", "0", "0%", "0%"]]]
+        [
+            ["Basedth", "Submitted", "1", "1", "0", "0", "100%", "0%"],
+            ["Thpong", "Approved", "1", "1", "1", "1", "100%", "100%"],
+        ],
+        [["Dambae", "—", "1", "0", "0", "0", "0%", "0%"]],
+    ]
 
 
 def test_reviewer_sees_only_their_province(quarter, client_for, reviewer_p):
@@ -190,8 +206,11 @@ def test_reviewer_sees_only_their_province(quarter, client_for, reviewer_p):
 
     assert 'id="province-completeness"' not in page  # one province: its district table says it all
     assert district_tables(page) == [
-        [["Basedth", "Submitted", "1", "1", "0", "0", "100%", "0%"],
-         ["Thpong", "Approved", "1", "1", "1", "1", "100%", "100%"]]]
+        [
+            ["Basedth", "Submitted", "1", "1", "0", "0", "100%", "0%"],
+            ["Thpong", "Approved", "1", "1", "1", "1", "100%", "100%"],
+        ]
+    ]
     assert "Dambae" not in page and "Tbong Khmum" not in page
 
 
@@ -204,7 +223,8 @@ def test_dso_sees_their_districts_communes(world, quarter, client_for, dso_a):
     assert table(page, 'id="commune-completeness"') == [
         [names[0], "1", "1", "1", "1", "100%", "100%"],
         [names[1], "1", "0", "0", "0", "0%", "0%"],
-        ["Total", "2", "1", "1", "1", "50%", "50%"]]
+        ["Total", "2", "1", "1", "1", "50%", "50%"],
+    ]
     assert "Basedth" not in page
 
 

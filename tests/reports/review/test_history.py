@@ -1,14 +1,14 @@
 """Audit: a figure cannot change without a history row naming the old value, the new value and the user,
 whichever page changed it, and `reports.review.history.changes(report)` lists them.
 """
+
 import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from reports.review import history, workflow
 from reports.models import CommuneQuarter, DistrictReport, Training, VillageQuarter
-
-from tests.reports.builders import complete_report, report, reviewer_q
+from reports.review import history, workflow
+from tests.reports.builders import complete_report
 from tests.reports.pages import TRAINING, commune_post, district_post, good_village, html
 
 VILLAGE = "05080101"
@@ -35,8 +35,7 @@ def history_url():
 
 def save_commune_a1(client, report, households):
     version = CommuneQuarter.objects.get(report=report, commune__code="050801").version
-    response = client.post(commune_url(), commune_post([good_village(households), good_village(100)],
-                                                       version=version))
+    response = client.post(commune_url(), commune_post([good_village(households), good_village(100)], version=version))
     assert response.status_code == 302, html(response)
 
 
@@ -77,8 +76,10 @@ def test_reopen_and_edit_records_the_change(report, client_for, dso_a, reviewer_
 
 
 def test_district_section_save_records_old_and_new_value_and_the_user(report, client_for, dso_a):
-    response = client_for(dso_a).post(section_url(), district_post(version=report.version, ft_received="1200.00",
-                                                                   achievements="Five villages triggered."))
+    response = client_for(dso_a).post(
+        section_url(),
+        district_post(version=report.version, ft_received="1200.00", achievements="Five villages triggered."),
+    )
     assert response.status_code == 302
 
     changes = history.changes(report)
@@ -95,8 +96,14 @@ def test_training_added_then_deleted_is_listed_both_times(report, client_for, ds
     training = Training.objects.get(report=report)
     report.refresh_from_db()
 
-    response = client.post(section_url(), district_post(version=report.version, existing=1, trainings=[
-        {**TRAINING, "id": str(training.pk), "report": str(report.pk), "DELETE": "on"}]))
+    response = client.post(
+        section_url(),
+        district_post(
+            version=report.version,
+            existing=1,
+            trainings=[{**TRAINING, "id": str(training.pk), "report": str(report.pk), "DELETE": "on"}],
+        ),
+    )
     assert response.status_code == 302 and not Training.objects.filter(report=report).exists()
 
     changes = [c for c in history.changes(report) if c.where == "training"]
@@ -105,8 +112,7 @@ def test_training_added_then_deleted_is_listed_both_times(report, client_for, ds
     assert all(c.by == dso_a for c in changes)
 
 
-def test_changes_lists_every_path_newest_first_and_the_history_page_shows_them(report, client_for, dso_a,
-                                                                               reviewer_p):
+def test_changes_lists_every_path_newest_first_and_the_history_page_shows_them(report, client_for, dso_a, reviewer_p):
     client = client_for(dso_a)
     save_commune_a1(client, report, 120)
     report.refresh_from_db()
@@ -124,7 +130,7 @@ def test_changes_lists_every_path_newest_first_and_the_history_page_shows_them(r
     assert [c.at for c in changes] == sorted((c.at for c in changes), reverse=True)
 
     page = html(client_for(reviewer_p).get(history_url()))
-    table = page[page.index('id="changes"'):]
+    table = page[page.index('id="changes"') :]
     for old, new in (("100", "120"), ("120", "125"), ("9", "11")):
         assert f"<td>{old}</td><td>{new}</td>" in table
 
@@ -145,9 +151,11 @@ def test_history_page_renders_after_the_reviewer_account_is_deleted(report, clie
     reviewer_p.delete()  # people leave; their events, comments and history rows stay (SET_NULL)
 
     client_for(None).raise_request_exception = False  # collect every page's status, not the first error
-    statuses = {"history": client_for(pa_p).get(history_url()).status_code,
-                "report page": client_for(dso_a).get(reverse("reports:report", args=["0508", 2019, 3])).status_code,
-                "commune page": client_for(dso_a).get(commune_url()).status_code}
+    statuses = {
+        "history": client_for(pa_p).get(history_url()).status_code,
+        "report page": client_for(dso_a).get(reverse("reports:report", args=["0508", 2019, 3])).status_code,
+        "commune page": client_for(dso_a).get(commune_url()).status_code,
+    }
 
     assert statuses == {"history": 200, "report page": 200, "commune page": 200}
 

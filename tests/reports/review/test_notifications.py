@@ -1,6 +1,7 @@
 """E-mails (reports/notifications.py), called as plain functions: deadline reminders, review-queue reminders
 and workflow notifications. Each is sent once, to the right people, in each recipient's language.
 """
+
 import datetime
 import re
 
@@ -10,17 +11,16 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from districts.models import Role, UserProfile
-from reports.review import notifications, workflow
 from reports.models import ProvincialReport, ReportEvent, SentNotification, WorkflowAction
+from reports.review import notifications, workflow
 from tests.factories import AssignmentFactory, UserFactory
-
-from tests.reports.builders import complete_report, report, reviewer_q
+from tests.reports.builders import complete_report
 
 DEADLINE = datetime.date(2019, 10, 15)  # of the q3 fixture
 SEVEN_DAYS_BEFORE = DEADLINE - datetime.timedelta(days=7)
 DAY_BEFORE = DEADLINE - datetime.timedelta(days=1)
 DAY_AFTER = DEADLINE + datetime.timedelta(days=1)
-KHMER = re.compile("[\u1780-\u17FF]")
+KHMER = re.compile("[\u1780-\u17ff]")
 
 
 def to(user):
@@ -40,18 +40,23 @@ def english(settings):
 
 # --- Deadline reminders -----------------------------------------------------------------------------
 
-@pytest.mark.parametrize("day, template", [(SEVEN_DAYS_BEFORE, "deadline_due_7"), (DAY_BEFORE, "deadline_due_1"),
-                                           (DAY_AFTER, "deadline_overdue")])
-def test_each_deadline_reminder_is_sent_once_to_each_dso(world, q2, q3, dso_a, dso_b, english, mailoutbox, day,
-                                                         template):
+
+@pytest.mark.parametrize(
+    "day, template",
+    [(SEVEN_DAYS_BEFORE, "deadline_due_7"), (DAY_BEFORE, "deadline_due_1"), (DAY_AFTER, "deadline_overdue")],
+)
+def test_each_deadline_reminder_is_sent_once_to_each_dso(
+    world, q2, q3, dso_a, dso_b, english, mailoutbox, day, template
+):
     first = notifications.send_deadline_reminders(today=day)
     second = notifications.send_deadline_reminders(today=day)
 
     assert (first, second) == (2, 0)
     assert sorted(m.to[0] for m in mailoutbox) == ["dso_a@example.org", "dso_b@example.org"]
     with translation.override("en"):
-        expected = render_to_string(f"emails/{template}_subject.txt", {
-            "period": q3, "district": world.district_a, "days_left": 7}).strip()
+        expected = render_to_string(
+            f"emails/{template}_subject.txt", {"period": q3, "district": world.district_a, "days_left": 7}
+        ).strip()
     assert to(dso_a)[0].subject == expected
     assert "/reports/0508/2019/q3/" in to(dso_a)[0].body
 
@@ -65,9 +70,11 @@ def test_the_three_reminders_over_a_quarter(world, q3, dso_a, english, mailoutbo
         day += datetime.timedelta(days=1)
 
     assert {d: n for d, n in sent.items() if n} == {SEVEN_DAYS_BEFORE: 1, DAY_BEFORE: 1, DAY_AFTER: 1}
-    assert [m.subject for m in mailoutbox] == ["Q3 2019 report of Thpong: due in 7 days",
-                                               "Q3 2019 report of Thpong: due tomorrow",
-                                               "Q3 2019 report of Thpong is overdue"]
+    assert [m.subject for m in mailoutbox] == [
+        "Q3 2019 report of Thpong: due in 7 days",
+        "Q3 2019 report of Thpong: due tomorrow",
+        "Q3 2019 report of Thpong is overdue",
+    ]
 
 
 def test_a_reminder_missed_on_its_day_is_sent_on_the_next_run(world, q3, dso_a, english, mailoutbox):
@@ -77,8 +84,9 @@ def test_a_reminder_missed_on_its_day_is_sent_on_the_next_run(world, q3, dso_a, 
     assert "due in 4 days" in mailoutbox[0].subject
 
 
-def test_submitted_or_approved_district_gets_no_reminder(world, q3, report, dso_a, dso_b, reviewer_p, english,
-                                                         mailoutbox):
+def test_submitted_or_approved_district_gets_no_reminder(
+    world, q3, report, dso_a, dso_b, reviewer_p, english, mailoutbox
+):
     workflow.submit_report(report=report, by=dso_a)
     report_b = complete_report(world.district_b, q3, by=dso_b)
     workflow.submit_report(report=report_b, by=dso_b)
@@ -96,8 +104,9 @@ def test_returned_report_is_reminded_again(world, q3, report, dso_a, reviewer_p,
     assert to(dso_a)
 
 
-def test_reminders_go_only_to_the_districts_dsos_with_an_email(world, q3, dso_a, focal_a1, reviewer_p, pa_p, mrd,
-                                                               english, mailoutbox):
+def test_reminders_go_only_to_the_districts_dsos_with_an_email(
+    world, q3, dso_a, focal_a1, reviewer_p, pa_p, mrd, english, mailoutbox
+):
     no_email = UserFactory(username="dso_a_no_email", email="")
     AssignmentFactory(user=no_email, role=Role.DSO, district=world.district_a)
     left = UserFactory(username="dso_a_left", is_active=False)
@@ -130,8 +139,9 @@ def test_deadline_reminder_is_written_in_each_recipients_language(world, q3, dso
     assert english.body.startswith("Dear dso_b,") and "is due on" in english.body
 
     with translation.override("km"):
-        khmer_subject = render_to_string("emails/deadline_due_7_subject.txt", {**context,
-                                                                              "district": world.district_a}).strip()
+        khmer_subject = render_to_string(
+            "emails/deadline_due_7_subject.txt", {**context, "district": world.district_a}
+        ).strip()
     assert khmer.subject == khmer_subject
     assert KHMER.search(khmer.subject) and KHMER.search(khmer.body)
     # The wording itself is Khmer, not only the district's name and the quarter.
@@ -143,6 +153,7 @@ def test_deadline_reminder_is_written_in_each_recipients_language(world, q3, dso
 
 # --- Review-queue reminders ---------------------------------------------------------------------------
 
+
 @pytest.fixture
 def reviewer_p2(world):
     user = UserFactory(username="reviewer_p2")
@@ -152,11 +163,13 @@ def reviewer_p2(world):
 
 def waiting_since(report, days):
     ReportEvent.objects.filter(report=report, action=WorkflowAction.SUBMITTED).update(
-        at=timezone.now() - datetime.timedelta(days=days))
+        at=timezone.now() - datetime.timedelta(days=days)
+    )
 
 
 def test_report_waiting_more_than_a_week_reminds_each_reviewer_of_the_province_once(
-        world, q3, report, dso_a, dso_b, reviewer_p, reviewer_p2, reviewer_q, pa_p, english, mailoutbox):
+    world, q3, report, dso_a, dso_b, reviewer_p, reviewer_p2, reviewer_q, pa_p, english, mailoutbox
+):
     workflow.submit_report(report=report, by=dso_a)
     waiting_since(report, 8)
     report_b = complete_report(world.district_b, q3, by=dso_b)
@@ -171,8 +184,9 @@ def test_report_waiting_more_than_a_week_reminds_each_reviewer_of_the_province_o
     assert "8 days" in to(reviewer_p)[0].body
 
 
-def test_review_reminder_goes_to_the_reviewers_of_the_reports_province_only(world, q3, reviewer_p, reviewer_q,
-                                                                            english, mailoutbox):
+def test_review_reminder_goes_to_the_reviewers_of_the_reports_province_only(
+    world, q3, reviewer_p, reviewer_q, english, mailoutbox
+):
     dso_c = UserFactory(username="dso_c")
     AssignmentFactory(user=dso_c, role=Role.DSO, district=world.district_c)
     report_c = complete_report(world.district_c, q3, by=dso_c)
@@ -183,8 +197,7 @@ def test_review_reminder_goes_to_the_reviewers_of_the_reports_province_only(worl
     assert [m.to for m in mailoutbox] == [["reviewer_q@example.org"]]
 
 
-def test_resubmitted_report_waiting_again_is_a_new_reminder(world, q3, report, dso_a, reviewer_p, english,
-                                                           mailoutbox):
+def test_resubmitted_report_waiting_again_is_a_new_reminder(world, q3, report, dso_a, reviewer_p, english, mailoutbox):
     workflow.submit_report(report=report, by=dso_a)
     waiting_since(report, 10)
     assert notifications.send_review_queue_reminders() == 1
@@ -193,7 +206,8 @@ def test_resubmitted_report_waiting_again_is_a_new_reminder(world, q3, report, d
     assert notifications.send_review_queue_reminders() == 0  # the new round has just started
 
     ReportEvent.objects.filter(report=report, action=WorkflowAction.SUBMITTED, round=2).update(
-        at=timezone.now() - datetime.timedelta(days=8))
+        at=timezone.now() - datetime.timedelta(days=8)
+    )
 
     assert notifications.send_review_queue_reminders() == 1
     assert notifications.send_review_queue_reminders() == 0
@@ -209,12 +223,19 @@ def test_reviewed_report_sends_no_review_reminder(world, q3, report, dso_a, revi
 
 # --- Workflow notifications ----------------------------------------------------------------------------
 
-def test_returned_notification_carries_the_comments_and_is_sent_once(world, q3, report, dso_a, reviewer_p, english,
-                                                                     mailoutbox):
+
+def test_returned_notification_carries_the_comments_and_is_sent_once(
+    world, q3, report, dso_a, reviewer_p, english, mailoutbox
+):
     workflow.submit_report(report=report, by=dso_a)
-    event = workflow.return_report(report=report, by=reviewer_p, comments=[
-        ("village:05080101:households_total", "05080101 village — households in total", "120 last quarter?"),
-        ("", "", "Attach the minutes.")])
+    event = workflow.return_report(
+        report=report,
+        by=reviewer_p,
+        comments=[
+            ("village:05080101:households_total", "05080101 village — households in total", "120 last quarter?"),
+            ("", "", "Attach the minutes."),
+        ],
+    )
 
     assert notifications.send_event_notification(event.pk) == 1
     assert notifications.send_event_notification(event.pk) == 0
@@ -227,8 +248,9 @@ def test_returned_notification_carries_the_comments_and_is_sent_once(world, q3, 
     assert "/reports/0508/2019/q3/" in message.body
 
 
-def test_returned_notification_lists_only_that_rounds_comments(world, q3, report, dso_a, reviewer_p, english,
-                                                               mailoutbox):
+def test_returned_notification_lists_only_that_rounds_comments(
+    world, q3, report, dso_a, reviewer_p, english, mailoutbox
+):
     workflow.submit_report(report=report, by=dso_a)
     workflow.return_report(report=report, by=reviewer_p, comments=[("", "", "First round remark.")])
     workflow.submit_report(report=report, by=dso_a)
@@ -239,8 +261,9 @@ def test_returned_notification_lists_only_that_rounds_comments(world, q3, report
     assert "Second round remark." in mailoutbox[0].body and "First round remark." not in mailoutbox[0].body
 
 
-def test_approved_notification_goes_to_the_submitter_once(world, q3, report, dso_a, dso_a2, reviewer_p, english,
-                                                          mailoutbox):
+def test_approved_notification_goes_to_the_submitter_once(
+    world, q3, report, dso_a, dso_a2, reviewer_p, english, mailoutbox
+):
     workflow.submit_report(report=report, by=dso_a)
     event = workflow.approve_report(report=report, by=reviewer_p)
 
@@ -250,8 +273,9 @@ def test_approved_notification_goes_to_the_submitter_once(world, q3, report, dso
     assert "reviewer_p approved the report" in mailoutbox[0].body
 
 
-def test_reopened_notification_goes_to_the_submitter_and_the_districts_dsos(world, q3, report, dso_a, dso_a2, dso_b,
-                                                                            reviewer_p, english, mailoutbox):
+def test_reopened_notification_goes_to_the_submitter_and_the_districts_dsos(
+    world, q3, report, dso_a, dso_a2, dso_b, reviewer_p, english, mailoutbox
+):
     workflow.submit_report(report=report, by=dso_a)
     workflow.approve_report(report=report, by=reviewer_p)
     event = workflow.reopen_report(report=report, by=reviewer_p, reason="Village 05080101 was counted twice.")
@@ -264,12 +288,17 @@ def test_reopened_notification_goes_to_the_submitter_and_the_districts_dsos(worl
     assert all(m.subject == "Reopened for changes: Q3 2019 — Thpong" for m in mailoutbox)
 
 
-def test_provincial_return_tells_the_reviewer_who_submitted_it(world, q3, report, dso_a, dso_b, reviewer_p, mrd,
-                                                               english, mailoutbox):
-    provincial = ProvincialReport.objects.create(province=world.province_p, period=q3, achievements="A.",
-                                                 challenges="C.")
-    workflow.submit_provincial_report(provincial_report=provincial, by=reviewer_p,
-                                      missing_reasons={world.district_a.pk: "Late.", world.district_b.pk: "Late."})
+def test_provincial_return_tells_the_reviewer_who_submitted_it(
+    world, q3, report, dso_a, dso_b, reviewer_p, mrd, english, mailoutbox
+):
+    provincial = ProvincialReport.objects.create(
+        province=world.province_p, period=q3, achievements="A.", challenges="C."
+    )
+    workflow.submit_provincial_report(
+        provincial_report=provincial,
+        by=reviewer_p,
+        missing_reasons={world.district_a.pk: "Late.", world.district_b.pk: "Late."},
+    )
     event = workflow.return_provincial_report(provincial_report=provincial, by=mrd, comment="Explain the delays.")
 
     assert notifications.send_event_notification(event.pk) == 1
@@ -299,8 +328,9 @@ def test_catch_up_leaves_out_old_events(world, q3, report, dso_a, reviewer_p, en
     assert notifications.send_missed_event_notifications() == 0
 
 
-def test_notification_is_sent_after_the_reviewer_account_is_deleted(world, q3, report, dso_a, reviewer_p, english,
-                                                                    mailoutbox):
+def test_notification_is_sent_after_the_reviewer_account_is_deleted(
+    world, q3, report, dso_a, reviewer_p, english, mailoutbox
+):
     workflow.submit_report(report=report, by=dso_a)
     event = workflow.return_report(report=report, by=reviewer_p, comments=[("", "", "Recount, please.")])
     reviewer_p.delete()  # the event stays, with by = NULL; the district must still be told

@@ -2,6 +2,7 @@
 the provincial report and the completeness table — who may use them, what they change, and that a
 submitted or approved report cannot be changed through any edit page.
 """
+
 import datetime
 import re
 
@@ -11,11 +12,22 @@ from django.urls import reverse
 from django.utils import timezone
 
 from districts.models import Role
+from reports.models import (
+    CommuneQuarter,
+    DistrictReport,
+    MissingDistrict,
+    ProvincialReport,
+    ProvincialStatus,
+    ReportEvent,
+    ReportStatus,
+    ReviewComment,
+    Training,
+    VillageQuarter,
+    WorkflowAction,
+)
 from reports.review import workflow
-from reports.models import CommuneQuarter, DistrictReport, MissingDistrict, ProvincialReport, ProvincialStatus, ReportEvent, ReportStatus, ReviewComment, Training, VillageQuarter, WorkflowAction
 from tests.factories import AssignmentFactory, UserFactory
-
-from tests.reports.builders import complete_report, report, reviewer_q
+from tests.reports.builders import complete_report
 from tests.reports.pages import commune_post, district_post, good_village, html
 
 A = "0508"
@@ -65,14 +77,22 @@ def stored(report):
     fields = [f.attname for f in DistrictReport._meta.concrete_fields]
     return {
         "report": {f: getattr(report, f) for f in fields},
-        "villages": sorted(VillageQuarter.objects.filter(report=report).values_list(
-            "village__code", *VillageQuarter.COUNT_FIELDS, "odf_status", "explanation")),
-        "communes": sorted(CommuneQuarter.objects.filter(report=report).values_list(
-            "commune__code", "version", *CommuneQuarter.ACTIVITY_FIELDS)),
+        "villages": sorted(
+            VillageQuarter.objects.filter(report=report).values_list(
+                "village__code", *VillageQuarter.COUNT_FIELDS, "odf_status", "explanation"
+            )
+        ),
+        "communes": sorted(
+            CommuneQuarter.objects.filter(report=report).values_list(
+                "commune__code", "version", *CommuneQuarter.ACTIVITY_FIELDS
+            )
+        ),
         "trainings": Training.objects.filter(report=report).count(),
-        "village_rows": VillageQuarter.objects.count(), "commune_rows": CommuneQuarter.objects.count(),
+        "village_rows": VillageQuarter.objects.count(),
+        "commune_rows": CommuneQuarter.objects.count(),
         "report_rows": DistrictReport.objects.count(),
-        "events": ReportEvent.objects.count(), "comments": ReviewComment.objects.count(),
+        "events": ReportEvent.objects.count(),
+        "comments": ReviewComment.objects.count(),
     }
 
 
@@ -86,11 +106,16 @@ def village_row(page, code):
 def return_post(*rows):
     """The return form's POST: rows of (figure, unit, text), padded to the three rows the page shows."""
     rows = list(rows) + [("", "", "")] * (3 - len(rows))
-    data = {"comments-TOTAL_FORMS": str(len(rows)), "comments-INITIAL_FORMS": "0", "comments-MIN_NUM_FORMS": "0",
-            "comments-MAX_NUM_FORMS": "10"}
+    data = {
+        "comments-TOTAL_FORMS": str(len(rows)),
+        "comments-INITIAL_FORMS": "0",
+        "comments-MIN_NUM_FORMS": "0",
+        "comments-MAX_NUM_FORMS": "10",
+    }
     for index, (figure, unit, text) in enumerate(rows):
-        data.update({f"comments-{index}-figure": figure, f"comments-{index}-unit": unit,
-                     f"comments-{index}-text": text})
+        data.update(
+            {f"comments-{index}-figure": figure, f"comments-{index}-unit": unit, f"comments-{index}-text": text}
+        )
     return data
 
 
@@ -103,21 +128,25 @@ def dso_c(world):
 
 # --- Locking: a submitted or approved report cannot be changed through any edit page ------------
 
+
 def edit_posts(report):
     """Every POST a DSO can make to change the report's data: both commune pages and the district section."""
     posts = []
     for commune in ("050801", "050802"):
         version = CommuneQuarter.objects.get(report=report, commune__code=commune).version
-        posts.append((url("commune", A, 2019, 3, commune),
-                      commune_post([good_village(150), good_village(60)], version=version)))
-    posts.append((url("district_section"), district_post(version=report.version, achievements="Changed.",
-                                                         ft_received="2000.00")))
+        posts.append(
+            (url("commune", A, 2019, 3, commune), commune_post([good_village(150), good_village(60)], version=version))
+        )
+    posts.append(
+        (url("district_section"), district_post(version=report.version, achievements="Changed.", ft_received="2000.00"))
+    )
     return posts
 
 
 @pytest.mark.parametrize("state", [ReportStatus.SUBMITTED, ReportStatus.APPROVED])
-def test_dso_cannot_change_a_submitted_or_approved_report_through_any_edit_page(report, client_for, dso_a,
-                                                                               reviewer_p, state):
+def test_dso_cannot_change_a_submitted_or_approved_report_through_any_edit_page(
+    report, client_for, dso_a, reviewer_p, state
+):
     submit(report, dso_a)
     if state == ReportStatus.APPROVED:
         workflow.approve_report(report=report, by=reviewer_p)
@@ -153,8 +182,9 @@ def test_commune_focal_point_cannot_change_an_approved_report(report, client_for
     before = stored(report)
     version = CommuneQuarter.objects.get(report=report, commune__code="050801").version
 
-    response = client_for(focal_a1).post(url("commune", A, 2019, 3, "050801"),
-                                         commune_post([good_village(150), good_village(60)], version=version))
+    response = client_for(focal_a1).post(
+        url("commune", A, 2019, 3, "050801"), commune_post([good_village(150), good_village(60)], version=version)
+    )
 
     assert response.status_code == 403
     assert stored(report) == before
@@ -175,6 +205,7 @@ def test_approved_report_pages_are_read_only_for_the_dso(report, client_for, dso
 
 
 # --- Submit ---------------------------------------------------------------------------------------
+
 
 def test_dso_submits_and_is_told_so(report, client_for, dso_a):
     response = client_for(dso_a).post(url("submit"))
@@ -199,8 +230,9 @@ def test_submitting_an_incomplete_report_lists_what_is_missing(report, client_fo
     assert stored(report) == before
 
 
-@pytest.mark.parametrize("persona, status", [("dso_b", 404), ("reviewer_q", 404), ("pa_p", 403),
-                                             ("reviewer_p", 403), ("mrd", 403)])
+@pytest.mark.parametrize(
+    "persona, status", [("dso_b", 404), ("reviewer_q", 404), ("pa_p", 403), ("reviewer_p", 403), ("mrd", 403)]
+)
 def test_only_the_dso_can_submit_through_the_page(report, client_for, persona, status, request):
     before = stored(report)
 
@@ -222,9 +254,10 @@ def test_anonymous_post_to_a_workflow_action_goes_to_the_login(report, client_fo
 
 # --- The review queue -------------------------------------------------------------------------------
 
-def test_review_queue_lists_the_provinces_submitted_reports_oldest_first(world, q3, report, client_for, dso_a, dso_b,
-                                                                        dso_c, reviewer_p,
-                                                                        django_assert_max_num_queries):
+
+def test_review_queue_lists_the_provinces_submitted_reports_oldest_first(
+    world, q3, report, client_for, dso_a, dso_b, dso_c, reviewer_p, django_assert_max_num_queries
+):
     submit(report, dso_a)
     submit(complete_report(world.district_b, q3, by=dso_b), dso_b)
     submit(complete_report(world.district_c, q3, by=dso_c), dso_c)
@@ -237,26 +270,26 @@ def test_review_queue_lists_the_provinces_submitted_reports_oldest_first(world, 
     with django_assert_max_num_queries(15):
         page = html(client.get(reverse("reports:review_queue")))
 
-    queue = page[page.index('id="queue"'):]
+    queue = page[page.index('id="queue"') :]
     assert queue.index("Basedth") < queue.index("Thpong")
     assert "Dambae" not in queue
     assert url("report", "0501") in queue and url("report", A) in queue
 
 
-def test_review_queue_leaves_out_drafts_and_approved_reports(world, q3, report, client_for, dso_a, dso_b,
-                                                             reviewer_p):
+def test_review_queue_leaves_out_drafts_and_approved_reports(world, q3, report, client_for, dso_a, dso_b, reviewer_p):
     approve(report, dso_a, reviewer_p)
     complete_report(world.district_b, q3, by=dso_b)  # draft
 
     page = html(client_for(reviewer_p).get(reverse("reports:review_queue")))
 
-    queue = page[page.index('id="queue"'):]
+    queue = page[page.index('id="queue"') :]
     assert "Thpong" not in queue and "Basedth" not in queue
     assert "No report is waiting for review." in queue
 
 
-@pytest.mark.parametrize("persona, status", [("dso_a", 403), ("pa_p", 403), ("mrd", 403), ("reviewer_q", 200),
-                                             (None, 302)])
+@pytest.mark.parametrize(
+    "persona, status", [("dso_a", 403), ("pa_p", 403), ("mrd", 403), ("reviewer_q", 200), (None, 302)]
+)
 def test_review_queue_is_for_reviewers(world, client_for, persona, status, request):
     user = request.getfixturevalue(persona) if persona else None
 
@@ -268,6 +301,7 @@ def test_review_queue_is_for_reviewers(world, client_for, persona, status, reque
 
 
 # --- Approve, return, reopen ------------------------------------------------------------------------
+
 
 def test_reviewer_approves_through_the_page(report, client_for, dso_a, reviewer_p):
     submit(report, dso_a)
@@ -283,10 +317,13 @@ ACTIONS = {"approve": {}, "return": return_post(("", "", "Looks wrong.")), "reop
 
 
 @pytest.mark.parametrize("name", list(ACTIONS))
-@pytest.mark.parametrize("persona, statuses", [("dso_a", (403,)), ("pa_p", (403,)), ("mrd", (403,)),
-                                               ("focal_a1", (404,)), ("reviewer_q", (404,))])
-def test_others_cannot_approve_return_or_reopen(report, client_for, dso_a, reviewer_p, name, persona, statuses,
-                                                request):
+@pytest.mark.parametrize(
+    "persona, statuses",
+    [("dso_a", (403,)), ("pa_p", (403,)), ("mrd", (403,)), ("focal_a1", (404,)), ("reviewer_q", (404,))],
+)
+def test_others_cannot_approve_return_or_reopen(
+    report, client_for, dso_a, reviewer_p, name, persona, statuses, request
+):
     if name == "reopen":
         approve(report, dso_a, reviewer_p)
     else:
@@ -302,16 +339,22 @@ def test_others_cannot_approve_return_or_reopen(report, client_for, dso_a, revie
 def test_return_comment_on_a_village_figure_is_shown_next_to_that_figure(report, client_for, dso_a, reviewer_p):
     submit(report, dso_a)
 
-    response = client_for(reviewer_p).post(url("return"), return_post(
-        ("village:households_total", VILLAGE, "Last quarter you had 120 households."),
-        ("", "", "Please check the other villages too.")))
+    response = client_for(reviewer_p).post(
+        url("return"),
+        return_post(
+            ("village:households_total", VILLAGE, "Last quarter you had 120 households."),
+            ("", "", "Please check the other villages too."),
+        ),
+    )
 
     assert response.status_code == 302 and response.url == url("report")
     report.refresh_from_db()
     assert report.status == ReportStatus.RETURNED
     comments = list(ReviewComment.objects.filter(report=report).values_list("round", "target", "text"))
-    assert comments == [(1, f"village:{VILLAGE}:households_total", "Last quarter you had 120 households."),
-                        (1, "", "Please check the other villages too.")]
+    assert comments == [
+        (1, f"village:{VILLAGE}:households_total", "Last quarter you had 120 households."),
+        (1, "", "Please check the other villages too."),
+    ]
     label = ReviewComment.objects.get(target__startswith="village").target_label
     assert VILLAGE in label
 
@@ -324,8 +367,7 @@ def test_return_comment_on_a_village_figure_is_shown_next_to_that_figure(report,
     assert "Read only" not in page  # returned: the DSO can correct it
 
 
-def test_return_comment_on_a_district_figure_is_shown_on_the_district_section(report, client_for, dso_a,
-                                                                              reviewer_p):
+def test_return_comment_on_a_district_figure_is_shown_on_the_district_section(report, client_for, dso_a, reviewer_p):
     submit(report, dso_a)
     client_for(reviewer_p).post(url("return"), return_post(("district:ft_received", "", "The bank says 900 USD.")))
 
@@ -335,18 +377,26 @@ def test_return_comment_on_a_district_figure_is_shown_on_the_district_section(re
     assert page.index("The bank says 900 USD.", field) < page.index('name="district-spent_meetings"')
 
 
-@pytest.mark.parametrize("rows, error", [
-    ([], "Write at least one comment so the district knows what to correct."),
-    ([("", "", "   ")], "Write at least one comment so the district knows what to correct."),
-    ([("village:households_total", "", "No village chosen.")], "Choose the village this figure belongs to."),
-    ([("village:households_total", VILLAGE, "")], "Write the comment, or clear the figure."),
-    ([("village:households_total", "05010101", "A village of district B.")], "Choose the village this figure "
-                                                                              "belongs to."),
-    ([("commune:cwg_meetings", VILLAGE, "A village is not a commune.")], "Choose the commune or village this figure "
-                                                                           "belongs to."),
-])
-def test_return_without_a_usable_comment_shows_the_form_again_and_changes_nothing(report, client_for, dso_a,
-                                                                                  reviewer_p, rows, error):
+@pytest.mark.parametrize(
+    "rows, error",
+    [
+        ([], "Write at least one comment so the district knows what to correct."),
+        ([("", "", "   ")], "Write at least one comment so the district knows what to correct."),
+        ([("village:households_total", "", "No village chosen.")], "Choose the village this figure belongs to."),
+        ([("village:households_total", VILLAGE, "")], "Write the comment, or clear the figure."),
+        (
+            [("village:households_total", "05010101", "A village of district B.")],
+            "Choose the village this figure belongs to.",
+        ),
+        (
+            [("commune:cwg_meetings", VILLAGE, "A village is not a commune.")],
+            "Choose the commune or village this figure belongs to.",
+        ),
+    ],
+)
+def test_return_without_a_usable_comment_shows_the_form_again_and_changes_nothing(
+    report, client_for, dso_a, reviewer_p, rows, error
+):
     submit(report, dso_a)
     before = stored(report)
 
@@ -371,8 +421,10 @@ def test_reviewer_reopens_with_a_reason_and_not_without(report, client_for, dso_
     assert response.status_code == 302
     report.refresh_from_db()
     assert report.status == ReportStatus.DRAFT
-    assert ReportEvent.objects.filter(report=report, action=WorkflowAction.REOPENED).get().note == \
-        "Double counting in 05080101."
+    assert (
+        ReportEvent.objects.filter(report=report, action=WorkflowAction.REOPENED).get().note
+        == "Double counting in 05080101."
+    )
 
 
 def test_reviewer_sees_the_review_panel_only_on_a_submitted_report(report, client_for, dso_a, reviewer_p):
@@ -386,14 +438,18 @@ def test_reviewer_sees_the_review_panel_only_on_a_submitted_report(report, clien
 
 # --- History -------------------------------------------------------------------------------------
 
-def test_history_shows_each_round_and_a_figure_change(report, client_for, dso_a, reviewer_p,
-                                                      django_assert_max_num_queries):
+
+def test_history_shows_each_round_and_a_figure_change(
+    report, client_for, dso_a, reviewer_p, django_assert_max_num_queries
+):
     submit(report, dso_a)
-    client_for(reviewer_p).post(url("return"), return_post(
-        ("village:households_total", VILLAGE, "Last quarter you had 120 households.")))
+    client_for(reviewer_p).post(
+        url("return"), return_post(("village:households_total", VILLAGE, "Last quarter you had 120 households."))
+    )
     version = CommuneQuarter.objects.get(report=report, commune__code="050801").version
-    saved = client_for(dso_a).post(url("commune", A, 2019, 3, "050801"),
-                                   commune_post([good_village(120), good_village(100)], version=version))
+    saved = client_for(dso_a).post(
+        url("commune", A, 2019, 3, "050801"), commune_post([good_village(120), good_village(100)], version=version)
+    )
     assert saved.status_code == 302
     assert client_for(dso_a).post(url("submit")).status_code == 302
     client_for(reviewer_p).post(url("approve"))
@@ -402,26 +458,48 @@ def test_history_shows_each_round_and_a_figure_change(report, client_for, dso_a,
     with django_assert_max_num_queries(16):  # 13 today
         page = html(client.get(url("history")))
 
-    events = page[page.index('id="events"'):page.index("</table>", page.index('id="events"'))]
+    events = page[page.index('id="events"') : page.index("</table>", page.index('id="events"'))]
     rows = re.findall(r"<tr><td>.*?</tr>", events, re.S)
     assert [re.findall(r"<td>(.*?)</td>", r, re.S)[2:4] for r in rows] == [
-        ["1", "Submitted"], ["1", "Returned for correction"], ["2", "Submitted"], ["2", "Approved"]]
+        ["1", "Submitted"],
+        ["1", "Returned for correction"],
+        ["2", "Submitted"],
+        ["2", "Approved"],
+    ]
     assert "Round 1" in page and "Last quarter you had 120 households." in page
-    changes = page[page.index('id="changes"'):]
+    changes = page[page.index('id="changes"') :]
     change_rows = [re.findall(r"<td>(.*?)</td>", r, re.S) for r in re.findall(r"<tr><td>.*?</tr>", changes, re.S)]
-    assert any(r[1] == "dso_a" and r[3] == "households in total" and r[4:6] == ["100", "120"] for r in change_rows), \
+    assert any(r[1] == "dso_a" and r[3] == "households in total" and r[4:6] == ["100", "120"] for r in change_rows), (
         change_rows
+    )
 
 
-@pytest.mark.parametrize("persona, status", [
-    ("dso_a", 200), ("dso_b", 404), ("focal_a1", 404), ("reviewer_p", 200), ("pa_p", 200), ("reviewer_q", 404),
-    ("mrd", 200), ("administrator", 200)])
+@pytest.mark.parametrize(
+    "persona, status",
+    [
+        ("dso_a", 200),
+        ("dso_b", 404),
+        ("focal_a1", 404),
+        ("reviewer_p", 200),
+        ("pa_p", 200),
+        ("reviewer_q", 404),
+        ("mrd", 200),
+        ("administrator", 200),
+    ],
+)
 def test_history_page_scoping(report, client_for, persona, status, request):
     assert client_for(request.getfixturevalue(persona)).get(url("history")).status_code == status
 
 
-@pytest.mark.parametrize("path", [lambda: url("history"), lambda: provincial_url(), lambda: completeness_url(),
-                                  lambda: reverse("reports:review_queue")])
+@pytest.mark.parametrize(
+    "path",
+    [
+        lambda: url("history"),
+        lambda: provincial_url(),
+        lambda: completeness_url(),
+        lambda: reverse("reports:review_queue"),
+    ],
+)
 def test_anonymous_visitor_is_sent_to_the_login(report, client_for, path):
     response = client_for(None).get(path())
 
@@ -430,21 +508,38 @@ def test_anonymous_visitor_is_sent_to_the_login(report, client_for, path):
 
 # --- Provincial report ---------------------------------------------------------------------------
 
-@pytest.mark.parametrize("persona, status", [
-    ("dso_a", 404), ("dso_b", 404), ("focal_a1", 404), ("reviewer_p", 200), ("pa_p", 200), ("reviewer_q", 404),
-    ("mrd", 200), ("administrator", 200)])
+
+@pytest.mark.parametrize(
+    "persona, status",
+    [
+        ("dso_a", 404),
+        ("dso_b", 404),
+        ("focal_a1", 404),
+        ("reviewer_p", 200),
+        ("pa_p", 200),
+        ("reviewer_q", 404),
+        ("mrd", 200),
+        ("administrator", 200),
+    ],
+)
 def test_provincial_page_scoping(world, q3, client_for, persona, status, request):
     assert client_for(request.getfixturevalue(persona)).get(provincial_url()).status_code == status
 
 
 def provincial_post(action, world, reason=""):
-    return {"action": action, "narrative-achievements": "Both districts triggered villages.",
-            "narrative-challenges": "Floods.", "narrative-support_needed": "", "narrative-next_quarter_plan": "",
-            f"missing-{world.district_b.pk}": reason}
+    return {
+        "action": action,
+        "narrative-achievements": "Both districts triggered villages.",
+        "narrative-challenges": "Floods.",
+        "narrative-support_needed": "",
+        "narrative-next_quarter_plan": "",
+        f"missing-{world.district_b.pk}": reason,
+    }
 
 
 def test_reviewer_submits_the_provincial_report_with_a_reason_for_the_missing_district(
-        world, q3, report, client_for, dso_a, reviewer_p):
+    world, q3, report, client_for, dso_a, reviewer_p
+):
     approve(report, dso_a, reviewer_p)
     client = client_for(reviewer_p)
     assert "Basedth" in html(client.get(provincial_url()))
@@ -464,8 +559,9 @@ def test_reviewer_submits_the_provincial_report_with_a_reason_for_the_missing_di
 
 @pytest.fixture
 def provincial_submitted(world, q3, report, report_b_approved, reviewer_p):
-    provincial = ProvincialReport.objects.create(province=world.province_p, period=q3, achievements="A.",
-                                                 challenges="C.")
+    provincial = ProvincialReport.objects.create(
+        province=world.province_p, period=q3, achievements="A.", challenges="C."
+    )
     workflow.submit_provincial_report(provincial_report=provincial, by=reviewer_p, missing_reasons={})
     return provincial
 
@@ -499,11 +595,11 @@ def test_mrd_return_needs_a_comment(provincial_submitted, client_for, mrd):
 
 @pytest.mark.parametrize("persona", ["reviewer_p", "pa_p"])
 @pytest.mark.parametrize("action", ["accept", "return"])
-def test_pdrd_and_pa_cannot_decide_on_the_provincial_report(provincial_submitted, client_for, persona, action,
-                                                            request):
+def test_pdrd_and_pa_cannot_decide_on_the_provincial_report(provincial_submitted, client_for, persona, action, request):
     for endpoint in (provincial_url(), decision_url()):  # neither the page nor the decision endpoint lets them
         response = client_for(request.getfixturevalue(persona)).post(
-            endpoint, {"action": action, "decision-comment": "Fine."})
+            endpoint, {"action": action, "decision-comment": "Fine."}
+        )
         assert response.status_code == 403
 
     assert response.status_code == 403
@@ -520,9 +616,19 @@ def test_pa_viewer_cannot_submit_the_provincial_report(world, q3, report_b_appro
 
 # --- Completeness page scoping ---------------------------------------------------------------------
 
-@pytest.mark.parametrize("persona, query, status", [
-    ("dso_a", "", 200), ("dso_b", "?district=0508", 404), ("reviewer_q", "?district=0508", 404),
-    ("reviewer_p", "?district=0508", 200), ("reviewer_q", "", 200), ("pa_p", "", 200), ("mrd", "", 200),
-    ("mrd", "?district=2501", 200)])
+
+@pytest.mark.parametrize(
+    "persona, query, status",
+    [
+        ("dso_a", "", 200),
+        ("dso_b", "?district=0508", 404),
+        ("reviewer_q", "?district=0508", 404),
+        ("reviewer_p", "?district=0508", 200),
+        ("reviewer_q", "", 200),
+        ("pa_p", "", 200),
+        ("mrd", "", 200),
+        ("mrd", "?district=2501", 200),
+    ],
+)
 def test_completeness_page_scoping(world, q3, client_for, persona, query, status, request):
     assert client_for(request.getfixturevalue(persona)).get(completeness_url() + query).status_code == status

@@ -3,23 +3,39 @@
 Every allowed transition by the role allowed to make it, and every refusal: wrong role
 (PermissionDenied), wrong state or missing input (ValidationError) — and a refusal changes nothing.
 """
+
 import datetime
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import translation
 
+from reports.models import (
+    DistrictReport,
+    MissingDistrict,
+    OdfStatus,
+    ProvincialReport,
+    ProvincialStatus,
+    ReportEvent,
+    ReportStatus,
+    ReviewComment,
+    VillageQuarter,
+    WorkflowAction,
+)
 from reports.review import workflow
-from reports.models import DistrictReport, MissingDistrict, OdfStatus, ProvincialReport, ProvincialStatus, ReportEvent, ReportStatus, ReviewComment, VillageQuarter, WorkflowAction
 from tests.factories import VillageFactory
-
-from tests.reports.builders import complete_report, report, reviewer_q, snapshot
+from tests.reports.builders import complete_report, snapshot
 
 VILLAGE = "05080101"
-COMMENTS = [(f"village:{VILLAGE}:households_total", f"{VILLAGE} village — households in total",
-             "120 households last quarter, 100 now?"),
-            ("", "", "Please attach the working-group minutes."),
-            ("district:ft_received", "received this quarter", "   ")]  # blank: dropped
+COMMENTS = [
+    (
+        f"village:{VILLAGE}:households_total",
+        f"{VILLAGE} village — households in total",
+        "120 households last quarter, 100 now?",
+    ),
+    ("", "", "Please attach the working-group minutes."),
+    ("district:ft_received", "received this quarter", "   "),
+]  # blank: dropped
 
 
 @pytest.fixture(autouse=True)
@@ -65,6 +81,7 @@ def messages_of(error):
 
 # --- The builder the other tests rely on -------------------------------------------------------
 
+
 def test_complete_report_builder_leaves_nothing_to_fix(report, world):
     assert report.status == ReportStatus.DRAFT
     assert workflow.submission_problems(report) == []
@@ -80,6 +97,7 @@ def test_complete_report_builder_follows_last_quarters_households(world, q2_repo
 
 # --- Allowed transitions ------------------------------------------------------------------------
 
+
 def test_dso_submits_a_draft(report, dso_a):
     event = workflow.submit_report(report=report, by=dso_a)
 
@@ -88,7 +106,12 @@ def test_dso_submits_a_draft(report, dso_a):
     assert report.submitted_at is not None and report.submitted_by == dso_a
     assert list(ReportEvent.objects.filter(report=report)) == [event]
     assert (event.action, event.from_status, event.to_status, event.by, event.round) == (
-        WorkflowAction.SUBMITTED, ReportStatus.DRAFT, ReportStatus.SUBMITTED, dso_a, 1)
+        WorkflowAction.SUBMITTED,
+        ReportStatus.DRAFT,
+        ReportStatus.SUBMITTED,
+        dso_a,
+        1,
+    )
 
 
 def test_reviewer_of_the_province_approves_a_submitted_report(report, dso_a, reviewer_p):
@@ -102,7 +125,12 @@ def test_reviewer_of_the_province_approves_a_submitted_report(report, dso_a, rev
     assert report.approved_by == reviewer_p and report.approved_at is not None
     assert only_new_event(report, before) == event
     assert (event.action, event.from_status, event.to_status, event.by, event.round) == (
-        WorkflowAction.APPROVED, ReportStatus.SUBMITTED, ReportStatus.APPROVED, reviewer_p, 1)
+        WorkflowAction.APPROVED,
+        ReportStatus.SUBMITTED,
+        ReportStatus.APPROVED,
+        reviewer_p,
+        1,
+    )
 
 
 def test_returned_report_keeps_reviewer_comments_with_round_and_target(report, dso_a, reviewer_p):
@@ -115,11 +143,17 @@ def test_returned_report_keeps_reviewer_comments_with_round_and_target(report, d
     assert report.status == ReportStatus.RETURNED
     assert only_new_event(report, before) == event
     assert (event.action, event.from_status, event.to_status, event.by, event.round) == (
-        WorkflowAction.RETURNED, ReportStatus.SUBMITTED, ReportStatus.RETURNED, reviewer_p, 1)
+        WorkflowAction.RETURNED,
+        ReportStatus.SUBMITTED,
+        ReportStatus.RETURNED,
+        reviewer_p,
+        1,
+    )
     comments = list(ReviewComment.objects.filter(report=report).values_list("round", "target", "text", "author"))
     assert comments == [
         (1, f"village:{VILLAGE}:households_total", "120 households last quarter, 100 now?", reviewer_p.pk),
-        (1, "", "Please attach the working-group minutes.", reviewer_p.pk)]
+        (1, "", "Please attach the working-group minutes.", reviewer_p.pk),
+    ]
     assert "120 households last quarter" in event.note
 
 
@@ -135,7 +169,12 @@ def test_resubmission_after_a_return_opens_round_2_and_keeps_the_first_submitted
     assert report.submitted_at == first_submitted_at  # timeliness is decided by the first submission
     assert only_new_event(report, before) == event
     assert (event.action, event.from_status, event.to_status, event.by, event.round) == (
-        WorkflowAction.SUBMITTED, ReportStatus.RETURNED, ReportStatus.SUBMITTED, dso_a, 2)
+        WorkflowAction.SUBMITTED,
+        ReportStatus.RETURNED,
+        ReportStatus.SUBMITTED,
+        dso_a,
+        2,
+    )
 
     # A second return is round 2, and its comments too; round 1's stay.
     second = workflow.return_report(report=report, by=reviewer_p, comments=[("", "", "Still wrong.")])
@@ -155,8 +194,13 @@ def test_reviewer_reopens_an_approved_report_with_a_reason(report, dso_a, review
     assert report.submitted_at is not None  # still the first submission
     assert only_new_event(report, before) == event
     assert (event.action, event.from_status, event.to_status, event.by, event.round, event.note) == (
-        WorkflowAction.REOPENED, ReportStatus.APPROVED, ReportStatus.DRAFT, reviewer_p, 1,
-        "Village 05080101 was double counted.")
+        WorkflowAction.REOPENED,
+        ReportStatus.APPROVED,
+        ReportStatus.DRAFT,
+        reviewer_p,
+        1,
+        "Village 05080101 was double counted.",
+    )
 
 
 def test_reopened_report_can_be_submitted_again_as_round_2(report, dso_a, reviewer_p):
@@ -169,6 +213,7 @@ def test_reopened_report_can_be_submitted_again_as_round_2(report, dso_a, review
 
 
 # --- Refused: wrong role ------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("persona", ["dso_b", "focal_a1", "reviewer_p", "pa_p", "mrd", "administrator"])
 def test_only_the_dso_of_the_district_submits(report, persona, request):
@@ -215,6 +260,7 @@ def test_only_a_reviewer_of_the_province_reopens(report, dso_a, reviewer_p, pers
 
 # --- Refused: wrong state -----------------------------------------------------------------------
 
+
 def _go_to(state, report, dso, reviewer):
     if state == ReportStatus.SUBMITTED:
         submitted(report, dso)
@@ -240,14 +286,17 @@ WRONG_STATE = [
 
 
 @pytest.mark.parametrize("action, state, message", WRONG_STATE)
-def test_transition_from_the_wrong_state_is_refused_and_changes_nothing(report, dso_a, reviewer_p, action, state,
-                                                                        message):
+def test_transition_from_the_wrong_state_is_refused_and_changes_nothing(
+    report, dso_a, reviewer_p, action, state, message
+):
     _go_to(state, report, dso_a, reviewer_p)
     before = snapshot(report)
-    call = {"approve": lambda: workflow.approve_report(report=report, by=reviewer_p),
-            "return": lambda: workflow.return_report(report=report, by=reviewer_p, comments=COMMENTS),
-            "reopen": lambda: workflow.reopen_report(report=report, by=reviewer_p, reason="Recount."),
-            "submit": lambda: workflow.submit_report(report=report, by=dso_a)}[action]
+    call = {
+        "approve": lambda: workflow.approve_report(report=report, by=reviewer_p),
+        "return": lambda: workflow.return_report(report=report, by=reviewer_p, comments=COMMENTS),
+        "reopen": lambda: workflow.reopen_report(report=report, by=reviewer_p, reason="Recount."),
+        "submit": lambda: workflow.submit_report(report=report, by=dso_a),
+    }[action]
 
     with pytest.raises(ValidationError) as error:
         call()
@@ -256,8 +305,9 @@ def test_transition_from_the_wrong_state_is_refused_and_changes_nothing(report, 
     assert snapshot(report) == before
 
 
-@pytest.mark.parametrize("comments", [[], [("", "", "")], [("", "", "   \n"), (f"village:{VILLAGE}:hh_unimproved",
-                                                                                 "label", "")]])
+@pytest.mark.parametrize(
+    "comments", [[], [("", "", "")], [("", "", "   \n"), (f"village:{VILLAGE}:hh_unimproved", "label", "")]]
+)
 def test_return_without_any_comment_text_is_refused(report, dso_a, reviewer_p, comments):
     submitted(report, dso_a)
     before = snapshot(report)
@@ -283,6 +333,7 @@ def test_reopen_without_a_reason_is_refused(report, dso_a, reviewer_p, reason):
 
 # --- Refused: the report is not ready ----------------------------------------------------------
 
+
 def test_submitting_an_empty_report_lists_every_missing_section(world, q3, dso_a):
     empty = DistrictReport.objects.create(district=world.district_a, period=q3)
     before = snapshot(empty)
@@ -291,8 +342,12 @@ def test_submitting_an_empty_report_lists_every_missing_section(world, q3, dso_a
         workflow.submit_report(report=empty, by=dso_a)
 
     problems = error.value.messages
-    for section in ("District working-group meeting", "Functional-transfer budget", "Latrine suppliers and masons",
-                    "Narrative"):
+    for section in (
+        "District working-group meeting",
+        "Functional-transfer budget",
+        "Latrine suppliers and masons",
+        "Narrative",
+    ):
         assert f"District section: {section} is not filled in." in problems
     for commune in (world.commune_a1, world.commune_a2):
         assert f"{commune.name}: 2 of 2 villages are not complete." in problems
@@ -310,8 +365,10 @@ def test_submitting_with_one_village_and_the_narrative_missing_names_just_those(
     with pytest.raises(ValidationError) as error:
         workflow.submit_report(report=report, by=dso_a)
 
-    assert error.value.messages == ["District section: Narrative is not filled in.",
-                                    f"{world.commune_a2.name}: 1 of 2 villages are not complete."]
+    assert error.value.messages == [
+        "District section: Narrative is not filled in.",
+        f"{world.commune_a2.name}: 1 of 2 villages are not complete.",
+    ]
     assert snapshot(report) == before
 
 
@@ -359,6 +416,7 @@ def test_submission_in_a_closed_quarter_is_refused(report, q3, dso_a):
 
 # --- The provincial report ----------------------------------------------------------------------
 
+
 @pytest.fixture
 def report_b(world, q3, dso_b):
     return complete_report(world.district_b, q3, by=dso_b)
@@ -366,17 +424,22 @@ def report_b(world, q3, dso_b):
 
 @pytest.fixture
 def provincial(world, q3):
-    return ProvincialReport.objects.create(province=world.province_p, period=q3,
-                                           achievements="Thpong and Basedth reported on time.",
-                                           challenges="Floods in Basedth.")
+    return ProvincialReport.objects.create(
+        province=world.province_p,
+        period=q3,
+        achievements="Thpong and Basedth reported on time.",
+        challenges="Floods in Basedth.",
+    )
 
 
 def provincial_snapshot(provincial):
     provincial = ProvincialReport.objects.get(pk=provincial.pk)
-    return {"status": provincial.status, "submitted_at": provincial.submitted_at,
-            "events": list(ReportEvent.objects.filter(provincial_report=provincial).values_list("id", flat=True)),
-            "missing": list(MissingDistrict.objects.filter(provincial_report=provincial).values_list("district",
-                                                                                                   "reason"))}
+    return {
+        "status": provincial.status,
+        "submitted_at": provincial.submitted_at,
+        "events": list(ReportEvent.objects.filter(provincial_report=provincial).values_list("id", flat=True)),
+        "missing": list(MissingDistrict.objects.filter(provincial_report=provincial).values_list("district", "reason")),
+    }
 
 
 def new_provincial_event(provincial, before):
@@ -391,8 +454,7 @@ def all_approved(report, report_b, dso_a, dso_b, reviewer_p):
     approved(report_b, dso_b, reviewer_p)
 
 
-def test_reviewer_submits_the_provincial_report_when_every_district_is_approved(all_approved, provincial,
-                                                                                 reviewer_p):
+def test_reviewer_submits_the_provincial_report_when_every_district_is_approved(all_approved, provincial, reviewer_p):
     before = provincial_snapshot(provincial)
 
     event = workflow.submit_provincial_report(provincial_report=provincial, by=reviewer_p, missing_reasons={})
@@ -403,11 +465,18 @@ def test_reviewer_submits_the_provincial_report_when_every_district_is_approved(
     assert not MissingDistrict.objects.filter(provincial_report=provincial).exists()
     assert new_provincial_event(provincial, before) == event
     assert (event.action, event.from_status, event.to_status, event.by, event.round, event.report) == (
-        WorkflowAction.SUBMITTED, ProvincialStatus.DRAFT, ProvincialStatus.SUBMITTED, reviewer_p, 1, None)
+        WorkflowAction.SUBMITTED,
+        ProvincialStatus.DRAFT,
+        ProvincialStatus.SUBMITTED,
+        reviewer_p,
+        1,
+        None,
+    )
 
 
-def test_provincial_report_without_district_b_needs_a_reason_for_b(world, report, report_b, provincial, dso_a,
-                                                                   dso_b, reviewer_p):
+def test_provincial_report_without_district_b_needs_a_reason_for_b(
+    world, report, report_b, provincial, dso_a, dso_b, reviewer_p
+):
     approved(report, dso_a, reviewer_p)
     submitted(report_b, dso_b)  # waiting for review: not approved
     before = provincial_snapshot(provincial)
@@ -418,13 +487,17 @@ def test_provincial_report_without_district_b_needs_a_reason_for_b(world, report
         assert "give the reason for each: Basedth" in messages_of(error)
         assert provincial_snapshot(provincial) == before
 
-    workflow.submit_provincial_report(provincial_report=provincial, by=reviewer_p,
-                                      missing_reasons={world.district_b.pk: " Review not finished: floods. "})
+    workflow.submit_provincial_report(
+        provincial_report=provincial,
+        by=reviewer_p,
+        missing_reasons={world.district_b.pk: " Review not finished: floods. "},
+    )
 
     provincial.refresh_from_db()
     assert provincial.status == ProvincialStatus.SUBMITTED
     assert list(MissingDistrict.objects.filter(provincial_report=provincial).values_list("district", "reason")) == [
-        (world.district_b.pk, "Review not finished: floods.")]
+        (world.district_b.pk, "Review not finished: floods.")
+    ]
 
 
 @pytest.mark.parametrize("empty", ["achievements", "challenges"])
@@ -467,7 +540,12 @@ def test_mrd_accepts_a_submitted_provincial_report(sent_to_mrd, mrd):
     assert sent_to_mrd.status == ProvincialStatus.ACCEPTED
     assert new_provincial_event(sent_to_mrd, before) == event
     assert (event.action, event.from_status, event.to_status, event.by, event.round) == (
-        WorkflowAction.ACCEPTED, ProvincialStatus.SUBMITTED, ProvincialStatus.ACCEPTED, mrd, 1)
+        WorkflowAction.ACCEPTED,
+        ProvincialStatus.SUBMITTED,
+        ProvincialStatus.ACCEPTED,
+        mrd,
+        1,
+    )
 
 
 def test_mrd_returns_a_provincial_report_with_a_comment_and_the_province_resubmits(sent_to_mrd, mrd, reviewer_p):
@@ -484,12 +562,20 @@ def test_mrd_returns_a_provincial_report_with_a_comment_and_the_province_resubmi
     assert sent_to_mrd.status == ProvincialStatus.RETURNED
     assert new_provincial_event(sent_to_mrd, before) == event
     assert (event.action, event.from_status, event.to_status, event.by, event.round, event.note) == (
-        WorkflowAction.RETURNED, ProvincialStatus.SUBMITTED, ProvincialStatus.RETURNED, mrd, 1,
-        "Add Basedth's floods.")
+        WorkflowAction.RETURNED,
+        ProvincialStatus.SUBMITTED,
+        ProvincialStatus.RETURNED,
+        mrd,
+        1,
+        "Add Basedth's floods.",
+    )
 
     again = workflow.submit_provincial_report(provincial_report=sent_to_mrd, by=reviewer_p, missing_reasons={})
-    assert (again.from_status, again.to_status, again.round) == (ProvincialStatus.RETURNED,
-                                                                 ProvincialStatus.SUBMITTED, 2)
+    assert (again.from_status, again.to_status, again.round) == (
+        ProvincialStatus.RETURNED,
+        ProvincialStatus.SUBMITTED,
+        2,
+    )
 
 
 @pytest.mark.parametrize("persona", ["reviewer_p", "pa_p", "dso_a", "administrator"])
@@ -528,7 +614,8 @@ def test_submitted_or_accepted_provincial_report_cannot_be_submitted_again(sent_
 
 
 def test_reviewer_cannot_reopen_a_district_report_while_the_provincial_report_is_with_the_mrd(
-        sent_to_mrd, report, reviewer_p, mrd):
+    sent_to_mrd, report, reviewer_p, mrd
+):
     before = snapshot(report)
 
     with pytest.raises(ValidationError) as error:
@@ -543,8 +630,9 @@ def test_reviewer_cannot_reopen_a_district_report_while_the_provincial_report_is
     assert event.to_status == ReportStatus.DRAFT
 
 
-def test_reviewer_cannot_reopen_a_district_report_of_an_accepted_provincial_report(sent_to_mrd, report, reviewer_p,
-                                                                                    mrd):
+def test_reviewer_cannot_reopen_a_district_report_of_an_accepted_provincial_report(
+    sent_to_mrd, report, reviewer_p, mrd
+):
     workflow.accept_provincial_report(provincial_report=sent_to_mrd, by=mrd)
     before = snapshot(report)
 
@@ -555,6 +643,7 @@ def test_reviewer_cannot_reopen_a_district_report_of_an_accepted_provincial_repo
 
 
 # --- The gazetteer changes under a report ------------------------------------------------------------
+
 
 def test_village_retired_before_the_quarter_is_not_required_for_submission(world, q3, dso_a):
     # Merged into its neighbour in March 2019: it has no row to fill in for Q3 (the commune page does not list it).

@@ -1,6 +1,7 @@
 """Rollups: every row equals the sums counted directly from the data, rates are ratios of sums,
 and rebuilding (whole quarter, one district, after a state change, from stale marks) agrees.
 """
+
 import datetime
 import io
 from collections import Counter, defaultdict
@@ -9,21 +10,24 @@ from decimal import Decimal
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import transaction
-from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from reports import indicators
+from reports.entry import validation
+from reports.models import CommuneQuarter, DistrictReport, OdfStatus, ReportStatus, Training, VillageQuarter
 from reports.rollups import build as rollup
 from reports.rollups import scheduling
-from reports.entry import validation
 from reports.rollups.models import NATIONAL_CODE, DataState, Rollup, RollupLevel, StaleRollup
-from reports.models import CommuneQuarter, DistrictReport, OdfStatus, ReportStatus, Training, VillageQuarter
-
-from tests.reports.rollup_helpers import eager_celery, make_period, make_report, on_day, snapshot, village_figures
+from tests.reports.rollup_helpers import make_period, make_report, on_day, snapshot, village_figures
 
 pytestmark = pytest.mark.usefixtures("eager_celery")
 
-STATUSES = {DataState.APPROVED: {ReportStatus.APPROVED},
-            DataState.PROVISIONAL: {ReportStatus.SUBMITTED, ReportStatus.APPROVED}}
+STATUSES = {
+    DataState.APPROVED: {ReportStatus.APPROVED},
+    DataState.PROVISIONAL: {ReportStatus.SUBMITTED, ReportStatus.APPROVED},
+}
 
 
 def row(level, code, period, state=DataState.APPROVED):
@@ -31,6 +35,7 @@ def row(level, code, period, state=DataState.APPROVED):
 
 
 # --- The oracle: sums counted directly from the data rows, one village at a time ----------------
+
 
 def direct_sums(reports, state, period):
     """Every summed field of the rollup, computed the slow obvious way from the reports' own rows."""
@@ -55,8 +60,9 @@ def direct_sums(reports, state, period):
         activities = CommuneQuarter.objects.filter(report=report)
         communes = set(by_commune) | {a.commune_id for a in activities}
         sums["communes_reported"] += len(communes)
-        sums["odf_communes"] += sum(all(v.odf_status == OdfStatus.VERIFIED for v in rows)
-                                    for rows in by_commune.values())
+        sums["odf_communes"] += sum(
+            all(v.odf_status == OdfStatus.VERIFIED for v in rows) for rows in by_commune.values()
+        )
         for activity in activities:
             for field in CommuneQuarter.ACTIVITY_FIELDS:
                 sums[field] += getattr(activity, field) or 0
@@ -86,71 +92,106 @@ def assert_rollups_equal_direct_counts(period, districts, provinces):
     first_day = period.bounds[0]
     reports = list(DistrictReport.objects.filter(period=period).select_related("period"))
     for state in DataState:
+
         def expected(units):
             return sum(d.retired_on is None or d.retired_on > first_day for d in units)
+
         for district in districts:
             mine = [r for r in reports if r.district_id == district.pk]
             if not mine and not expected([district]):
                 # Retired before the quarter and nothing filed: no row.
                 assert not Rollup.objects.filter(level=RollupLevel.DISTRICT, code=district.code, period=period).exists()
                 continue
-            assert_row_equals(row(RollupLevel.DISTRICT, district.code, period, state), direct_sums(mine, state, period),
-                              expected([district]))
+            assert_row_equals(
+                row(RollupLevel.DISTRICT, district.code, period, state),
+                direct_sums(mine, state, period),
+                expected([district]),
+            )
         for province in provinces:
             members = [d for d in districts if d.province_id == province.pk]
             mine = [r for r in reports if r.district.province_id == province.pk]
-            assert_row_equals(row(RollupLevel.PROVINCE, province.code, period, state),
-                              direct_sums(mine, state, period), expected(members))
+            assert_row_equals(
+                row(RollupLevel.PROVINCE, province.code, period, state),
+                direct_sums(mine, state, period),
+                expected(members),
+            )
         national = row(RollupLevel.NATIONAL, NATIONAL_CODE, period, state)
         sums = direct_sums(reports, state, period)
         assert_row_equals(national, sums, expected(districts))
         # Rates are the ratio of the summed counts, computed by the indicator module.
         assert national.sanitation_coverage == indicators.sanitation_coverage(
-            improved_own=sums["hh_improved_own"], improved_shared=sums["hh_improved_shared"],
-            total=sums["households_total"])
+            improved_own=sums["hh_improved_own"],
+            improved_shared=sums["hh_improved_shared"],
+            total=sums["households_total"],
+        )
         assert national.idpoor_coverage == indicators.ratio_pct(sums["idpoor_improved"], sums["idpoor_households"])
         assert national.open_defecation == indicators.ratio_pct(sums["hh_open_defecation"], sums["households_total"])
         assert national.budget_utilisation == indicators.ratio_pct(sums["spent_total"], sums["ft_received"])
         # Commune rows: one per commune with data in the state, equal to that commune's own rows.
         for commune_row in Rollup.objects.filter(level=RollupLevel.COMMUNE, period=period, data_state=state):
-            village_rows = VillageQuarter.objects.filter(report__period=period, village__commune__code=commune_row.code,
-                                                         report__status__in=STATUSES[state])
+            village_rows = VillageQuarter.objects.filter(
+                report__period=period, village__commune__code=commune_row.code, report__status__in=STATUSES[state]
+            )
             totals = {f: sum(getattr(v, f) or 0 for v in village_rows) for f in VillageQuarter.COUNT_FIELDS}
             assert {f: getattr(commune_row, f) for f in totals} == totals
             assert commune_row.villages_reported == len(village_rows)
-            assert commune_row.odf_communes == int(bool(village_rows) and all(
-                v.odf_status == OdfStatus.VERIFIED for v in village_rows))
+            assert commune_row.odf_communes == int(
+                bool(village_rows) and all(v.odf_status == OdfStatus.VERIFIED for v in village_rows)
+            )
 
 
 # --- Random data: the rollup equals a direct count -----------------------------------------------
 
 counts = st.one_of(st.none(), st.integers(0, 400))
-village_strategy = st.one_of(st.none(), st.fixed_dictionaries({
-    **{field: counts for field in VillageQuarter.COUNT_FIELDS},
-    "odf_status": st.sampled_from(["", *OdfStatus.values]),
-}))
+village_strategy = st.one_of(
+    st.none(),
+    st.fixed_dictionaries(
+        {
+            **{field: counts for field in VillageQuarter.COUNT_FIELDS},
+            "odf_status": st.sampled_from(["", *OdfStatus.values]),
+        }
+    ),
+)
 money = st.one_of(st.none(), st.decimals(0, 5000, places=2))
-activity_strategy = st.one_of(st.none(), st.fixed_dictionaries({
-    **{field: counts for field in CommuneQuarter.ACTIVITY_FIELDS if field != "commune_budget"},
-    "commune_budget": money,
-}))
-training_strategy = st.fixed_dictionaries({
-    "topic": st.just("clts"), "participants_provincial": st.integers(0, 5), "participants_district": st.integers(0, 9),
-    "participants_commune": st.integers(0, 30), "participants_village": st.integers(0, 40),
-    "women": st.integers(0, 30)})
-report_strategy = st.one_of(st.none(), st.fixed_dictionaries({
-    "status": st.sampled_from(ReportStatus.values),
-    "late": st.booleans(),
-    "wg_meeting_held": st.one_of(st.none(), st.booleans()),
-    "wg_meeting_attendance": counts,
-    "ft_annual_allocation": money, "ft_received": money,
-    **{field: money for field in DistrictReport.SPENT_FIELDS},
-    "trainings": st.lists(training_strategy, max_size=2),
-}))
+activity_strategy = st.one_of(
+    st.none(),
+    st.fixed_dictionaries(
+        {
+            **{field: counts for field in CommuneQuarter.ACTIVITY_FIELDS if field != "commune_budget"},
+            "commune_budget": money,
+        }
+    ),
+)
+training_strategy = st.fixed_dictionaries(
+    {
+        "topic": st.just("clts"),
+        "participants_provincial": st.integers(0, 5),
+        "participants_district": st.integers(0, 9),
+        "participants_commune": st.integers(0, 30),
+        "participants_village": st.integers(0, 40),
+        "women": st.integers(0, 30),
+    }
+)
+report_strategy = st.one_of(
+    st.none(),
+    st.fixed_dictionaries(
+        {
+            "status": st.sampled_from(ReportStatus.values),
+            "late": st.booleans(),
+            "wg_meeting_held": st.one_of(st.none(), st.booleans()),
+            "wg_meeting_attendance": counts,
+            "ft_annual_allocation": money,
+            "ft_received": money,
+            **{field: money for field in DistrictReport.SPENT_FIELDS},
+            "trainings": st.lists(training_strategy, max_size=2),
+        }
+    ),
+)
 
 
-@hypothesis_settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                         HealthCheck.too_slow])
+@hypothesis_settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 @given(data=st.data())
 def test_every_row_equals_the_sum_counted_directly_from_villages(world, data):
     districts = [world.district_a, world.district_b, world.district_c]
@@ -167,9 +208,12 @@ def test_every_row_equals_the_sum_counted_directly_from_villages(world, data):
             status, late, trainings = report.pop("status"), report.pop("late"), report.pop("trainings")
             submitted = status != ReportStatus.DRAFT
             made = DistrictReport.objects.create(
-                district=district, period=period, status=status,
+                district=district,
+                period=period,
+                status=status,
                 submitted_at=on_day(period.deadline + datetime.timedelta(days=late), hour=23) if submitted else None,
-                **report)
+                **report,
+            )
             rows = []
             for commune in district.communes.order_by("code"):
                 activities = data.draw(activity_strategy, label=f"activities {commune.code}")
@@ -188,8 +232,12 @@ def test_every_row_equals_the_sum_counted_directly_from_villages(world, data):
         assert_rollups_equal_direct_counts(period, districts, provinces)
 
         # One district's report changes state; its incremental rebuild leaves what a full rebuild would.
-        changed = data.draw(st.sampled_from(list(DistrictReport.objects.filter(period=period))) if
-                            DistrictReport.objects.filter(period=period).exists() else st.none(), label="changed")
+        changed = data.draw(
+            st.sampled_from(list(DistrictReport.objects.filter(period=period)))
+            if DistrictReport.objects.filter(period=period).exists()
+            else st.none(),
+            label="changed",
+        )
         if changed is not None:
             changed.status = data.draw(st.sampled_from(ReportStatus.values), label="new status")
             changed.save()
@@ -203,15 +251,22 @@ def test_every_row_equals_the_sum_counted_directly_from_villages(world, data):
 
 # --- Specific cases -------------------------------------------------------------------------------
 
+
 def test_district_coverage_is_the_ratio_of_sums_not_the_mean_of_villages(world):
     period = make_period()
     # A big village at 10% and a small one at 100%: the commune has 19 of 100 households covered, not 55%.
-    figures = {"05080101": village_figures(total=90, own=9, shared=0, unimproved=81),
-               "05080102": village_figures(total=10, own=5, shared=5, unimproved=0)}
+    figures = {
+        "05080101": village_figures(total=90, own=9, shared=0, unimproved=81),
+        "05080102": village_figures(total=10, own=5, shared=5, unimproved=0),
+    }
     make_report(world.district_a, period, figures=figures)
     rollup.rebuild_period(period.pk)
-    for level, code in ((RollupLevel.COMMUNE, "050801"), (RollupLevel.DISTRICT, "0508"), (RollupLevel.PROVINCE, "05"),
-                        (RollupLevel.NATIONAL, NATIONAL_CODE)):
+    for level, code in (
+        (RollupLevel.COMMUNE, "050801"),
+        (RollupLevel.DISTRICT, "0508"),
+        (RollupLevel.PROVINCE, "05"),
+        (RollupLevel.NATIONAL, NATIONAL_CODE),
+    ):
         assert row(level, code, period).sanitation_coverage == 19.0
         assert row(level, code, period).households_total == 100
 
@@ -231,8 +286,9 @@ def test_only_approved_reports_count_unless_provisional_is_asked_for(world):
         assert (national.reports_expected, national.reports_submitted, national.reports_approved) == (3, 2, 1)
         assert national.reporting_completeness == pytest.approx(200 / 3)
     assert not Rollup.objects.filter(level=RollupLevel.COMMUNE, code__startswith="2501").exists()
-    assert not Rollup.objects.filter(level=RollupLevel.COMMUNE, code__startswith="0501",
-                                     data_state=DataState.APPROVED).exists()
+    assert not Rollup.objects.filter(
+        level=RollupLevel.COMMUNE, code__startswith="0501", data_state=DataState.APPROVED
+    ).exists()
     assert Rollup.objects.for_state(provisional=True).filter(level=RollupLevel.COMMUNE).count() == 4
     assert list(Rollup.objects.for_unit(world.district_c).for_state().values_list("reports_included", flat=True)) == [0]
 
@@ -273,9 +329,16 @@ def test_retired_district_keeps_its_report_but_is_not_expected_after_retirement(
 def test_odf_commune_needs_every_village_row_verified(world):
     period = make_period()
     verified = village_figures(odf_status=OdfStatus.VERIFIED, unimproved=50)
-    make_report(world.district_a, period, figures={
-        "05080101": verified, "05080102": verified,  # commune A1: all verified
-        "05080201": verified, "05080202": village_figures(odf_status=OdfStatus.DECLARED)})  # A2: one declared
+    make_report(
+        world.district_a,
+        period,
+        figures={
+            "05080101": verified,
+            "05080102": verified,  # commune A1: all verified
+            "05080201": verified,
+            "05080202": village_figures(odf_status=OdfStatus.DECLARED),
+        },
+    )  # A2: one declared
     rollup.rebuild_period(period.pk)
     assert row(RollupLevel.COMMUNE, "050801", period).odf_communes == 1
     assert row(RollupLevel.COMMUNE, "050802", period).odf_communes == 0
@@ -286,15 +349,31 @@ def test_odf_commune_needs_every_village_row_verified(world):
 
 def test_trainings_meetings_and_budget_are_summed_by_level_and_sex(world):
     period = make_period()
-    training = dict(topic="clts", participants_provincial=1, participants_district=4, participants_commune=10,
-                    participants_village=5, women=9)
-    make_report(world.district_a, period, trainings=[training, training], wg_meeting_held=True,
-                wg_meeting_attendance=20, wg_meeting_attendance_women=8)
+    training = dict(
+        topic="clts",
+        participants_provincial=1,
+        participants_district=4,
+        participants_commune=10,
+        participants_village=5,
+        women=9,
+    )
+    make_report(
+        world.district_a,
+        period,
+        trainings=[training, training],
+        wg_meeting_held=True,
+        wg_meeting_attendance=20,
+        wg_meeting_attendance_women=8,
+    )
     make_report(world.district_c, period, trainings=[training])
     rollup.rebuild_period(period.pk)
     national = row(RollupLevel.NATIONAL, NATIONAL_CODE, period)
     assert (national.trainings, national.trained_provincial, national.trained_commune, national.trained_women) == (
-        3, 3, 30, 27)
+        3,
+        3,
+        30,
+        27,
+    )
     assert (national.dwg_meetings_held, national.dwg_attendance, national.dwg_attendance_women) == (1, 20, 8)
     assert national.triggering_events == 2 * 4 and national.commune_budget == Decimal("480.00")
     assert national.ft_received == Decimal("350.00")
@@ -383,6 +462,7 @@ def test_repair_keeps_the_mark_of_a_rebuild_that_failed(world, monkeypatch):
 
     def broken(*args):
         raise RuntimeError("database hiccup")
+
     monkeypatch.setattr(rollup, "rebuild_district_quarter", broken)
     assert rollup.repair_stale() == {"rebuilt": 0, "failed": 1}
     assert StaleRollup.objects.count() == 1
@@ -406,6 +486,7 @@ def test_rebuild_rollups_progress_bar_on_a_terminal(world):
     class Terminal(io.StringIO):
         def isatty(self):
             return True
+
     terminal = Terminal()
     bar = ProgressBar(terminal, width=10)
     bar(1, 4, make_period(2024, 1))
@@ -417,10 +498,20 @@ def test_rebuild_rollups_progress_bar_on_a_terminal(world):
 
 # --- The national dataset generator and the benchmark -----------------------------------------------
 
+
 def village_values():
-    return sorted(VillageQuarter.objects.values_list(
-        "report__district__code", "report__period__year", "report__period__quarter", "report__status",
-        "village__code", *VillageQuarter.COUNT_FIELDS, "odf_status", "odf_status_date"))
+    return sorted(
+        VillageQuarter.objects.values_list(
+            "report__district__code",
+            "report__period__year",
+            "report__period__quarter",
+            "report__status",
+            "village__code",
+            *VillageQuarter.COUNT_FIELDS,
+            "odf_status",
+            "odf_status_date",
+        )
+    )
 
 
 def test_generator_is_deterministic_marked_synthetic_and_plausible(world):
@@ -436,18 +527,24 @@ def test_generator_is_deterministic_marked_synthetic_and_plausible(world):
     fields = [*VillageQuarter.COUNT_FIELDS, "odf_status"]
     by_village = defaultdict(list)
     for values in VillageQuarter.objects.order_by("report__period__year", "report__period__quarter").values(
-            "village_id", *fields):
+        "village_id", *fields
+    ):
         by_village[values["village_id"]].append(values)
     for series in by_village.values():
         for before, values in zip([None, *series], series):
             assert validation.village_errors(values) == {}
             assert validation.village_warnings(values, before) == []
     for report in DistrictReport.objects.all():
-        assert validation.budget_error(spent=report.spent_total, received=report.ft_received,
-                                       carried_over=report.ft_carried_over) is None
+        assert (
+            validation.budget_error(
+                spent=report.spent_total, received=report.ft_received, carried_over=report.ft_carried_over
+            )
+            is None
+        )
     # Coverage rises and ODF spreads; the last quarter has provisional data or missing reports.
-    first_q, last_q = (row(RollupLevel.NATIONAL, NATIONAL_CODE, make_period(*q), DataState.PROVISIONAL)
-                       for q in ((2016, 1), (2025, 3)))
+    first_q, last_q = (
+        row(RollupLevel.NATIONAL, NATIONAL_CODE, make_period(*q), DataState.PROVISIONAL) for q in ((2016, 1), (2025, 3))
+    )
     assert last_q.sanitation_coverage > first_q.sanitation_coverage + 20
     assert last_q.odf_villages_verified >= first_q.odf_villages_verified
 
@@ -462,8 +559,9 @@ def test_generator_refuses_a_database_with_real_reports_unless_forced(world):
     with pytest.raises(CommandError, match="real"):
         call_command("generate_national_dataset", "--seed", "1", "--provinces", "05", stdout=io.StringIO())
     out = io.StringIO()
-    call_command("generate_national_dataset", "--seed", "1", "--provinces", "05", "--force", "--skip-rollups",
-                 stdout=out)
+    call_command(
+        "generate_national_dataset", "--seed", "1", "--provinces", "05", "--force", "--skip-rollups", stdout=out
+    )
     assert "Left alone 1 district-quarters" in out.getvalue()
     real.refresh_from_db()
     assert not real.is_demo and real.village_quarters.count() == 4  # untouched

@@ -1,6 +1,7 @@
 """Rollup tasks: configuration, JSON messages, idempotence (also two workers at once), dispatch on
 commit only, and a report change that survives a broker outage and is repaired afterwards.
 """
+
 import logging
 import threading
 
@@ -10,13 +11,17 @@ from django.db import OperationalError, connection, transaction
 from kombu.exceptions import EncodeError
 
 from drssd_portal.celery import app as celery_app
-from reports.rollups import build as rollup
-from reports.rollups import scheduling
-from reports.rollups import tasks
-from reports.rollups.models import NATIONAL_CODE, DataState, Rollup, RollupLevel, StaleRollup
 from reports.models import DistrictReport, ReportStatus
-
-from tests.reports.rollup_helpers import eager_celery, make_period, make_report, require_postgresql, snapshot, use_broker
+from reports.rollups import build as rollup
+from reports.rollups import scheduling, tasks
+from reports.rollups.models import NATIONAL_CODE, DataState, Rollup, RollupLevel, StaleRollup
+from tests.reports.rollup_helpers import (
+    make_period,
+    make_report,
+    require_postgresql,
+    snapshot,
+    use_broker,
+)
 
 CLOSED_PORT_BROKER = "redis://127.0.0.1:6390/0"  # nothing listens there: the broker is "down"
 ROLLUP_TASKS = [tasks.rebuild_district_quarter, tasks.repair_stale_rollups]
@@ -49,12 +54,14 @@ def quarter(world):
 def dispatched(monkeypatch):
     """Record the rollup tasks queued instead of running them."""
     calls = []
-    monkeypatch.setattr(tasks.rebuild_district_quarter, "apply_async",
-                        lambda args, **options: calls.append(tuple(args)))
+    monkeypatch.setattr(
+        tasks.rebuild_district_quarter, "apply_async", lambda args, **options: calls.append(tuple(args))
+    )
     return calls
 
 
 # --- Configuration ----------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("task", ROLLUP_TASKS, ids=lambda t: t.name)
 def test_rollup_tasks_retry_with_backoff_and_have_time_limits(task):
@@ -95,6 +102,7 @@ def test_tasks_serialise_with_json_only(world, django_capture_on_commit_callback
 
 # --- Idempotence --------------------------------------------------------------------------------------
 
+
 @pytest.mark.usefixtures("eager_celery")
 def test_rebuild_task_run_once_or_twice_leaves_identical_rows(quarter, world):
     period, draft = quarter
@@ -132,6 +140,7 @@ def run_at_once(*jobs):
             errors.append(error)
         finally:
             connection.close()
+
     threads = [threading.Thread(target=work, args=job) for job in jobs]
     for thread in threads:
         thread.start()
@@ -150,12 +159,16 @@ def test_two_workers_running_the_same_tasks_at_once_leave_identical_rows(transac
     sequential = snapshot()
     rebuild = tasks.rebuild_district_quarter.apply
     for _round in range(3):
-        run_at_once((lambda: rebuild(args=(world.district_a.pk, period.pk)).get(), ()),
-                    (lambda: rebuild(args=(world.district_a.pk, period.pk)).get(), ()))
+        run_at_once(
+            (lambda: rebuild(args=(world.district_a.pk, period.pk)).get(), ()),
+            (lambda: rebuild(args=(world.district_a.pk, period.pk)).get(), ()),
+        )
         assert snapshot() == sequential
-        run_at_once((lambda: tasks.repair_stale_rollups.apply().get(), ()),
-                    (rollup.rebuild_period, (period.pk,)),
-                    (lambda: rebuild(args=(world.district_c.pk, period.pk)).get(), ()))
+        run_at_once(
+            (lambda: tasks.repair_stale_rollups.apply().get(), ()),
+            (rollup.rebuild_period, (period.pk,)),
+            (lambda: rebuild(args=(world.district_c.pk, period.pk)).get(), ()),
+        )
         assert snapshot() == sequential
 
 
@@ -170,14 +183,17 @@ def test_two_districts_of_one_province_rebuilt_at_once_both_reach_the_province_r
         b_report.status = ReportStatus.SUBMITTED if round_number % 2 == 0 else ReportStatus.APPROVED
         draft.save()
         b_report.save()
-        run_at_once((rollup.rebuild_district_quarter, (world.district_a.pk, period.pk)),
-                    (rollup.rebuild_district_quarter, (world.district_b.pk, period.pk)))
+        run_at_once(
+            (rollup.rebuild_district_quarter, (world.district_a.pk, period.pk)),
+            (rollup.rebuild_district_quarter, (world.district_b.pk, period.pk)),
+        )
         raced = snapshot()
         rollup.rebuild_period(period.pk)
         assert raced == snapshot()
 
 
 # --- Dispatch on commit -----------------------------------------------------------------------------
+
 
 def test_a_transaction_that_rolls_back_dispatches_nothing(transactional_db, quarter, dispatched):
     period, draft = quarter
@@ -206,8 +222,10 @@ def test_a_transaction_that_commits_dispatches_once(transactional_db, quarter, d
 
 # --- Broker outage ------------------------------------------------------------------------------------
 
-def test_submission_succeeds_while_the_broker_is_down_and_the_repair_catches_up(transactional_db, quarter, world,
-                                                                               caplog):
+
+def test_submission_succeeds_while_the_broker_is_down_and_the_repair_catches_up(
+    transactional_db, quarter, world, caplog
+):
     period, draft = quarter
     before = national(period).households_total
     with use_broker(CLOSED_PORT_BROKER), caplog.at_level(logging.ERROR, logger="drssd_portal.dispatch"):

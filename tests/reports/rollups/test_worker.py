@@ -5,6 +5,7 @@ and national rows change. Then the broker "goes down" for a submission, and afte
 repair task, run by the worker, catches up. In CI (CI set) these tests must run: without Redis or
 PostgreSQL they fail. Elsewhere they skip unless REDIS_URL is set.
 """
+
 import os
 import subprocess
 import sys
@@ -18,12 +19,10 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from drssd_portal.celery import app as celery_app
-from reports.rollups import build as rollup
-from reports.rollups import scheduling
-from reports.rollups import tasks
-from reports.rollups.models import NATIONAL_CODE, DataState, Rollup, RollupLevel, StaleRollup
 from reports.models import DistrictReport, ReportStatus
-
+from reports.rollups import build as rollup
+from reports.rollups import scheduling, tasks
+from reports.rollups.models import NATIONAL_CODE, DataState, Rollup, RollupLevel, StaleRollup
 from tests.reports.rollup_helpers import IN_CI, make_period, make_report, use_broker
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
@@ -33,10 +32,14 @@ WAIT_SECONDS = 60
 
 
 def require_services():
-    missing = [problem for problem, absent in (
-        ("REDIS_URL is not set", not REDIS_URL),
-        ("the tests do not run on PostgreSQL (set DATABASE_URL)", connection.vendor != "postgresql"),
-    ) if absent]
+    missing = [
+        problem
+        for problem, absent in (
+            ("REDIS_URL is not set", not REDIS_URL),
+            ("the tests do not run on PostgreSQL (set DATABASE_URL)", connection.vendor != "postgresql"),
+        )
+        if absent
+    ]
     if missing:
         message = "The real-worker rollup test needs Redis and PostgreSQL: " + "; ".join(missing)
         if IN_CI:
@@ -64,9 +67,29 @@ def worker(django_db_setup, django_db_blocker, tmp_path_factory):
     env = {**os.environ, "DATABASE_URL": url, "REDIS_URL": REDIS_URL, "CELERY_TASK_ALWAYS_EAGER": "false"}
     with open(log_path, "w") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "drssd_portal", "worker", "--pool=solo", "-Q", queue,
-             "-n", f"{queue}@%h", "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "INFO"],
-            cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "drssd_portal",
+                "worker",
+                "--pool=solo",
+                "-Q",
+                queue,
+                "-n",
+                f"{queue}@%h",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "-l",
+                "INFO",
+            ],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     # Our rollup tasks go to the worker's own queue, so no stray message from another run interferes.
     celery_app.conf.update(task_routes={"reports.rollups.tasks.*": {"queue": queue}})
     try:
@@ -119,15 +142,20 @@ def test_worker_rebuilds_district_province_and_nation_after_a_submission(worker,
     submitted = timezone.now()
     with use_broker(REDIS_URL):
         submit(draft)
-    wait_for(lambda: rows(period, RollupLevel.NATIONAL, NATIONAL_CODE)[DataState.PROVISIONAL].reports_included == 3,
-             worker, "the worker's rollup")
+    wait_for(
+        lambda: rows(period, RollupLevel.NATIONAL, NATIONAL_CODE)[DataState.PROVISIONAL].reports_included == 3,
+        worker,
+        "the worker's rollup",
+    )
     district = rows(period, RollupLevel.DISTRICT, world.district_a.code)
     province = rows(period, RollupLevel.PROVINCE, world.province_p.code)
     nation = rows(period, RollupLevel.NATIONAL, NATIONAL_CODE)
     assert (district[DataState.PROVISIONAL].households_total, district[DataState.APPROVED].households_total) == (400, 0)
     assert district[DataState.PROVISIONAL].reports_submitted == 1
     assert (province[DataState.PROVISIONAL].households_total, province[DataState.APPROVED].households_total) == (
-        800, 400)
+        800,
+        400,
+    )
     assert (nation[DataState.PROVISIONAL].households_total, nation[DataState.APPROVED].households_total) == (1200, 800)
     assert all(row.built_at >= submitted for row in (*district.values(), *province.values(), *nation.values()))
     wait_for(lambda: not StaleRollup.objects.exists(), worker, "the stale mark to be cleared")

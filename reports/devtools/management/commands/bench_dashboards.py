@@ -5,6 +5,7 @@ through Django's test client in this process (middleware, view, template: the se
 page view, no network). It uses two users of its own, created on first run and kept (an MRD user
 and a DSO of the measured district; no password, so nobody can log in as them). Targets are printed, never asserted; the tests pin the query counts.
 """
+
 import gzip
 import os
 import statistics
@@ -23,8 +24,8 @@ from django.urls import reverse
 
 from districts.models import Assignment, District, Province, Role, Village
 from reports.devtools.benchmarking import millis, print_results
-from reports.rollups.models import NATIONAL_CODE, Rollup, RollupLevel
 from reports.models import ReportingPeriod
+from reports.rollups.models import NATIONAL_CODE, Rollup, RollupLevel
 
 USERS = ("bench-dashboards-mrd", "bench-dashboards-dso")
 CSS = ["vendor/bootstrap/bootstrap.min.css", "css/portal.css"]
@@ -42,8 +43,10 @@ def static_bytes(paths):
 
 
 class Command(BaseCommand):
-    help = ("Benchmark the dashboards on the national synthetic dataset: median server time (cache miss and "
-            "hit), SQL queries, and transferred (compressed) bytes of each page type.")
+    help = (
+        "Benchmark the dashboards on the national synthetic dataset: median server time (cache miss and "
+        "hit), SQL queries, and transferred (compressed) bytes of each page type."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--repeat", type=int, default=20, help="Requests per measure (median reported).")
@@ -62,10 +65,14 @@ class Command(BaseCommand):
         client = self._client(mrd, language)
         pages = [
             ("national dashboard", reverse("reports:dashboard_national")),
-            (f"provincial dashboard, {seven.name_latin} (7 districts)",
-             reverse("reports:dashboard_province", args=[seven.code])),
-            (f"provincial dashboard, {fourteen.name_latin} (14 districts)",
-             reverse("reports:dashboard_province", args=[fourteen.code])),
+            (
+                f"provincial dashboard, {seven.name_latin} (7 districts)",
+                reverse("reports:dashboard_province", args=[seven.code]),
+            ),
+            (
+                f"provincial dashboard, {fourteen.name_latin} (14 districts)",
+                reverse("reports:dashboard_province", args=[fourteen.code]),
+            ),
             (f"district dashboard, {district.name_latin}", reverse("reports:dashboard_district", args=[district.code])),
             ("national dashboard, provisional", reverse("reports:dashboard_national") + "?provisional=1"),
         ]
@@ -76,28 +83,56 @@ class Command(BaseCommand):
             client.get(url)  # fill the cache
             hit, hit_queries, _html = self._measure(client, url, repeat)
             national = label.startswith("national dashboard")
-            results.append((f"{label}: server time, cache miss (median of {repeat})", millis(miss),
-                            "<= 150 ms" if national else "", miss <= 0.150 if national else None))
+            results.append(
+                (
+                    f"{label}: server time, cache miss (median of {repeat})",
+                    millis(miss),
+                    "<= 150 ms" if national else "",
+                    miss <= 0.150 if national else None,
+                )
+            )
             results.append((f"{label}: server time, cache hit (median of {repeat})", millis(hit), "", None))
-            results.append((f"{label}: SQL queries (miss / hit)", f"{miss_queries} / {hit_queries}", "<= 12",
-                            max(miss_queries, hit_queries) <= 12))
+            results.append(
+                (
+                    f"{label}: SQL queries (miss / hit)",
+                    f"{miss_queries} / {hit_queries}",
+                    "<= 12",
+                    max(miss_queries, hit_queries) <= 12,
+                )
+            )
             sizes.append((label, html))
         province_queries = [r for r in results if "provincial" in r[0] and "SQL" in r[0]]
-        results.append(("same queries for 7 and 14 districts", "yes" if province_queries[0][1] ==
-                        province_queries[1][1] else "NO", "equal", province_queries[0][1] == province_queries[1][1]))
+        results.append(
+            (
+                "same queries for 7 and 14 districts",
+                "yes" if province_queries[0][1] == province_queries[1][1] else "NO",
+                "equal",
+                province_queries[0][1] == province_queries[1][1],
+            )
+        )
 
         # A DSO's data-entry pages: no plotly.js at all.
         dso_client = self._client(dso, language)
         period = ReportingPeriod.objects.order_by("-is_open", "-year", "-quarter").first()
-        entry_pages = [("home page (DSO)", reverse("home")),
-                       ("quarterly report page (DSO)", reverse("reports:report", args=[district.code, period.year,
-                                                                                        period.quarter])),
-                       ("district section form (DSO)", reverse("reports:district_section", args=[
-                           district.code, period.year, period.quarter]))]
+        entry_pages = [
+            ("home page (DSO)", reverse("home")),
+            (
+                "quarterly report page (DSO)",
+                reverse("reports:report", args=[district.code, period.year, period.quarter]),
+            ),
+            (
+                "district section form (DSO)",
+                reverse("reports:district_section", args=[district.code, period.year, period.quarter]),
+            ),
+        ]
         commune = district.communes.filter(retired_on__isnull=True).order_by("code").first()
         if commune is not None:
-            entry_pages.append(("commune data-entry form (DSO)", reverse("reports:commune", args=[
-                district.code, period.year, period.quarter, commune.code])))
+            entry_pages.append(
+                (
+                    "commune data-entry form (DSO)",
+                    reverse("reports:commune", args=[district.code, period.year, period.quarter, commune.code]),
+                )
+            )
         entry_sizes = []
         dso_client.raise_request_exception = False  # another page's error is reported, not fatal here
         for label, url in entry_pages:
@@ -106,8 +141,10 @@ class Command(BaseCommand):
                 results.append((f"{label}: {url}", f"HTTP {response.status_code}", "200", False))
                 continue
             body = response.content if response.get("Content-Encoding") == "gzip" else gzip.compress(response.content)
-            has_plotly = b"plotly" in (gzip.decompress(body) if response.get("Content-Encoding") == "gzip"
-                                       else response.content).lower()
+            has_plotly = (
+                b"plotly"
+                in (gzip.decompress(body) if response.get("Content-Encoding") == "gzip" else response.content).lower()
+            )
             results.append((f"{label}: loads plotly.js", "yes" if has_plotly else "no", "no", not has_plotly))
             entry_sizes.append((label, len(body)))
 
@@ -118,14 +155,20 @@ class Command(BaseCommand):
         print_results(self.stdout, results, result_width=12, target_width=10)
 
         self.stdout.write("")
-        self.stdout.write("Transferred bytes per page type (gzip; HTML as served with Accept-Encoding: gzip, "
-                          "static files at gzip -9 as collectstatic pre-compresses them):")
+        self.stdout.write(
+            "Transferred bytes per page type (gzip; HTML as served with Accept-Encoding: gzip, "
+            "static files at gzip -9 as collectstatic pre-compresses them):"
+        )
         for label, html in sizes:
-            self.stdout.write(f"  {label}: HTML {_kb(html)} + CSS {_kb(css)} + JS {_kb(js)} = {_kb(html + css + js)}"
-                              f"; plotly.js {_kb(plotly)} once, then cached")
+            self.stdout.write(
+                f"  {label}: HTML {_kb(html)} + CSS {_kb(css)} + JS {_kb(js)} = {_kb(html + css + js)}"
+                f"; plotly.js {_kb(plotly)} once, then cached"
+            )
         for label, size in entry_sizes:
-            self.stdout.write(f"  {label}: HTML {_kb(size)} + CSS {_kb(css)} + JS (bootstrap) "
-                              f"{_kb(static_bytes(OUR_JS[:1]))}; no plotly.js")
+            self.stdout.write(
+                f"  {label}: HTML {_kb(size)} + CSS {_kb(css)} + JS (bootstrap) "
+                f"{_kb(static_bytes(OUR_JS[:1]))}; no plotly.js"
+            )
         self.stdout.write(f"  Khmer web font (Noto Sans Khmer, every Khmer page, cached): {_kb(font)}")
 
     # --- Measuring --------------------------------------------------------------------------------
@@ -146,8 +189,12 @@ class Command(BaseCommand):
     # --- Setting up -------------------------------------------------------------------------------
 
     def _province(self, districts):
-        found = (Province.objects.annotate(n=Count("districts", filter=Q(districts__retired_on__isnull=True)))
-                 .filter(n=districts).order_by("code").first())
+        found = (
+            Province.objects.annotate(n=Count("districts", filter=Q(districts__retired_on__isnull=True)))
+            .filter(n=districts)
+            .order_by("code")
+            .first()
+        )
         if found is None:
             raise CommandError(f"No province with {districts} active districts in this gazetteer.")
         return found
@@ -162,8 +209,10 @@ class Command(BaseCommand):
         return mrd, dso
 
     def _client(self, user, language):
-        client = Client(HTTP_HOST=(settings.ALLOWED_HOSTS or ["127.0.0.1"])[0].lstrip(".") or "127.0.0.1",
-                        secure=settings.SECURE_SSL_REDIRECT)
+        client = Client(
+            HTTP_HOST=(settings.ALLOWED_HOSTS or ["127.0.0.1"])[0].lstrip(".") or "127.0.0.1",
+            secure=settings.SECURE_SSL_REDIRECT,
+        )
         client.force_login(user)
         client.cookies["django_language"] = language
         return client
@@ -173,13 +222,15 @@ class Command(BaseCommand):
             cursor.execute("SELECT version()" if connection.vendor == "postgresql" else "SELECT 'sqlite'")
             version = cursor.fetchone()[0].split(" on ")[0]
         periods = ReportingPeriod.objects.filter(rollups__level=RollupLevel.NATIONAL).distinct().count()
-        self.stdout.write(f"DRSSD dashboard benchmark: {version}, {os.cpu_count()} CPUs, cache "
-                          f"{settings.CACHES['default']['BACKEND'].rsplit('.', 1)[-1]}, language {language}")
-        self.stdout.write(f"Dataset: {Village.objects.count():,} villages, {District.objects.count():,} districts, "
-                          f"{Rollup.objects.count():,} rollup rows, {periods} quarters")
+        self.stdout.write(
+            f"DRSSD dashboard benchmark: {version}, {os.cpu_count()} CPUs, cache "
+            f"{settings.CACHES['default']['BACKEND'].rsplit('.', 1)[-1]}, language {language}"
+        )
+        self.stdout.write(
+            f"Dataset: {Village.objects.count():,} villages, {District.objects.count():,} districts, "
+            f"{Rollup.objects.count():,} rollup rows, {periods} quarters"
+        )
         self.stdout.write("")
-
-
 
 
 def _kb(size):

@@ -8,6 +8,7 @@ time (their cache is off). The floor: WeasyPrint alone rendering one bare HTML t
 rows (every table row of the document, the cells' text only, no stylesheet, no charts). Targets are
 printed, never asserted. Stored PDFs of the run go to a temporary MEDIA_ROOT and are removed.
 """
+
 import json
 import os
 import re
@@ -25,25 +26,29 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Count
 
 from districts.models import Province
-from reports.documents import district_report, rollup_reports
+from reports.documents import district_report, rendering, rollup_reports
 from reports.documents import renderer as pdf
-from reports.documents import rendering
 from reports.documents import store as pdf_store
-from reports.rollups.models import NATIONAL_CODE, DataState
-from reports.models import DistrictReport, ReportingPeriod, ReportStatus
 from reports.documents.models import PdfKind, StoredPdf
+from reports.models import DistrictReport, ReportingPeriod, ReportStatus
+from reports.rollups.models import NATIONAL_CODE, DataState
 
 TARGETS = {"district": {"seconds": 2.0, "megabytes": 300}, "national": {"seconds": 60.0}}
 
 
 class Command(BaseCommand):
-    help = ("Benchmark the PDFs: district quarterly report (in the request), provincial summary and national "
-            "rollup (as the Celery task renders them), each beside WeasyPrint rendering a bare table of the same rows.")
+    help = (
+        "Benchmark the PDFs: district quarterly report (in the request), provincial summary and national "
+        "rollup (as the Celery task renders them), each beside WeasyPrint rendering a bare table of the same rows."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--quarter", default="", help="YYYYQn (default: the latest quarter with reports).")
-        parser.add_argument("--district", default="", help="District code (default: the approved report with the "
-                                                            "most villages, and one of median size).")
+        parser.add_argument(
+            "--district",
+            default="",
+            help="District code (default: the approved report with the most villages, and one of median size).",
+        )
         parser.add_argument("--province", default="", help="Province code (default: the one with most districts).")
         parser.add_argument("--language", default="km", choices=[code for code, _name in settings.LANGUAGES])
         parser.add_argument("--repeat", type=int, default=3, help="Warm renders to take the median of.")
@@ -56,11 +61,14 @@ class Command(BaseCommand):
         districts = [district] if district else self._largest_and_median_districts(period)
         province = province or (Province.objects.annotate(n=Count("districts")).order_by("-n", "code").first().code)
         cases = [f"district:{code}:{period.year}:{period.quarter}" for code in districts] + [
-                 f"provincial:{province}:{period.year}:{period.quarter}",
-                 f"national:{NATIONAL_CODE}:{period.year}:{period.quarter}"]
-        self.stdout.write(f"bench_pdfs on {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}, "
-                          f"{period.label} ({period.year} Q{period.quarter}), language {language}, "
-                          f"{repeat} warm runs (median); each document in a fresh process, charts exported each time.")
+            f"provincial:{province}:{period.year}:{period.quarter}",
+            f"national:{NATIONAL_CODE}:{period.year}:{period.quarter}",
+        ]
+        self.stdout.write(
+            f"bench_pdfs on {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}, "
+            f"{period.label} ({period.year} Q{period.quarter}), language {language}, "
+            f"{repeat} warm runs (median); each document in a fresh process, charts exported each time."
+        )
         results = [self._run_child(case, language, repeat) for case in cases]
         self._print(results)
 
@@ -80,14 +88,26 @@ class Command(BaseCommand):
 
     def _largest_and_median_districts(self, period):
         """The approved report with the most villages (the slow case) and one of median size (the usual case)."""
-        sizes = list(DistrictReport.objects.filter(period=period, status=ReportStatus.APPROVED)
-                     .annotate(n=Count("village_quarters")).order_by("-n", "district__code")
-                     .values_list("district__code", flat=True))
+        sizes = list(
+            DistrictReport.objects.filter(period=period, status=ReportStatus.APPROVED)
+            .annotate(n=Count("village_quarters"))
+            .order_by("-n", "district__code")
+            .values_list("district__code", flat=True)
+        )
         return [sizes[0], sizes[len(sizes) // 2]] if len(sizes) > 1 else sizes
 
     def _run_child(self, case, language, repeat):
-        command = [sys.executable, sys.argv[0], "bench_pdfs", "--case", case, "--language", language,
-                   "--repeat", str(repeat)]
+        command = [
+            sys.executable,
+            sys.argv[0],
+            "bench_pdfs",
+            "--case",
+            case,
+            "--language",
+            language,
+            "--repeat",
+            str(repeat),
+        ]
         started = time.perf_counter()
         done = subprocess.run(command, capture_output=True, text=True, timeout=30 * 60, env=os.environ.copy())
         lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
@@ -98,15 +118,18 @@ class Command(BaseCommand):
         return result
 
     def _print(self, results):
-        header = (f"{'document':<44} {'pages':>5} {'rows':>5} {'cold s':>7} {'warm s':>7} {'floor s':>8} "
-                  f"{'x floor':>7} {'py peak MB':>10} {'chromium MB':>11}  target")
+        header = (
+            f"{'document':<44} {'pages':>5} {'rows':>5} {'cold s':>7} {'warm s':>7} {'floor s':>8} "
+            f"{'x floor':>7} {'py peak MB':>10} {'chromium MB':>11}  target"
+        )
         self.stdout.write(header)
         self.stdout.write("-" * len(header))
         for r in results:
             self.stdout.write(
                 f"{r['label']:<44} {r['pages']:>5} {r['rows']:>5} {r['cold']:>7.2f} {r['warm']:>7.2f} "
                 f"{r['floor']:>8.2f} {r['warm'] / r['floor']:>7.1f} {r['python_peak_mb']:>10.0f} "
-                f"{r['chromium_pss_mb']:>11.0f}  {r['verdict']}")
+                f"{r['chromium_pss_mb']:>11.0f}  {r['verdict']}"
+            )
         self.stdout.write("")
         for r in results:
             parts = ", ".join(f"{name} {seconds:.2f} s" for name, seconds in r["parts"].items())
@@ -115,7 +138,8 @@ class Command(BaseCommand):
             "cold = first render in a fresh process (imports, Chromium start, fonts); warm = median of the next "
             "renders; floor = WeasyPrint alone on one bare table of the same rows, same language; x floor = warm / "
             "floor. py peak = the Python process's peak RSS (VmHWM); chromium = the memory of the headless Chromium "
-            "that exports the charts (a separate process tree: the sum of its processes' PSS at the end of the run).")
+            "that exports the charts (a separate process tree: the sum of its processes' PSS at the end of the run)."
+        )
 
     # --- The child: one document, cold then warm, and its floor ----------------------------------------------
 
@@ -126,7 +150,8 @@ class Command(BaseCommand):
         settings.MEDIA_ROOT = tempfile.mkdtemp(prefix="bench-pdfs-")
         if kind == PdfKind.DISTRICT:
             report = DistrictReport.objects.select_related("district__province", "period", "approved_by").get(
-                district__code=code, period=period)
+                district__code=code, period=period
+            )
 
             def render():
                 started = time.perf_counter()
@@ -140,11 +165,13 @@ class Command(BaseCommand):
 
             def render():
                 # As the task does it: request (collect, digest, row), then render_stored into the file.
-                StoredPdf.objects.filter(kind=kind, unit_code=code, period=period, data_state=state,
-                                         language=language).delete()
+                StoredPdf.objects.filter(
+                    kind=kind, unit_code=code, period=period, data_state=state, language=language
+                ).delete()
                 started = time.perf_counter()
-                stored = pdf_store.request_stored_pdf(kind=kind, unit_code=code, period=period,
-                                                          data_state=state, language=language)
+                stored = pdf_store.request_stored_pdf(
+                    kind=kind, unit_code=code, period=period, data_state=state, language=language
+                )
                 assert rendering.render_stored(stored.pk) == "ready", stored.pk
                 seconds = time.perf_counter() - started
                 stored.refresh_from_db()
@@ -172,9 +199,22 @@ class Command(BaseCommand):
         chromium_pss = sum(_pss_mb(pid) for pid in _descendants(os.getpid()))
         warm = statistics.median(warm_runs)
         verdict = _verdict(kind, cold, warm, python_peak, target)
-        self.stdout.write(json.dumps({
-            "label": label, "pages": cold_pdf.pages, "rows": len(rows), "cold": cold, "warm": warm, "floor": floor,
-            "python_peak_mb": python_peak, "chromium_pss_mb": chromium_pss, "verdict": verdict, "parts": parts}))
+        self.stdout.write(
+            json.dumps(
+                {
+                    "label": label,
+                    "pages": cold_pdf.pages,
+                    "rows": len(rows),
+                    "cold": cold,
+                    "warm": warm,
+                    "floor": floor,
+                    "python_peak_mb": python_peak,
+                    "chromium_pss_mb": chromium_pss,
+                    "verdict": verdict,
+                    "parts": parts,
+                }
+            )
+        )
         pdf._exporter.stop(wait=True)
         shutil.rmtree(settings.MEDIA_ROOT, ignore_errors=True)
 

@@ -1,4 +1,5 @@
 """python manage.py generate_national_dataset --seed N: the national synthetic dataset (see reports/synthetic.py)."""
+
 import time
 
 from django.core.management.base import BaseCommand, CommandError
@@ -6,21 +7,24 @@ from django.db import connection
 
 from districts.gazetteer import load_bundled_gazetteer
 from districts.models import Village
-from reports.rollups import build as rollup
 from reports.devtools import synthetic
-from reports.rollups.models import Rollup
 from reports.management.commands.rebuild_rollups import ProgressBar
+from reports.rollups import build as rollup
+from reports.rollups.models import Rollup
 
 
 class Command(BaseCommand):
-    help = ("Generate SYNTHETIC quarterly reports for every active district and village of the national "
-            "gazetteer, 2016 Q1 - 2025 Q4, deterministic from --seed, then rebuild the rollups. For benchmarks "
-            "and load tests only: never on a production database.")
+    help = (
+        "Generate SYNTHETIC quarterly reports for every active district and village of the national "
+        "gazetteer, 2016 Q1 - 2025 Q4, deterministic from --seed, then rebuild the rollups. For benchmarks "
+        "and load tests only: never on a production database."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--seed", type=int, required=True, help="The same seed gives the same figures.")
-        parser.add_argument("--force", action="store_true",
-                            help="Generate even though the database holds real (non-demo) reports.")
+        parser.add_argument(
+            "--force", action="store_true", help="Generate even though the database holds real (non-demo) reports."
+        )
         parser.add_argument("--provinces", default="", help="Comma-separated province codes (default: all).")
         parser.add_argument("--skip-rollups", action="store_true", help="Do not rebuild the rollups afterwards.")
 
@@ -31,14 +35,16 @@ class Command(BaseCommand):
             if Village.objects.count() < 14000 and not provinces:
                 self.stdout.write("Loading the national gazetteer first...")
                 load_bundled_gazetteer()
-            summary = synthetic.generate(seed=seed, force=force, provinces=[p for p in provinces.split(",") if p],
-                                         log=self.stdout.write)
+            summary = synthetic.generate(
+                seed=seed, force=force, provinces=[p for p in provinces.split(",") if p], log=self.stdout.write
+            )
         except synthetic.SyntheticDataRefused as refusal:
             raise CommandError(str(refusal)) from None
         self.stdout.write(
             f"Generated {synthetic.SYNTHETIC_MARK} (seed {seed}): {summary.reports} district reports "
             f"({summary.districts} districts, {summary.villages} villages), {summary.village_rows} village rows, "
-            f"{summary.commune_rows} commune rows, {summary.trainings} trainings in {summary.seconds:.1f} s.")
+            f"{summary.commune_rows} commune rows, {summary.trainings} trainings in {summary.seconds:.1f} s."
+        )
         if summary.replaced:
             self.stdout.write(f"Replaced {summary.replaced} synthetic reports of an earlier run.")
         if summary.skipped:

@@ -1,9 +1,9 @@
 from django.core.management.base import BaseCommand
 
-from reports.devtools.demo_users import DEMO_PASSWORD, load_demo_users
 from districts.gazetteer import load_bundled_gazetteer
-from reports.rollups import build as rollup
 from reports.devtools.demo import load_demo_reports
+from reports.devtools.demo_users import DEMO_PASSWORD, load_demo_users
+from reports.rollups import build as rollup
 from reports.rollups.models import Rollup
 
 
@@ -20,5 +20,7 @@ class Command(BaseCommand):
         for user in users:
             roles = ", ".join(str(a) for a in user.assignments.all())
             self.stdout.write(f"  {user.username:16} {roles}")
-        self.stdout.write(f"Demo reports created: {demo.reports} district reports, {demo.village_rows} village rows, "
-                          f"{demo.commune_rows} commune rows (none when already loaded).")
+        self.stdout.write(
+            f"Demo reports created: {demo.reports} district reports, {demo.village_rows} village rows, "
+            f"{demo.commune_rows} commune rows (none when already loaded)."
+        )
