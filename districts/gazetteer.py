@@ -66,40 +66,45 @@ def parse_rows(text):
     for row in reader:
         line = reader.line_num
         row = {key: (value or "").strip() for key, value in row.items() if key in COLUMNS}
-        level, code, parent = row["level"], row["code"], row["parent_code"]
-        if level not in units:
-            problems.append((line, _("unknown level %(level)r") % {"level": level}))
+        problem = _row_problem(row, units)
+        if problem:
+            problems.append((line, problem))
             continue
-        if not (code.isdigit() and len(code) == CODE_LENGTH[level]):
-            problems.append(
-                (
-                    line,
-                    _("a %(level)s code must have %(n)d digits, not %(code)r")
-                    % {"level": level, "n": CODE_LENGTH[level], "code": code},
-                )
-            )
-            continue
-        if code in units[level]:
-            problems.append((line, _("code %(code)s appears twice") % {"code": code}))
-            continue
-        if level != "province" and parent != code[: CODE_LENGTH[level] - 2]:
-            problems.append(
-                (line, _("parent code %(parent)r does not match code %(code)s") % {"parent": parent, "code": code})
-            )
-            continue
-        # The Khmer name is the official one; a few new villages have no Latin spelling yet.
-        if not row["name_km"]:
-            problems.append((line, _("the Khmer name is required")))
-            continue
-        unit_type = UNIT_TYPE_BY_KHMER.get(row["type_km"])
-        if unit_type not in TYPES_BY_LEVEL[level]:
-            problems.append(
-                (line, _("type %(type)r is not a %(level)s type") % {"type": row["type_km"], "level": level})
-            )
-            continue
-        row["unit_type"] = unit_type
+        row["unit_type"] = UNIT_TYPE_BY_KHMER[row["type_km"]]
         row["line"] = line
-        units[level][code] = row
+        units[row["level"]][row["code"]] = row
+    problems += _orphans(units)
+    if problems:
+        raise GazetteerError(sorted(problems))
+    return units
+
+
+def _row_problem(row, units):
+    """What is wrong with one row on its own (a translated sentence), or None."""
+    level, code, parent = row["level"], row["code"], row["parent_code"]
+    if level not in units:
+        return _("unknown level %(level)r") % {"level": level}
+    if not (code.isdigit() and len(code) == CODE_LENGTH[level]):
+        return _("a %(level)s code must have %(n)d digits, not %(code)r") % {
+            "level": level,
+            "n": CODE_LENGTH[level],
+            "code": code,
+        }
+    if code in units[level]:
+        return _("code %(code)s appears twice") % {"code": code}
+    if level != "province" and parent != code[: CODE_LENGTH[level] - 2]:
+        return _("parent code %(parent)r does not match code %(code)s") % {"parent": parent, "code": code}
+    # The Khmer name is the official one; a few new villages have no Latin spelling yet.
+    if not row["name_km"]:
+        return _("the Khmer name is required")
+    if UNIT_TYPE_BY_KHMER.get(row["type_km"]) not in TYPES_BY_LEVEL[level]:
+        return _("type %(type)r is not a %(level)s type") % {"type": row["type_km"], "level": level}
+    return None
+
+
+def _orphans(units):
+    """(line, problem) for every unit whose parent is not in the file."""
+    problems = []
     for level, _model, _length, parent_level in LEVELS:
         if parent_level is None:
             continue
@@ -112,9 +117,7 @@ def parse_rows(text):
                         % {"parent": row["parent_code"], "code": code},
                     )
                 )
-    if problems:
-        raise GazetteerError(sorted(problems))
-    return units
+    return problems
 
 
 @transaction.atomic

@@ -93,6 +93,9 @@ class AdministrativeUnit(models.Model):
     def __str__(self):
         return f"{self.code} {self.name}"
 
+    def get_absolute_url(self):
+        return reverse(f"districts:{self.level}", args=[self.code])
+
     @property
     def name(self):
         """The name in the script of the active language."""
@@ -101,9 +104,6 @@ class AdministrativeUnit(models.Model):
     @property
     def is_retired(self):
         return self.retired_on is not None
-
-    def get_absolute_url(self):
-        return reverse(f"districts:{self.level}", args=[self.code])
 
 
 class Province(AdministrativeUnit):

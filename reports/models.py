@@ -48,6 +48,9 @@ class NationalSettings(models.Model):
         verbose_name = _("national settings")
         verbose_name_plural = _("national settings")
 
+    def __str__(self):
+        return f"{self._meta.get_field('target_year').verbose_name}: {self.target_year}"
+
     @classmethod
     def current(cls):
         return cls.objects.get_or_create(pk=1, defaults={"target_year": settings.NATIONAL_TARGET_YEAR})[0]
@@ -127,6 +130,9 @@ class DistrictPlanTarget(models.Model):
         verbose_name = _("district sanitation plan target")
         verbose_name_plural = _("district sanitation plan targets")
         constraints = [models.UniqueConstraint(fields=["district", "year"], name="target_unique_district_year")]
+
+    def __str__(self):
+        return f"{self.year} — {self.district_id}"
 
 
 class ReportStatus(models.TextChoices):
@@ -306,6 +312,9 @@ class Training(models.Model):
         verbose_name_plural = _("trainings")
         ordering = ["id"]
 
+    def __str__(self):
+        return f"{self.get_topic_display()} ({self.participants})"
+
     @property
     def participants(self):
         return (
@@ -365,6 +374,9 @@ class ReportEvent(models.Model):
             )
         ]
 
+    def __str__(self):
+        return f"{self.get_action_display()} {self.at:%Y-%m-%d %H:%M}"
+
 
 class ReviewComment(models.Model):
     """A reviewer's comment when returning a report, on the whole report or on one figure.
@@ -389,6 +401,9 @@ class ReviewComment(models.Model):
         verbose_name = _("review comment")
         verbose_name_plural = _("review comments")
         ordering = ["round", "id"]
+
+    def __str__(self):
+        return self.target_label or self.text[:60]
 
     @staticmethod
     def by_target(comments):
@@ -476,6 +491,9 @@ class MissingDistrict(models.Model):
         verbose_name_plural = _("missing districts")
         constraints = [models.UniqueConstraint(fields=["provincial_report", "district"], name="missing_unique")]
 
+    def __str__(self):
+        return f"{self.district_id}: {self.reason[:60]}"
+
 
 class SentNotification(models.Model):
     """One e-mail sent, keyed so that re-running a reminder task never sends it twice."""
@@ -487,6 +505,9 @@ class SentNotification(models.Model):
     class Meta:
         verbose_name = _("sent notification")
         verbose_name_plural = _("sent notifications")
+
+    def __str__(self):
+        return self.key
 
 
 class CommuneQuarter(models.Model):

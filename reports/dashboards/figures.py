@@ -30,7 +30,8 @@ BLUE, ORANGE, GREEN, SKY, VERMILION, PURPLE, YELLOW, GREY = (
     "#7f7f7f",
 )
 
-# Titles and captions (what each chart counts, with DESIGN.md's definitions), for pages and PDFs.
+# Titles and captions (what each chart counts, with the indicator definitions of reports/indicators.py), for pages
+# and PDFs.
 TITLES = {
     "coverage": gettext_lazy("Sanitation coverage and basic sanitation"),
     "odf": gettext_lazy("ODF villages: declared and verified"),
@@ -137,7 +138,7 @@ def _percent_axis(title):
 
 def _provisional_meta(rows, labels):
     """Which categories hold unapproved figures: read by figure_table and the page's legend."""
-    return {"provisional": [label for row, label in zip(rows, labels) if has_unapproved(row)]}
+    return {"provisional": [label for row, label in zip(rows, labels, strict=False) if has_unapproved(row)]}
 
 
 def _marks(rows, trace, kind="line"):
@@ -673,7 +674,7 @@ def figure_table(figure):
         columns.append(trace["name"])
         keys, numbers = (trace["y"], trace["x"]) if horizontal else (trace["x"], trace["y"])
         base = trace.get("base")
-        for key, number in zip(keys, numbers):
+        for key, number in zip(keys, numbers, strict=False):
             if base is not None and number is not None:
                 number = base + number
             values.setdefault(key, [None] * len(data))[index] = number

@@ -12,7 +12,7 @@ demo DSOs can open that quarter themselves. Never load this on a production serv
 
 import datetime
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from districts.models import District, Village
 from reports import indicators, quarters
+from reports.devtools.village_plans import ODF, VillagePlan
 from reports.models import (
     CommuneQuarter,
     DistrictPlanTarget,
@@ -61,7 +62,6 @@ DRAFT_DISTRICTS = {"2502", "2503", "2505", "0401"}
 ANNUAL_ALLOCATION, QUARTERLY_TRANSFER = 700, 175
 # A village gains at most this share of its households per quarter: coverage never jumps 20 points.
 MAX_GAIN = 0.15
-ODF = (OdfStatus.DECLARED, OdfStatus.VERIFIED)
 
 CHALLENGES = [
     "Poor households (IDPoor 1) cannot afford a latrine.",
@@ -96,30 +96,6 @@ class DemoSummary:
     village_rows: int = 0
     commune_rows: int = 0
     trainings: int = 0
-
-
-@dataclass
-class VillagePlan:
-    """A village's fixed traits for the whole demo, and its ODF path as [(quarter index, status, date)]."""
-
-    village_id: int
-    commune_id: int
-    households: int  # in 2016 Q1
-    growth: float  # households, per quarter
-    offset: float  # coverage points above or below the district's
-    shared: float  # of improved households, those sharing a latrine
-    open_defecation: float  # of households without an improved latrine, those with none at all
-    idpoor: float
-    idpoor_gap: float  # IDPoor coverage is this far below the village's
-    handwashing: float  # of improved households
-    odf_changes: list = field(default_factory=list)
-
-    def households_at(self, i):
-        return round(self.households * (1 + self.growth) ** i)
-
-    def odf_at(self, i):
-        changes = [(status, day) for at, status, day in self.odf_changes if at <= i]
-        return changes[-1] if changes else (OdfStatus.NOT_TRIGGERED, None)
 
 
 @transaction.atomic
@@ -223,16 +199,16 @@ def _plan_villages(rng, villages, verified):
     """Traits and ODF paths; the `verified` villages most ahead are verified ODF by 2019 Q2, a few more declared."""
     plans = [
         VillagePlan(
-            village_id,
-            commune_id,
-            rng.randint(60, 310),
-            rng.uniform(0.003, 0.008),
-            rng.gauss(0, 12),
-            rng.uniform(0.05, 0.15),
-            rng.uniform(0.55, 0.9),
-            rng.uniform(0.15, 0.25),
-            rng.uniform(0.02, 0.06),
-            rng.uniform(0.7, 0.95),
+            village_id=village_id,
+            commune_id=commune_id,
+            households=rng.randint(60, 310),
+            growth=rng.uniform(0.003, 0.008),
+            offset=rng.gauss(0, 12),
+            shared=rng.uniform(0.05, 0.15),
+            open_defecation=rng.uniform(0.55, 0.9),
+            idpoor=rng.uniform(0.15, 0.25),
+            idpoor_gap=rng.uniform(0.02, 0.06),
+            handwashing=rng.uniform(0.7, 0.95),
         )
         for village_id, commune_id in villages
     ]
@@ -245,7 +221,7 @@ def _plan_villages(rng, villages, verified):
         elif rank < verified + declared_only:
             declare = rng.randint(6, DRAFT + 2)
         trigger = max(0, declare - rng.randint(1, 3)) if declare is not None else rng.randint(0, 18)
-        for at, status in zip((trigger, declare, verify), (OdfStatus.TRIGGERED, *ODF)):
+        for at, status in zip((trigger, declare, verify), (OdfStatus.TRIGGERED, *ODF), strict=False):
             if at is not None and at <= DRAFT:
                 plan.odf_changes.append((at, status, _day_in(rng, at)))
     return plans
@@ -270,14 +246,17 @@ def _improved_by_quarter(rng, plans, curve, last):
         target = round(curve[i] * sum(households) / 100)
         if before is None:
             low, high = [0] * len(plans), households
-            guess = [round(h * min(max(curve[0] + plan.offset, 3), 97) / 100) for h, plan in zip(households, plans)]
+            guess = [
+                round(h * min(max(curve[0] + plan.offset, 3), 97) / 100)
+                for h, plan in zip(households, plans, strict=True)
+            ]
         else:
             low = before
-            high = [min(h, b + int(MAX_GAIN * h)) for h, b in zip(households, before)]
+            high = [min(h, b + int(MAX_GAIN * h)) for h, b in zip(households, before, strict=False)]
             rate = (target - sum(before)) / max(1, sum(households) - sum(before))
             guess = [
                 min(top, b + round((h - b) * rate * rng.uniform(0.4, 1.6)))
-                for h, b, top in zip(households, before, high)
+                for h, b, top in zip(households, before, high, strict=False)
             ]
         before = _adjust(rng, guess, low, high, target)
         series.append(before)
@@ -287,41 +266,24 @@ def _improved_by_quarter(rng, plans, curve, last):
 def _adjust(rng, values, low, high, target):
     """Move values within [low, high] until they sum to target, spreading the change over all of them."""
     gap = target - sum(values)
-    room = [top - v for v, top in zip(values, high)] if gap > 0 else [v - bottom for v, bottom in zip(values, low)]
+    if gap > 0:
+        room = [top - v for v, top in zip(values, high, strict=True)]
+    else:
+        room = [v - bottom for v, bottom in zip(values, low, strict=True)]
     if abs(gap) > sum(room):
         raise ValueError("demo coverage target out of reach")  # MAX_GAIN leaves ample room
     if not gap:
         return values
     # Shares in proportion to each value's room, rounded down; the remainder one by one to values with room left.
     shares = [abs(gap) * r // sum(room) for r in room]
-    short = [n for n, (share, r) in enumerate(zip(shares, room)) if share < r]
+    short = [n for n, (share, r) in enumerate(zip(shares, room, strict=False)) if share < r]
     for n in rng.sample(short, abs(gap) - sum(shares)):
         shares[n] += 1
-    return [v + (share if gap > 0 else -share) for v, share in zip(values, shares)]
+    return [v + (share if gap > 0 else -share) for v, share in zip(values, shares, strict=False)]
 
 
 def _village_row(plan, i, improved, before):
-    households = plan.households_at(i)
-    status, day = plan.odf_at(i)
-    without = households - improved
-    # ODF villages have no open defecation; elsewhere it fades slowly as unimproved latrines get built.
-    open_defecation = 0 if status in ODF else round(without * plan.open_defecation * (1 - i / 40))
-    shared = round(improved * plan.shared)
-    idpoor = round(households * plan.idpoor)
-    return VillageQuarter(
-        village_id=plan.village_id,
-        households_total=households,
-        hh_improved_own=improved - shared,
-        hh_improved_shared=shared,
-        hh_unimproved=without - open_defecation,
-        hh_open_defecation=open_defecation,
-        idpoor_households=idpoor,
-        idpoor_improved=round(idpoor * max(0.0, improved / households - plan.idpoor_gap)),
-        latrines_built=improved - before if before is not None else round(improved * 0.03),
-        hh_handwashing=round(improved * plan.handwashing),
-        odf_status=status,
-        odf_status_date=day,
-    )
+    return VillageQuarter(village_id=plan.village_id, **plan.figures(i, improved, before, fade_quarters=40))
 
 
 def _commune_activities(rng):
@@ -372,7 +334,7 @@ def _district_section(rng, i, carried, village_rows, commune_rows):
         "support_needed": f"{rng.choice(SUPPORT)} (demo)",
         "next_quarter_plan": f"{rng.choice(PLANS)} (demo)",
     }
-    section.update({name: Decimal(amount) for name, amount in zip(DistrictReport.SPENT_FIELDS, spent)})
+    section.update({name: Decimal(amount) for name, amount in zip(DistrictReport.SPENT_FIELDS, spent, strict=False)})
     return section, available - sum(spent)
 
 
@@ -422,7 +384,7 @@ def _plan_targets(rng, district, curve, plans, communes):
 def split_whole(rng, total, parts):
     """A random split of a whole number into `parts` whole numbers (some may be 0)."""
     cuts = sorted(rng.randint(0, total) for _ in range(parts - 1))
-    return [b - a for a, b in zip([0, *cuts], [*cuts, total])]
+    return [b - a for a, b in zip([0, *cuts], [*cuts, total], strict=False)]
 
 
 def _day_in(rng, i):

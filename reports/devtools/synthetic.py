@@ -18,7 +18,7 @@ import io
 import math
 import random
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection, transaction
@@ -27,6 +27,7 @@ from django.utils import timezone
 from districts.models import Commune, District, Village
 from reports import quarters
 from reports.devtools.demo import split_whole
+from reports.devtools.village_plans import VillagePlan
 from reports.models import (
     CommuneQuarter,
     DistrictPlanTarget,
@@ -92,21 +93,6 @@ class SyntheticSummary:
     skipped: int = 0  # district-quarters that already had a real or demo report
     replaced: int = 0  # synthetic reports of an earlier run, deleted first
     seconds: float = 0.0
-
-
-@dataclass
-class VillagePlan:
-    village_id: int
-    households: int
-    growth: float
-    offset: float
-    shared: float
-    open_defecation: float
-    idpoor: float
-    idpoor_gap: float
-    handwashing: float
-    # ODF path: (quarter index, status, date) in order
-    odf_changes: list = field(default_factory=list)
 
 
 def generate(*, seed, force=False, provinces=None, log=None):
@@ -231,7 +217,7 @@ def _village_plan(rng, village_id, curve):
         shared=rng.uniform(0.04, 0.2),
         open_defecation=rng.uniform(0.45, 0.9),
         idpoor=rng.uniform(0.1, 0.3),
-        idpoor_gap=rng.uniform(2, 15),
+        idpoor_gap=rng.uniform(2, 15) / 100,
         handwashing=rng.uniform(0.55, 0.85),
     )
     # Triggered once coverage passes a threshold (or at random in the CLTS roll-out); declared ODF when
@@ -260,41 +246,11 @@ def _village_coverage(plan, curve, i):
 
 def _village_row(plan, curve, i, before):
     """One village-quarter as a tuple in VILLAGE_COLUMNS order (without report_id), and its improved count."""
-    households = round(plan.households * (1 + plan.growth) ** i)
+    households = plan.households_at(i)
     improved = min(households, round(households * _village_coverage(plan, curve, i) / 100))
     improved = max(improved, min(before, households)) if before is not None else improved
-    status, day = OdfStatus.NOT_TRIGGERED, None
-    for at, new_status, new_day in plan.odf_changes:
-        if at <= i:
-            status, day = new_status, new_day
-    without = households - improved
-    open_defecation = (
-        0
-        if status in (OdfStatus.DECLARED, OdfStatus.VERIFIED)
-        else round(without * plan.open_defecation * (1 - i / 80))
-    )
-    shared = round(improved * plan.shared)
-    idpoor = round(households * plan.idpoor)
-    coverage = improved / households if households else 0
-    idpoor_improved = min(idpoor, round(idpoor * max(0.0, coverage - plan.idpoor_gap / 100)))
-    built = improved - before if before is not None else round(improved * 0.03)
-    handwashing = round(improved * min(0.98, plan.handwashing + i * 0.004))
-    row = (
-        plan.village_id,
-        households,
-        improved - shared,
-        shared,
-        without - open_defecation,
-        open_defecation,
-        idpoor,
-        idpoor_improved,
-        max(0, built),
-        handwashing,
-        status,
-        day,
-        "",
-    )
-    return row, improved
+    figures = plan.figures(i, improved, before, fade_quarters=80, handwashing_gain=0.004)
+    return (plan.village_id, *(figures[name] for name in VILLAGE_COLUMNS[2:-1]), ""), improved
 
 
 def _report_status(rng, i):
@@ -328,7 +284,7 @@ def _district_plan(rng, district, commune_ids, villages):
     improved_before = {}
     carried, owed = Decimal(0), Decimal(0)
     out = []
-    for i, (year, quarter) in enumerate(QUARTERS):
+    for i, (year, _quarter) in enumerate(QUARTERS):
         status = _report_status(rng, i)
         # Village rows evolve whether or not the report was filed, so a missing quarter is a gap, not a reset.
         village_rows = []
@@ -395,7 +351,7 @@ def _report(rng, district, i, status, allocation, received, carried, spent, curv
         report.wg_meeting_attendance_women = rng.randint(attendance // 5, attendance // 2)
     report.ft_annual_allocation, report.ft_received = allocation, received
     report.ft_carried_over = carried
-    for name, amount in zip(DistrictReport.SPENT_FIELDS, spent):
+    for name, amount in zip(DistrictReport.SPENT_FIELDS, spent, strict=False):
         setattr(report, name, Decimal(amount))
     report.active_suppliers, report.active_masons = rng.randint(1, 8), rng.randint(3, 25)
     report.achievements = (
@@ -454,7 +410,7 @@ def _insert(model, fields, rows):
     if not rows:
         return
     if connection.vendor != "postgresql":
-        model.objects.bulk_create([model(**dict(zip(fields, row))) for row in rows], batch_size=2000)
+        model.objects.bulk_create([model(**dict(zip(fields, row, strict=False))) for row in rows], batch_size=2000)
         return
     columns = [model._meta.get_field(name.removesuffix("_id")).column for name in fields]
     buffer = io.StringIO()

@@ -194,7 +194,7 @@ def fetch(url, images=None):
     return _fetcher_class()(images=images).fetch(url)
 
 
-# --- Charts: Plotly figure dicts (reports.dashboards.figures) to PNG with kaleido ----------------------------------------
+# --- Charts: Plotly figure dicts (reports.dashboards.figures) to PNG with kaleido ---------------------------
 
 CHART_SCALE = 2  # pixels per CSS pixel: about 240 dpi at the width of an A4 text column
 CHART_TABS = 2  # Chromium tabs rendering at once (one per core here)
@@ -336,7 +336,7 @@ def chart_pngs(charts, *, progress=None):
         except Exception:
             logger.exception("Could not export %d chart(s) to PNG; the PDF is made without them.", len(batch))
             continue
-        for name, png in zip(batch, pngs):
+        for name, png in zip(batch, pngs, strict=False):
             images[name] = png
         if CHART_CACHE_ENABLED:
             _cache_call(cache.set_many, {keys[name]: images[name] for name in batch}, CHART_CACHE_SECONDS)

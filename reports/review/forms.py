@@ -1,4 +1,4 @@
-"""Review forms: returning a report with comments on figures, reopening, the provincial report and the MRD's decision."""
+"""Review forms: returning a report with comments on figures, reopening, the provincial report, the MRD's decision."""
 
 from crispy_forms.helper import FormHelper
 from django import forms

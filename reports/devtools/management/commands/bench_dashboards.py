@@ -3,7 +3,8 @@
 Run on PostgreSQL after `generate_national_dataset --seed N` (which rebuilds the rollups). Requests go
 through Django's test client in this process (middleware, view, template: the server's share of a
 page view, no network). It uses two users of its own, created on first run and kept (an MRD user
-and a DSO of the measured district; no password, so nobody can log in as them). Targets are printed, never asserted; the tests pin the query counts.
+and a DSO of the measured district; no password, so nobody can log in as them). Targets are printed, never
+asserted; the tests pin the query counts.
 """
 
 import gzip

@@ -218,7 +218,7 @@ class Command(BaseCommand):
             half = len(fields)
             for state, numbers in ((DataState.PROVISIONAL, values[:half]), (DataState.APPROVED, values[half:])):
                 row = ours.get((period_id, state), {})
-                wrong = [f for f, n in zip(fields, numbers) if row.get(f) != n]
+                wrong = [f for f, n in zip(fields, numbers, strict=False) if row.get(f) != n]
                 if wrong:
                     mismatches.append((period_id, state, wrong))
         return mismatches

@@ -16,7 +16,7 @@ class Command(BaseCommand):
         demo = load_demo_reports()
         if demo.reports or not Rollup.objects.exists():
             rollup.rebuild_all()  # so the dashboards show the demo quarters from the first start
-        self.stdout.write("Gazetteer loaded. Demo users (password %r):" % DEMO_PASSWORD)
+        self.stdout.write(f"Gazetteer loaded. Demo users (password {DEMO_PASSWORD!r}):")
         for user in users:
             roles = ", ".join(str(a) for a in user.assignments.all())
             self.stdout.write(f"  {user.username:16} {roles}")
