@@ -16,18 +16,28 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
 from reports import indicators
-
-FONT = "Noto Sans, Noto Sans Khmer, sans-serif"
-# Okabe-Ito colours: distinguishable with the common colour-vision deficiencies.
-BLUE, ORANGE, GREEN, SKY, VERMILION, PURPLE, YELLOW, GREY = (
-    "#0072B2",
-    "#E69F00",
-    "#009E73",
-    "#56B4E9",
-    "#D55E00",
-    "#CC79A7",
-    "#F0E442",
-    "#7f7f7f",
+from reports.dashboards.plotting import (
+    BLUE,
+    GREEN,
+    ORANGE,
+    PURPLE,
+    SKY,
+    VERMILION,
+    axis,
+    bar_trace,
+    has_unapproved,
+    layout_with,
+    line_trace,
+    mark_provisional,
+    note,
+    path_trace,
+    percent_axis,
+    provisional_meta,
+    quarter_axis,
+    quarter_label,
+    quarter_labels,
+    reference_line,
+    rounded,
 )
 
 # Titles and captions (what each chart counts, with the indicator definitions of reports/indicators.py), for pages
@@ -90,100 +100,6 @@ CAPTIONS = {
 }
 
 
-def quarter_label(year, quarter):
-    return _("Q%(quarter)d %(year)d") % {"quarter": quarter, "year": year}
-
-
-def has_unapproved(row):
-    """True when a provisional row counts reports submitted but not yet approved (its figures may change)."""
-    return bool(row is not None and row.is_provisional and row.reports_included > row.reports_approved)
-
-
-def _round(value, digits=2):
-    return None if value is None else round(float(value), digits)
-
-
-def _labels(rows):
-    return [quarter_label(row.period.year, row.period.quarter) for row in rows]
-
-
-def _layout(**extra):
-    layout = {
-        "font": {"family": FONT, "size": 13},
-        "margin": {"l": 56, "r": 16, "t": 40, "b": 48},
-        "legend": {"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
-        "hovermode": "x unified",
-        "hoverlabel": {"font": {"family": FONT}},
-        "paper_bgcolor": "#ffffff",
-        "plot_bgcolor": "#ffffff",
-        "separators": ".,",
-    }
-    for key, value in extra.items():
-        layout[key] = {**layout[key], **value} if isinstance(value, dict) and key in layout else value
-    return layout
-
-
-def _axis(title, **extra):
-    return {"title": {"text": title}, "gridcolor": "#e5e5e5", "zeroline": False, "automargin": True, **extra}
-
-
-def _quarter_axis(**extra):
-    """The category axis of quarters: at most about eight labels, whatever the number of quarters."""
-    return _axis(_("Quarter"), type="category", nticks=8, **extra)
-
-
-def _percent_axis(title):
-    return _axis(title, range=[0, 105], ticksuffix="%")
-
-
-def _provisional_meta(rows, labels):
-    """Which categories hold unapproved figures: read by figure_table and the page's legend."""
-    return {"provisional": [label for row, label in zip(rows, labels, strict=False) if has_unapproved(row)]}
-
-
-def _marks(rows, trace, kind="line"):
-    """Mark the points of rows with unapproved figures: open markers on lines, hatching on bars."""
-    flags = [has_unapproved(row) for row in rows]
-    if not any(flags):
-        return trace
-    note = " " + _("(provisional)")
-    trace["customdata"] = [note if flag else "" for flag in flags]
-    trace["hovertemplate"] = trace["hovertemplate"].replace("<extra></extra>", "%{customdata}<extra></extra>")
-    marker = trace.setdefault("marker", {})
-    if kind == "line":
-        marker["symbol"] = ["circle-open" if flag else "circle" for flag in flags]
-        marker["size"] = [10 if flag else 6 for flag in flags]
-    else:
-        marker["pattern"] = {"shape": ["/" if flag else "" for flag in flags], "solidity": 0.35}
-    return trace
-
-
-def _line(name, x, y, color, fmt, **extra):
-    return {
-        "type": "scatter",
-        "mode": "lines+markers",
-        "name": name,
-        "x": x,
-        "y": y,
-        "line": {"color": color, "width": 2.5},
-        "marker": {"color": color, "size": 6},
-        "hovertemplate": f"{name}: %{{y:{fmt}}}<extra></extra>",
-        **extra,
-    }
-
-
-def _bar(name, x, y, color, fmt, **extra):
-    return {
-        "type": "bar",
-        "name": name,
-        "x": x,
-        "y": y,
-        "marker": {"color": color},
-        "hovertemplate": f"{name}: %{{y:{fmt}}}<extra></extra>",
-        **extra,
-    }
-
-
 # --- Trend charts (one unit over the quarters) ------------------------------------------------------
 
 
@@ -194,25 +110,25 @@ def coverage_figure(rows, *, language, plan_targets=None, goal_year=None):
     step for each quarter of the year. goal_year: the national target year, noted on the 100% line.
     """
     with translation.override(language):
-        x = _labels(rows)
+        x = quarter_labels(rows)
         data = [
-            _marks(
+            mark_provisional(
                 rows,
-                _line(
+                line_trace(
                     _("Sanitation coverage (%)"),
                     x,
-                    [_round(r.sanitation_coverage) for r in rows],
+                    [rounded(r.sanitation_coverage) for r in rows],
                     BLUE,
                     ".1f",
                     hovertemplate=_("Sanitation coverage") + ": %{y:.1f}%<extra></extra>",
                 ),
             ),
-            _marks(
+            mark_provisional(
                 rows,
-                _line(
+                line_trace(
                     _("Basic sanitation (%)"),
                     x,
-                    [_round(r.basic_sanitation) for r in rows],
+                    [rounded(r.basic_sanitation) for r in rows],
                     GREEN,
                     ".1f",
                     hovertemplate=_("Basic sanitation") + ": %{y:.1f}%<extra></extra>",
@@ -220,48 +136,20 @@ def coverage_figure(rows, *, language, plan_targets=None, goal_year=None):
             ),
         ]
         if plan_targets:
-            target = [_round(plan_targets.get(r.period.year)) for r in rows]
+            target = [rounded(plan_targets.get(r.period.year)) for r in rows]
             if any(value is not None for value in target):
-                data.append(
-                    {
-                        "type": "scatter",
-                        "mode": "lines",
-                        "name": _("District plan target (%)"),
-                        "x": x,
-                        "y": target,
-                        "line": {"color": VERMILION, "dash": "dash", "shape": "hv", "width": 2},
-                        "hovertemplate": _("District plan target") + ": %{y:.1f}%<extra></extra>",
-                    }
+                trace = path_trace(
+                    _("District plan target (%)"), x, target, VERMILION, "dash", hover_name=_("District plan target")
                 )
-        layout = _layout(
-            xaxis=_quarter_axis(), yaxis=_percent_axis(_("Households (%)")), meta=_provisional_meta(rows, x)
+                trace["line"]["shape"] = "hv"
+                data.append(trace)
+        layout = layout_with(
+            xaxis=quarter_axis(), yaxis=percent_axis(_("Households (%)")), meta=provisional_meta(rows, x)
         )
         if goal_year:
-            layout["shapes"] = [
-                {
-                    "type": "line",
-                    "xref": "paper",
-                    "x0": 0,
-                    "x1": 1,
-                    "yref": "y",
-                    "y0": 100,
-                    "y1": 100,
-                    "line": {"color": GREY, "dash": "dot", "width": 1.5},
-                }
-            ]
-            layout["annotations"] = [
-                {
-                    "xref": "paper",
-                    "x": 0,
-                    "xanchor": "left",
-                    "yref": "y",
-                    "y": 100,
-                    "yanchor": "bottom",
-                    "showarrow": False,
-                    "font": {"size": 11, "color": GREY},
-                    "text": _("National goal: 100%% by %(year)s") % {"year": goal_year},
-                }
-            ]
+            layout["shapes"] = [reference_line(axis="y", at=100)]
+            text = _("National goal: 100%% by %(year)s") % {"year": goal_year}
+            layout["annotations"] = [note(text, xref="paper", x=0, xanchor="left", yref="y", y=100, yanchor="bottom")]
         return {"data": data, "layout": layout}
 
 
@@ -271,14 +159,16 @@ def odf_figure(rows, *, language, plan_targets=None):
     plan_targets: {year: District Sanitation Plan ODF-villages target}.
     """
     with translation.override(language):
-        x = _labels(rows)
+        x = quarter_labels(rows)
         data = [
-            _marks(
-                rows, _bar(_("Verified ODF villages"), x, [r.odf_villages_verified for r in rows], GREEN, ",d"), "bar"
-            ),
-            _marks(
+            mark_provisional(
                 rows,
-                _bar(_("Declared, not yet verified"), x, [r.odf_villages_declared for r in rows], SKY, ",d"),
+                bar_trace(_("Verified ODF villages"), x, [r.odf_villages_verified for r in rows], GREEN, ",d"),
+                "bar",
+            ),
+            mark_provisional(
+                rows,
+                bar_trace(_("Declared, not yet verified"), x, [r.odf_villages_declared for r in rows], SKY, ",d"),
                 "bar",
             ),
         ]
@@ -296,11 +186,11 @@ def odf_figure(rows, *, language, plan_targets=None):
                         "hovertemplate": _("District plan target") + ": %{y:,d}<extra></extra>",
                     }
                 )
-        layout = _layout(
+        layout = layout_with(
             barmode="stack",
-            xaxis=_quarter_axis(),
-            yaxis=_axis(_("Villages"), rangemode="tozero"),
-            meta=_provisional_meta(rows, x),
+            xaxis=quarter_axis(),
+            yaxis=axis(_("Villages"), rangemode="tozero"),
+            meta=provisional_meta(rows, x),
         )
         return {"data": data, "layout": layout}
 
@@ -308,12 +198,12 @@ def odf_figure(rows, *, language, plan_targets=None):
 def idpoor_figure(rows, *, language):
     """IDPoor coverage beside sanitation coverage of all households (%), the gap shaded between them."""
     with translation.override(language):
-        x = _labels(rows)
-        overall = _line(_("All households (%)"), x, [_round(r.sanitation_coverage) for r in rows], BLUE, ".1f")
-        poor = _line(
+        x = quarter_labels(rows)
+        overall = line_trace(_("All households (%)"), x, [rounded(r.sanitation_coverage) for r in rows], BLUE, ".1f")
+        poor = line_trace(
             _("IDPoor households (%)"),
             x,
-            [_round(r.idpoor_coverage) for r in rows],
+            [rounded(r.idpoor_coverage) for r in rows],
             ORANGE,
             ".1f",
             fill="tonexty",
@@ -321,11 +211,11 @@ def idpoor_figure(rows, *, language):
         )
         for trace in (overall, poor):
             trace["hovertemplate"] = trace["name"].replace(" (%)", "") + ": %{y:.1f}%<extra></extra>"
-            _marks(rows, trace)
-        layout = _layout(
-            xaxis=_quarter_axis(),
-            yaxis=_percent_axis(_("Households with an improved latrine (%)")),
-            meta=_provisional_meta(rows, x),
+            mark_provisional(rows, trace)
+        layout = layout_with(
+            xaxis=quarter_axis(),
+            yaxis=percent_axis(_("Households with an improved latrine (%)")),
+            meta=provisional_meta(rows, x),
         )
         return {"data": [overall, poor], "layout": layout}
 
@@ -333,20 +223,25 @@ def idpoor_figure(rows, *, language):
 def triggering_figure(rows, *, language):
     """CLTS triggering: participants (women, men; stacked bars) and events (line, right axis) per quarter."""
     with translation.override(language):
-        x = _labels(rows)
+        x = quarter_labels(rows)
         data = [
-            _marks(rows, _bar(_("Participants: women"), x, [r.triggering_women for r in rows], PURPLE, ",d"), "bar"),
-            _marks(rows, _bar(_("Participants: men"), x, [r.triggering_men for r in rows], SKY, ",d"), "bar"),
-            _marks(
-                rows, _line(_("Triggering events"), x, [r.triggering_events for r in rows], VERMILION, ",d", yaxis="y2")
+            mark_provisional(
+                rows, bar_trace(_("Participants: women"), x, [r.triggering_women for r in rows], PURPLE, ",d"), "bar"
+            ),
+            mark_provisional(
+                rows, bar_trace(_("Participants: men"), x, [r.triggering_men for r in rows], SKY, ",d"), "bar"
+            ),
+            mark_provisional(
+                rows,
+                line_trace(_("Triggering events"), x, [r.triggering_events for r in rows], VERMILION, ",d", yaxis="y2"),
             ),
         ]
-        layout = _layout(
+        layout = layout_with(
             barmode="stack",
-            xaxis=_quarter_axis(),
-            yaxis=_axis(_("Participants"), rangemode="tozero"),
-            yaxis2=_axis(_("Events"), overlaying="y", side="right", rangemode="tozero", showgrid=False),
-            meta=_provisional_meta(rows, x),
+            xaxis=quarter_axis(),
+            yaxis=axis(_("Participants"), rangemode="tozero"),
+            yaxis2=axis(_("Events"), overlaying="y", side="right", rangemode="tozero", showgrid=False),
+            meta=provisional_meta(rows, x),
         )
         layout["margin"] = {**layout["margin"], "r": 56}
         return {"data": data, "layout": layout}
@@ -381,11 +276,11 @@ def training_figure(rows, previous_rows=(), *, language, year):
                     "hovertemplate": f"{name}: %{{x:,d}}<extra></extra>",
                 }
             )
-        layout = _layout(
+        layout = layout_with(
             barmode="group",
             hovermode="y unified",
-            xaxis=_axis(_("People trained"), rangemode="tozero"),
-            yaxis=_axis(_("Level"), autorange="reversed"),
+            xaxis=axis(_("People trained"), rangemode="tozero"),
+            yaxis=axis(_("Level"), autorange="reversed"),
             meta={"provisional": levels if any(has_unapproved(r) for r in rows) else []},
         )
         return {"data": data, "layout": layout}
@@ -395,19 +290,23 @@ def budget_figure(rows, *, language):
     """Functional-transfer budget received and spent per quarter (bars, USD), and utilisation year to date
     (spent / received since the first quarter of the rows' year; line, right axis). `rows`: one year's quarters."""
     with translation.override(language):
-        x = _labels(rows)
+        x = quarter_labels(rows)
         received = spent = 0
         utilisation = []
         for row in rows:
             received += row.ft_received
             spent += row.spent_total
-            utilisation.append(_round(indicators.budget_utilisation(spent=spent, received=received)))
+            utilisation.append(rounded(indicators.budget_utilisation(spent=spent, received=received)))
         data = [
-            _marks(rows, _bar(_("Received (USD)"), x, [_round(r.ft_received) for r in rows], SKY, ",.0f"), "bar"),
-            _marks(rows, _bar(_("Spent (USD)"), x, [_round(r.spent_total) for r in rows], BLUE, ",.0f"), "bar"),
-            _marks(
+            mark_provisional(
+                rows, bar_trace(_("Received (USD)"), x, [rounded(r.ft_received) for r in rows], SKY, ",.0f"), "bar"
+            ),
+            mark_provisional(
+                rows, bar_trace(_("Spent (USD)"), x, [rounded(r.spent_total) for r in rows], BLUE, ",.0f"), "bar"
+            ),
+            mark_provisional(
                 rows,
-                _line(
+                line_trace(
                     _("Utilisation, year to date (%)"),
                     x,
                     utilisation,
@@ -418,14 +317,14 @@ def budget_figure(rows, *, language):
                 ),
             ),
         ]
-        layout = _layout(
+        layout = layout_with(
             barmode="group",
-            xaxis=_quarter_axis(),
-            yaxis=_axis(_("USD"), rangemode="tozero", tickprefix="$"),
-            yaxis2=_axis(
+            xaxis=quarter_axis(),
+            yaxis=axis(_("USD"), rangemode="tozero", tickprefix="$"),
+            yaxis2=axis(
                 _("Utilisation (%)"), overlaying="y", side="right", ticksuffix="%", range=[0, 110], showgrid=False
             ),
-            meta=_provisional_meta(rows, x),
+            meta=provisional_meta(rows, x),
         )
         layout["margin"] = {**layout["margin"], "r": 56}
         return {"data": data, "layout": layout}
@@ -434,29 +333,29 @@ def budget_figure(rows, *, language):
 def reporting_figure(rows, *, language):
     """Reporting rate and on-time rate (%) of the district reports per quarter."""
     with translation.override(language):
-        x = _labels(rows)
+        x = quarter_labels(rows)
         data = [
-            _bar(
+            bar_trace(
                 _("Reporting rate (%)"),
                 x,
-                [_round(r.reporting_completeness) for r in rows],
+                [rounded(r.reporting_completeness) for r in rows],
                 BLUE,
                 ".0f",
                 hovertemplate=pgettext("dashboard", "Reporting rate") + ": %{y:.0f}%<extra></extra>",
             ),
-            _bar(
+            bar_trace(
                 _("On-time rate (%)"),
                 x,
-                [_round(r.reporting_timeliness) for r in rows],
+                [rounded(r.reporting_timeliness) for r in rows],
                 GREEN,
                 ".0f",
                 hovertemplate=pgettext("dashboard", "On-time rate") + ": %{y:.0f}%<extra></extra>",
             ),
         ]
-        layout = _layout(
+        layout = layout_with(
             barmode="group",
-            xaxis=_quarter_axis(),
-            yaxis=_percent_axis(_("Reports expected (%)")),
+            xaxis=quarter_axis(),
+            yaxis=percent_axis(_("Reports expected (%)")),
             meta={"provisional": []},
         )
         return {"data": data, "layout": layout}
@@ -472,14 +371,14 @@ def league_figure(rows, *, language, baseline=None, axis_title=None):
         rows = sorted(rows, key=lambda r: (r.sanitation_coverage is None, -(r.sanitation_coverage or 0), r.code))
         names = [r.unit.name for r in rows]
         data = [
-            _marks(
+            mark_provisional(
                 rows,
                 {
                     "type": "bar",
                     "orientation": "h",
                     "name": _("Sanitation coverage (%)"),
                     "y": names,
-                    "x": [_round(r.sanitation_coverage) for r in rows],
+                    "x": [rounded(r.sanitation_coverage) for r in rows],
                     "marker": {"color": BLUE},
                     "hovertemplate": _("Sanitation coverage") + ": %{x:.1f}%<extra></extra>",
                 },
@@ -493,17 +392,17 @@ def league_figure(rows, *, language, baseline=None, axis_title=None):
                     "mode": "markers",
                     "name": _("End of last year (%)"),
                     "y": names,
-                    "x": [_round(baseline.get(r.code)) for r in rows],
+                    "x": [rounded(baseline.get(r.code)) for r in rows],
                     "marker": {"color": VERMILION, "size": 9, "symbol": "diamond"},
                     "hovertemplate": _("End of last year") + ": %{x:.1f}%<extra></extra>",
                 }
             )
-        layout = _layout(
+        layout = layout_with(
             hovermode="y unified",
             barmode="overlay",
-            xaxis=_axis(_("Households with an improved latrine (%)"), range=[0, 105], ticksuffix="%"),
-            yaxis=_axis(axis_title or _("Unit"), autorange="reversed", type="category"),
-            meta=_provisional_meta(rows, names),
+            xaxis=axis(_("Households with an improved latrine (%)"), range=[0, 105], ticksuffix="%"),
+            yaxis=axis(axis_title or _("Unit"), autorange="reversed", type="category"),
+            meta=provisional_meta(rows, names),
             height=max(260, 60 + 24 * len(rows)),
         )
         return {"data": data, "layout": layout}
@@ -537,33 +436,21 @@ def projection_figure(projections, *, language, target_year):
                 ),
             }
         ]
-        layout = _layout(
+        layout = layout_with(
             hovermode="closest",
             showlegend=False,
-            xaxis=_axis(_("Year"), tickformat="d", dtick=1 if max(known) - floor <= 12 else 5),
-            yaxis=_axis(_("Province"), autorange="reversed", type="category"),
+            xaxis=axis(_("Year"), tickformat="d", dtick=1 if max(known) - floor <= 12 else 5),
+            yaxis=axis(_("Province"), autorange="reversed", type="category"),
             height=max(260, 60 + 24 * len(projections)),
-            shapes=[
-                {
-                    "type": "line",
-                    "yref": "paper",
-                    "y0": 0,
-                    "y1": 1,
-                    "x0": target_year + 0.5,
-                    "x1": target_year + 0.5,
-                    "line": {"color": GREY, "dash": "dot", "width": 2},
-                }
-            ],
+            shapes=[reference_line(axis="x", at=target_year + 0.5, width=2)],
             annotations=[
-                {
-                    "yref": "paper",
-                    "y": 1,
-                    "yanchor": "bottom",
-                    "x": target_year + 0.5,
-                    "showarrow": False,
-                    "font": {"size": 11, "color": GREY},
-                    "text": _("National target: end of %(year)s") % {"year": target_year},
-                }
+                note(
+                    _("National target: end of %(year)s") % {"year": target_year},
+                    yref="paper",
+                    y=1,
+                    yanchor="bottom",
+                    x=target_year + 0.5,
+                )
             ],
             meta={"provisional": [], "table": "projection"},
         )
@@ -577,84 +464,57 @@ def progress_figure(rows, *, language, target_year, rate_per_year):
     `target_year`. The future quarters run to the later of the target year and the projected year
     (at most 20 years on)."""
     with translation.override(language):
-        x = _labels(rows)
+        x = quarter_labels(rows)
         data = [
-            _marks(
+            mark_provisional(
                 rows,
-                _line(
+                line_trace(
                     _("Sanitation coverage (%)"),
                     x,
-                    [_round(r.sanitation_coverage) for r in rows],
+                    [rounded(r.sanitation_coverage) for r in rows],
                     BLUE,
                     ".1f",
                     hovertemplate=_("Sanitation coverage") + ": %{y:.1f}%<extra></extra>",
                 ),
             )
         ]
-        layout = _layout(
-            xaxis=_quarter_axis(), yaxis=_percent_axis(_("Households (%)")), meta=_provisional_meta(rows, x)
+        layout = layout_with(
+            xaxis=quarter_axis(), yaxis=percent_axis(_("Households (%)")), meta=provisional_meta(rows, x)
         )
         if rows and rows[-1].sanitation_coverage is not None:
-            last = rows[-1]
-            year, quarter, coverage = last.period.year, last.period.quarter, last.sanitation_coverage
-            projected = indicators.projected_full_coverage_year(
-                coverage=coverage, rate_per_year=rate_per_year, year=year, quarter=quarter
-            )
-            end_year = min(max(target_year, projected or target_year), year + 20)
-            future, (y, q) = [x[-1]], (year, quarter)
-            while (y, q) != (end_year, 4):
-                y, q = (y + 1, 1) if q == 4 else (y, q + 1)
-                future.append(quarter_label(y, q))
-            steps = range(len(future))
-            needed = indicators.required_rate_per_year(
-                coverage=coverage, year=year, quarter=quarter, target_year=target_year
-            )
-            for name, rate, color, dash in (
-                (_("At the current rate (%)"), rate_per_year, ORANGE, "dash"),
-                (_("Needed for the target (%)"), needed, VERMILION, "dot"),
-            ):
-                if rate is None:
-                    continue
-                path = [
-                    _round(indicators.coverage_after_quarters(coverage=coverage, rate_per_year=rate, quarters=k))
-                    for k in steps
-                ]
-                data.append(
-                    {
-                        "type": "scatter",
-                        "mode": "lines",
-                        "name": name,
-                        "x": future,
-                        "y": path,
-                        "line": {"color": color, "dash": dash, "width": 2},
-                        "hovertemplate": name.replace(" (%)", "") + ": %{y:.1f}%<extra></extra>",
-                    }
-                )
-            layout["shapes"] = [
-                {
-                    "type": "line",
-                    "xref": "x",
-                    "x0": quarter_label(target_year, 4),
-                    "x1": quarter_label(target_year, 4),
-                    "yref": "paper",
-                    "y0": 0,
-                    "y1": 1,
-                    "line": {"color": GREY, "dash": "dot", "width": 1.5},
-                }
-            ]
-            layout["annotations"] = [
-                {
-                    "xref": "x",
-                    "x": quarter_label(target_year, 4),
-                    "yref": "paper",
-                    "y": 0.02,
-                    "xanchor": "right",
-                    "showarrow": False,
-                    "font": {"size": 11, "color": GREY},
-                    "text": _("Target year %(year)s") % {"year": target_year},
-                }
-            ]
+            data += _paths_to_target(rows[-1], x[-1], target_year=target_year, rate_per_year=rate_per_year)
+            at = quarter_label(target_year, 4)
+            layout["shapes"] = [reference_line(axis="x", at=at)]
+            text = _("Target year %(year)s") % {"year": target_year}
+            layout["annotations"] = [note(text, xref="x", x=at, yref="paper", y=0.02, xanchor="right")]
         return {"data": data, "layout": layout}
+
+
+def _paths_to_target(last, last_label, *, target_year, rate_per_year):
+    """From the last row's quarter: coverage at the current rate and on the path needed for 100% by the end of
+    `target_year`, to the later of the target year and the projected year (at most 20 years on)."""
+    year, quarter, coverage = last.period.year, last.period.quarter, last.sanitation_coverage
+    projected = indicators.projected_full_coverage_year(
+        coverage=coverage, rate_per_year=rate_per_year, year=year, quarter=quarter
+    )
+    end_year = min(max(target_year, projected or target_year), year + 20)
+    future, (y, q) = [last_label], (year, quarter)
+    while (y, q) != (end_year, 4):
+        y, q = (y + 1, 1) if q == 4 else (y, q + 1)
+        future.append(quarter_label(y, q))
+    needed = indicators.required_rate_per_year(coverage=coverage, year=year, quarter=quarter, target_year=target_year)
+    paths = []
+    for name, rate, color, dash in (
+        (_("At the current rate (%)"), rate_per_year, ORANGE, "dash"),
+        (_("Needed for the target (%)"), needed, VERMILION, "dot"),
+    ):
+        if rate is not None:
+            path = [
+                rounded(indicators.coverage_after_quarters(coverage=coverage, rate_per_year=rate, quarters=k))
+                for k in range(len(future))
+            ]
+            paths.append(path_trace(name, future, path, color, dash))
+    return paths
 
 
 # --- The numbers behind a figure -----------------------------------------------------------------------

@@ -29,7 +29,7 @@ from reports.models import ReportingPeriod
 from reports.rollups.models import NATIONAL_CODE, Rollup, RollupLevel
 
 USERS = ("bench-dashboards-mrd", "bench-dashboards-dso")
-CSS = ["vendor/bootstrap/bootstrap.min.css", "css/portal.css"]
+CSS = ["vendor/bootstrap/bootstrap.min.css", "css/portal.css", "css/dashboard.css"]
 OUR_JS = ["vendor/bootstrap/bootstrap.bundle.min.js", "js/dashboard.js"]
 PLOTLY = "vendor/plotly/plotly-basic.min.js"
 FONT = "fonts/NotoSansKhmer-Variable.ttf"
@@ -77,6 +77,13 @@ class Command(BaseCommand):
             (f"district dashboard, {district.name_latin}", reverse("reports:dashboard_district", args=[district.code])),
             ("national dashboard, provisional", reverse("reports:dashboard_national") + "?provisional=1"),
         ]
+        results, sizes = self._dashboard_results(client, pages, repeat)
+        entry_results, entry_sizes = self._entry_page_results(dso, language, district)
+        results += entry_results
+        self._print(results, sizes, entry_sizes)
+
+    def _dashboard_results(self, client, pages, repeat):
+        """Server time (cache miss and hit) and queries of each dashboard; (results, [(label, HTML bytes)])."""
         results, sizes = [], []
         for label, url in pages:
             with override_settings(DASHBOARD_CACHE_SECONDS=0):
@@ -111,8 +118,11 @@ class Command(BaseCommand):
                 province_queries[0][1] == province_queries[1][1],
             )
         )
+        return results, sizes
 
-        # A DSO's data-entry pages: no plotly.js at all.
+    def _entry_page_results(self, dso, language, district):
+        """A DSO's data-entry pages load no plotly.js at all; (results, [(label, HTML bytes)])."""
+        results = []
         dso_client = self._client(dso, language)
         period = ReportingPeriod.objects.order_by("-is_open", "-year", "-quarter").first()
         entry_pages = [
@@ -148,7 +158,9 @@ class Command(BaseCommand):
             )
             results.append((f"{label}: loads plotly.js", "yes" if has_plotly else "no", "no", not has_plotly))
             entry_sizes.append((label, len(body)))
+        return results, entry_sizes
 
+    def _print(self, results, sizes, entry_sizes):
         css, js, plotly, font = static_bytes(CSS), static_bytes(OUR_JS), static_bytes([PLOTLY]), static_bytes([FONT])
         for label, html in sizes:
             total = html + css + js

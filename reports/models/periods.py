@@ -1,0 +1,71 @@
+"""Reporting periods (quarters with their deadlines) and the national settings the MRD keeps."""
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from reports import quarters
+
+
+class NationalSettings(models.Model):
+    """Settings the MRD changes without a deployment (one row)."""
+
+    target_year = models.PositiveSmallIntegerField(
+        _("national target year"),
+        default=2025,
+        validators=[MinValueValidator(2014), MaxValueValidator(2100)],
+        help_text=_("The year by which every rural village should be open-defecation free."),
+    )
+
+    class Meta:
+        verbose_name = _("national settings")
+        verbose_name_plural = _("national settings")
+
+    def __str__(self):
+        return f"{self._meta.get_field('target_year').verbose_name}: {self.target_year}"
+
+    @classmethod
+    def current(cls):
+        return cls.objects.get_or_create(pk=1, defaults={"target_year": settings.NATIONAL_TARGET_YEAR})[0]
+
+
+class ReportingPeriodQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(is_open=True)
+
+
+class ReportingPeriod(models.Model):
+    year = models.PositiveSmallIntegerField(_("year"), validators=[MinValueValidator(2010), MaxValueValidator(2100)])
+    quarter = models.PositiveSmallIntegerField(_("quarter"), choices=[(1, "Q1"), (2, "Q2"), (3, "Q3"), (4, "Q4")])
+    deadline = models.DateField(_("submission deadline"))
+    is_open = models.BooleanField(_("open for data entry"), default=True)
+
+    objects = ReportingPeriodQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("reporting period")
+        verbose_name_plural = _("reporting periods")
+        ordering = ["-year", "-quarter"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["year", "quarter"],
+                name="period_unique_quarter",
+                violation_error_message=_("This quarter already exists."),
+            )
+        ]
+
+    def __str__(self):
+        return self.label
+
+    @property
+    def label(self):
+        return _("Q%(quarter)d %(year)d") % {"quarter": self.quarter, "year": self.year}
+
+    @property
+    def bounds(self):
+        return quarters.quarter_bounds(self.year, self.quarter)
+
+    def previous(self):
+        year, quarter = quarters.previous_quarter(self.year, self.quarter)
+        return ReportingPeriod.objects.filter(year=year, quarter=quarter).first()
