@@ -31,6 +31,7 @@ from districts.templatetags.portal import count, money, percent
 from reports import indicators, quarters
 from reports.dashboards import figures as charts
 from reports.dashboards import tables
+from reports.dashboards.captions import CAPTIONS, TITLES
 from reports.models import DistrictPlanTarget, NationalSettings
 from reports.rollups.models import Rollup, RollupLevel
 
@@ -397,8 +398,8 @@ def _charts(selection, figures):
         {
             "key": key,
             "json_id": f"figure-{key}",
-            "title": str(titles.get(key) or charts.TITLES[key]),
-            "caption": str(charts.CAPTIONS[key]),
+            "title": str(titles.get(key) or TITLES[key]),
+            "caption": str(CAPTIONS[key]),
             "figure": figure,
             "table": _with_display(charts.figure_table(figure), figure),
         }

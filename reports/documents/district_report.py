@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from districts.people import display_name
 from reports.dashboards import figures as charts
+from reports.dashboards.captions import CAPTIONS, TITLES
 from reports.documents.common import (
     DOCUMENT_TITLES,
     TREND_QUARTERS,
@@ -88,8 +89,8 @@ def district_document(report, language):
                 (_("Support needed"), report.support_needed),
                 (_("Plan for next quarter"), report.next_quarter_plan),
             ],
-            chart_titles={name: charts.TITLES[name] for name in figures},
-            chart_captions={name: charts.CAPTIONS[name] for name in figures},
+            chart_titles={name: TITLES[name] for name in figures},
+            chart_captions={name: CAPTIONS[name] for name in figures},
             trend_note=_("Earlier quarters: approved reports. %(period)s: this report, as it stands.")
             % {"period": period.label},
         )

@@ -32,56 +32,17 @@ def render_stored(stored_pdf_id):
     stored = StoredPdf.objects.select_related("period").filter(pk=stored_pdf_id).first()
     if stored is None or stored.is_ready:
         return stored.state if stored else "missing"
-    now = timezone.now()
-    claimable = Q(state__in=[PdfState.QUEUED, PdfState.FAILED]) | Q(
-        state=PdfState.RENDERING, updated_at__lt=now - datetime.timedelta(seconds=STUCK_AFTER_SECONDS)
-    )
-    if not StoredPdf.objects.filter(claimable, pk=stored.pk).update(
-        state=PdfState.RENDERING, progress=5, started_at=now, updated_at=now, error=""
-    ):
+    if not _claim(stored):
         return StoredPdf.objects.get(pk=stored.pk).state
-    started = time.perf_counter()
     try:
-        document = rollup_reports.collect(stored.kind, stored.unit_code, stored.period, stored.data_state)
-        key = document.digest()
-        if key != stored.state_key:
-            if StoredPdf.objects.filter(
-                kind=stored.kind,
-                unit_code=stored.unit_code,
-                period=stored.period,
-                data_state=stored.data_state,
-                language=stored.language,
-                state_key=key,
-            ).exists():
-                raise _Superseded()
-            StoredPdf.objects.filter(pk=stored.pk).update(state_key=key)
-        _set_progress(stored.pk, 10)
-
-        def charts_done(done, total):
-            _set_progress(stored.pk, 10 + (50 * done // total if total else 50))
-
-        rendered = rollup_reports.render_rollup_document(document, stored.language, progress=charts_done)
-        _set_progress(stored.pk, 95)
-        stored.refresh_from_db()
-        stored.file.save("document.pdf", ContentFile(rendered.content), save=False)
-        StoredPdf.objects.filter(pk=stored.pk).update(
-            file=stored.file.name,
-            state=PdfState.READY,
-            progress=100,
-            pages=rendered.pages,
-            size_bytes=len(rendered.content),
-            render_seconds=round(time.perf_counter() - started, 2),
-            finished_at=timezone.now(),
-            updated_at=timezone.now(),
-        )
-        _discard_older(stored)
+        _render_into(stored)
         return PdfState.READY
     except OperationalError:
         StoredPdf.objects.filter(pk=stored.pk).update(state=PdfState.QUEUED, updated_at=timezone.now())
         raise
     except _Superseded:
         message = _("The data changed while this PDF was waiting. Please ask for it again.")
-    except Exception as error:  # noqa: BLE001 - any failure is the row's, shown to the person waiting
+    except Exception as error:  # any failure is the row's, shown to the person waiting
         logger.exception("Rendering stored PDF %s failed.", stored.pk)
         message = _(
             "The PDF could not be made (%(error)s). Please try again; if it fails again, tell the portal administrator."
@@ -90,6 +51,52 @@ def render_stored(stored_pdf_id):
         state=PdfState.FAILED, error=message, finished_at=timezone.now(), updated_at=timezone.now()
     )
     return PdfState.FAILED
+
+
+def _claim(stored):
+    """Take the row for this worker: queued, failed, or rendering but stuck. False if another worker has it."""
+    now = timezone.now()
+    claimable = Q(state__in=[PdfState.QUEUED, PdfState.FAILED]) | Q(
+        state=PdfState.RENDERING, updated_at__lt=now - datetime.timedelta(seconds=STUCK_AFTER_SECONDS)
+    )
+    return bool(
+        StoredPdf.objects.filter(claimable, pk=stored.pk).update(
+            state=PdfState.RENDERING, progress=5, started_at=now, updated_at=now, error=""
+        )
+    )
+
+
+def _render_into(stored):
+    """Collect the document again (re-keying the row if its data changed), render it and store the file."""
+    started = time.perf_counter()
+    document = rollup_reports.collect(stored.kind, stored.unit_code, stored.period, stored.data_state)
+    key = document.digest()
+    if key != stored.state_key:
+        identity = {"kind": stored.kind, "unit_code": stored.unit_code, "period": stored.period,
+                    "data_state": stored.data_state, "language": stored.language}  # fmt: skip
+        if StoredPdf.objects.filter(**identity, state_key=key).exists():
+            raise _Superseded()
+        StoredPdf.objects.filter(pk=stored.pk).update(state_key=key)
+    _set_progress(stored.pk, 10)
+
+    def charts_done(done, total):
+        _set_progress(stored.pk, 10 + (50 * done // total if total else 50))
+
+    rendered = rollup_reports.render_rollup_document(document, stored.language, progress=charts_done)
+    _set_progress(stored.pk, 95)
+    stored.refresh_from_db()
+    stored.file.save("document.pdf", ContentFile(rendered.content), save=False)
+    StoredPdf.objects.filter(pk=stored.pk).update(
+        file=stored.file.name,
+        state=PdfState.READY,
+        progress=100,
+        pages=rendered.pages,
+        size_bytes=len(rendered.content),
+        render_seconds=round(time.perf_counter() - started, 2),
+        finished_at=timezone.now(),
+        updated_at=timezone.now(),
+    )
+    _discard_older(stored)
 
 
 class _Superseded(Exception):

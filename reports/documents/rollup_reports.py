@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from districts.models import Province
 from reports import indicators
 from reports.dashboards import figures as charts
+from reports.dashboards.captions import CAPTIONS, TITLES
 from reports.documents.common import (
     DOCUMENT_TITLES,
     FORMAT_VERSION,
@@ -269,8 +270,8 @@ def rollup_document(document, language):
         else:
             _add_provinces_and_districts(document, context, figures, language)
         context.update(
-            chart_titles={name: charts.TITLES.get(name.split("-")[0], "") for name in figures},
-            chart_captions={name: charts.CAPTIONS.get(name.split("-")[0], "") for name in figures},
+            chart_titles={name: TITLES.get(name.split("-")[0], "") for name in figures},
+            chart_captions={name: CAPTIONS.get(name.split("-")[0], "") for name in figures},
         )
         return f"reports/documents/{document.kind}.html", context, figures
 

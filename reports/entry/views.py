@@ -72,19 +72,7 @@ def commune_entry(request, district, year, quarter, commune):
     )
     period = get_object_or_404(ReportingPeriod, year=year, quarter=quarter)
     can_write = _can_write(Commune, request.user, commune)
-    if can_write and period.is_open:
-        report = entry.open_report(district=commune.district, period=period)
-    else:
-        report = None
-    if report is not None and report.is_editable:
-        record = entry.open_commune_quarter(report=report, commune=commune)
-    else:
-        report = get_object_or_404(
-            DistrictReport.objects.select_related("period"), district=commune.district, period=period
-        )
-        record = CommuneQuarter.objects.filter(report=report, commune=commune).first() or CommuneQuarter(
-            report=report, commune=commune
-        )
+    report, record = _commune_record(commune, period, can_write=can_write)
     if request.method == "POST" and not (can_write and report.is_editable):
         raise PermissionDenied(_("You cannot change this commune's figures."))
 
@@ -210,6 +198,20 @@ def plan_targets(request, district, year):
         "reports/entry/plan_targets.html",
         {"district": district, "year": year, "form": form, "can_write": can_write},
     )
+
+
+def _commune_record(commune, period, *, can_write):
+    """(report, CommuneQuarter) of the commune's page: opened for writing (created on first sight) when the user
+    may write and the report is with the district; otherwise the existing one, read-only (404 if no report)."""
+    if can_write and period.is_open:
+        report = entry.open_report(district=commune.district, period=period)
+        if report.is_editable:
+            return report, entry.open_commune_quarter(report=report, commune=commune)
+    report = get_object_or_404(
+        DistrictReport.objects.select_related("period"), district=commune.district, period=period
+    )
+    record = CommuneQuarter.objects.filter(report=report, commune=commune).first()
+    return report, record or CommuneQuarter(report=report, commune=commune)
 
 
 def _save_versioned(request, data, record, *, forms, save):

@@ -149,41 +149,9 @@ class Command(BaseCommand):
         pdf.CHART_CACHE_ENABLED = False
         settings.MEDIA_ROOT = tempfile.mkdtemp(prefix="bench-pdfs-")
         if kind == PdfKind.DISTRICT:
-            report = DistrictReport.objects.select_related("district__province", "period", "approved_by").get(
-                district__code=code, period=period
-            )
-
-            def render():
-                started = time.perf_counter()
-                rendered = district_report.render_district(report, language)
-                return rendered, time.perf_counter() - started
-
-            template, context, _figures = district_report.district_document(report, language)
-            label = f"district {code} {report.district.name_latin} ({report.village_quarters.count()} villages)"
+            render, template, context, label = _district_case(code, period, language)
         else:
-            state = DataState.APPROVED
-
-            def render():
-                # As the task does it: request (collect, digest, row), then render_stored into the file.
-                StoredPdf.objects.filter(
-                    kind=kind, unit_code=code, period=period, data_state=state, language=language
-                ).delete()
-                started = time.perf_counter()
-                stored = pdf_store.request_stored_pdf(
-                    kind=kind, unit_code=code, period=period, data_state=state, language=language
-                )
-                assert rendering.render_stored(stored.pk) == "ready", stored.pk
-                seconds = time.perf_counter() - started
-                stored.refresh_from_db()
-                with stored.file.open("rb") as handle:
-                    content = handle.read()
-                stored.file.delete(save=False)
-                stored.delete()
-                return pdf.RenderedPdf(content, stored.pages, 0, 0), seconds
-
-            document = rollup_reports.collect(kind, code, period, state)
-            template, context, _figures = rollup_reports.rollup_document(document, language)
-            label = f"{kind} {code}" + (f" ({len(document.rows) - 1} districts)" if kind == PdfKind.NATIONAL else "")
+            render, template, context, label = _stored_case(kind, code, period, language)
         cold_pdf, cold = render()
         warm_runs, parts = [], {}
         for _ in range(repeat):
@@ -194,29 +162,62 @@ class Command(BaseCommand):
             parts = marks.parts
         rows = _table_rows(context, template, language)
         floor = statistics.median(_floor(rows, language) for _ in range(max(1, repeat)))
-        target = TARGETS.get(kind, {})
         python_peak = _peak_rss_mb(os.getpid())
         chromium_pss = sum(_pss_mb(pid) for pid in _descendants(os.getpid()))
         warm = statistics.median(warm_runs)
-        verdict = _verdict(kind, cold, warm, python_peak, target)
-        self.stdout.write(
-            json.dumps(
-                {
-                    "label": label,
-                    "pages": cold_pdf.pages,
-                    "rows": len(rows),
-                    "cold": cold,
-                    "warm": warm,
-                    "floor": floor,
-                    "python_peak_mb": python_peak,
-                    "chromium_pss_mb": chromium_pss,
-                    "verdict": verdict,
-                    "parts": parts,
-                }
-            )
-        )
+        verdict = _verdict(kind, cold, warm, python_peak, TARGETS.get(kind, {}))
+        result = {"label": label, "pages": cold_pdf.pages, "rows": len(rows), "cold": cold, "warm": warm,
+                  "floor": floor, "python_peak_mb": python_peak, "chromium_pss_mb": chromium_pss, "verdict": verdict,
+                  "parts": parts}  # fmt: skip
+        self.stdout.write(json.dumps(result))
         pdf._exporter.stop(wait=True)
         shutil.rmtree(settings.MEDIA_ROOT, ignore_errors=True)
+
+
+def _district_case(code, period, language):
+    """(render() -> (RenderedPdf, seconds), template, context, label) of a district report, rendered in the request."""
+    report = DistrictReport.objects.select_related("district__province", "period", "approved_by").get(
+        district__code=code, period=period
+    )
+
+    def render():
+        started = time.perf_counter()
+        rendered = district_report.render_district(report, language)
+        return rendered, time.perf_counter() - started
+
+    template, context, _figures = district_report.district_document(report, language)
+    return (
+        render,
+        template,
+        context,
+        f"district {code} {report.district.name_latin} ({report.village_quarters.count()} villages)",
+    )
+
+
+def _stored_case(kind, code, period, language):
+    """The same for a provincial or national document, rendered as the task does it: request (collect, digest,
+    row), then render_stored into the file."""
+    state = DataState.APPROVED
+
+    def render():
+        StoredPdf.objects.filter(kind=kind, unit_code=code, period=period, data_state=state, language=language).delete()
+        started = time.perf_counter()
+        stored = pdf_store.request_stored_pdf(
+            kind=kind, unit_code=code, period=period, data_state=state, language=language
+        )
+        assert rendering.render_stored(stored.pk) == "ready", stored.pk
+        seconds = time.perf_counter() - started
+        stored.refresh_from_db()
+        with stored.file.open("rb") as handle:
+            content = handle.read()
+        stored.file.delete(save=False)
+        stored.delete()
+        return pdf.RenderedPdf(content, stored.pages, 0, 0), seconds
+
+    document = rollup_reports.collect(kind, code, period, state)
+    template, context, _figures = rollup_reports.rollup_document(document, language)
+    label = f"{kind} {code}" + (f" ({len(document.rows) - 1} districts)" if kind == PdfKind.NATIONAL else "")
+    return render, template, context, label
 
 
 def argparse_suppress():
