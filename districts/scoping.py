@@ -11,6 +11,9 @@ A user's reach follows from their assignments, computed at query time with subqu
 Only DSOs and commune focal points write unit data; every other role is read-only.
 """
 
+from collections.abc import Iterable
+
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Exists, OuterRef, Q
 
 from districts.roles import (
@@ -20,6 +23,7 @@ from districts.roles import (
     NATIONAL_ROLES,
     PROVINCE_READ_ROLES,
     REVIEW_ROLES,
+    Role,
 )
 
 # For each level, the lookup from a unit of that level to each unit above it (and itself).
@@ -33,12 +37,12 @@ ANCESTOR_PATHS = {
 NOTHING = Q(pk__in=[])
 
 
-def _assignments(user, roles, **unit):
+def _assignments(user: User, roles: Iterable[Role], **unit: OuterRef) -> Exists:
     # Through the user's related manager, so this module needs no import of the models that use it.
     return Exists(user.assignments.filter(role__in=roles, **unit))
 
 
-def read_q(user, level):
+def read_q(user: User | AnonymousUser | None, level: str) -> Q:
     """A filter for the units of `level` that `user` may read.
 
     SECURITY: anonymous and inactive users get a filter that matches nothing.
@@ -55,7 +59,7 @@ def read_q(user, level):
     return q
 
 
-def write_q(user, level):
+def write_q(user: User | AnonymousUser | None, level: str) -> Q:
     """A filter for the units of `level` whose data `user` may enter.
 
     SECURITY: provincial and national roles are read-only; provinces are written by nobody here.
@@ -69,11 +73,13 @@ def write_q(user, level):
     return q
 
 
-def has_national_reach(user):
-    return bool(user.is_authenticated) and user.assignments.filter(role__in=NATIONAL_ROLES).exists()
+def has_national_reach(user: User | AnonymousUser) -> bool:
+    if not user.is_authenticated:
+        return False
+    return user.assignments.filter(role__in=NATIONAL_ROLES).exists()
 
 
-def review_q(user, level):
+def review_q(user: User | AnonymousUser | None, level: str) -> Q:
     """A filter for the districts or provinces whose reports `user` reviews (PDRD reviewers of the province).
 
     SECURITY: the Provincial Administration reads the same reports but never reviews them.
@@ -83,6 +89,8 @@ def review_q(user, level):
     return Q(_assignments(user, REVIEW_ROLES, province=OuterRef(ANCESTOR_PATHS[level]["province"])))
 
 
-def is_mrd(user):
+def is_mrd(user: User | AnonymousUser) -> bool:
     """The ministry accepts or returns provincial reports and manages reporting periods."""
-    return bool(user.is_authenticated) and user.assignments.filter(role__in=MRD_ROLES).exists()
+    if not user.is_authenticated:
+        return False
+    return user.assignments.filter(role__in=MRD_ROLES).exists()

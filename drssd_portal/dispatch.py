@@ -9,7 +9,9 @@ the periodic repair, the daily e-mail catch-up, a failed PDF row the user can as
 """
 
 import logging
+from collections.abc import Callable
 
+from celery import Task
 from django.db import transaction
 
 logger = logging.getLogger(__name__)
@@ -18,7 +20,7 @@ logger = logging.getLogger(__name__)
 DISPATCH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
 
 
-def enqueue(task, *args, catch_up, on_failure=None):
+def enqueue(task: Task, *args: object, catch_up: str, on_failure: Callable[[], object] | None = None) -> None:
     """Queue `task(*args)` now (or run it, when tasks are eager). Never raises: a failure is logged with
     `catch_up` (what will make up for it, for whoever reads the log) and `on_failure()` is called, if given."""
     try:
@@ -29,6 +31,6 @@ def enqueue(task, *args, catch_up, on_failure=None):
             on_failure()
 
 
-def enqueue_on_commit(task, *args, catch_up, on_failure=None):
+def enqueue_on_commit(task: Task, *args: object, catch_up: str, on_failure: Callable[[], object] | None = None) -> None:
     """Queue `task(*args)` once the current transaction commits; nothing if it rolls back."""
     transaction.on_commit(lambda: enqueue(task, *args, catch_up=catch_up, on_failure=on_failure))

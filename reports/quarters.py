@@ -3,7 +3,7 @@
 import datetime
 
 
-def quarter_bounds(year, quarter):
+def quarter_bounds(year: int, quarter: int) -> tuple[datetime.date, datetime.date]:
     """First and last day of a calendar quarter."""
     if quarter not in (1, 2, 3, 4):
         raise ValueError(f"quarter must be 1-4, not {quarter!r}")
@@ -12,18 +12,18 @@ def quarter_bounds(year, quarter):
     return first, next_first - datetime.timedelta(days=1)
 
 
-def previous_quarter(year, quarter):
+def previous_quarter(year: int, quarter: int) -> tuple[int, int]:
     return (year - 1, 4) if quarter == 1 else (year, quarter - 1)
 
 
-def next_quarter(year, quarter):
+def next_quarter(year: int, quarter: int) -> tuple[int, int]:
     return (year + 1, 1) if quarter == 4 else (year, quarter + 1)
 
 
-def default_deadline(year, quarter, days_after_end=15):
+def default_deadline(year: int, quarter: int, days_after_end: int = 15) -> datetime.date:
     """Reports are due a fortnight after the quarter ends unless the MRD sets another day."""
     return quarter_bounds(year, quarter)[1] + datetime.timedelta(days=days_after_end)
 
 
-def quarter_of(day):
+def quarter_of(day: datetime.date) -> tuple[int, int]:
     return day.year, (day.month - 1) // 3 + 1

@@ -5,14 +5,20 @@ must be explained before the report is submitted; the reviewer sees every explan
 Messages are translated at call time, in the user's language.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from reports import indicators
+from reports.models import DistrictReport
+
+# One village row's figures by field name, as a form cleaned them or as read from the row.
+Values = Mapping[str, Any]
 
 HOUSEHOLD_CATEGORIES = ["hh_improved_own", "hh_improved_shared", "hh_unimproved", "hh_open_defecation"]
 VILLAGE_REQUIRED = [
@@ -31,13 +37,13 @@ MAX_COUNT = 100_000_000  # far above any real count, far below the database's in
 HOUSEHOLD_CHANGE_SHARE = Decimal("0.10")
 
 
-def parse_count(raw):
+def parse_count(raw: object) -> int | None:
     """A count typed by a person: a whole, non-negative number, or None when left empty."""
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return None
     text = str(raw).strip().replace(",", "").replace(" ", "")
     try:
-        number = Decimal(text)
+        number: Decimal | None = Decimal(text)
     except ArithmeticError:
         number = None
     if number is None or not number.is_finite():  # "abc", "NaN", "Infinity"
@@ -51,15 +57,15 @@ def parse_count(raw):
     return int(number)
 
 
-def village_errors(values):
+def village_errors(values: Values) -> dict[str, list[str]]:
     """Arithmetic errors in one village's figures: {field: [message, ...]}. Empty fields are skipped."""
-    errors = {}
+    errors: dict[str, list[str]] = {}
 
-    def add(field, message):
+    def add(field: str, message: str) -> None:
         errors.setdefault(field, []).append(message)
 
     total = values.get("households_total")
-    categories = [values.get(f) for f in HOUSEHOLD_CATEGORIES]
+    categories: list[Any] = [values.get(f) for f in HOUSEHOLD_CATEGORIES]  # counts or None; summed only if none is None
     if total is not None and all(c is not None for c in categories) and sum(categories) != total:
         add(
             "households_total",
@@ -94,7 +100,7 @@ def village_errors(values):
     return errors
 
 
-def participants_error(*, women, participants):
+def participants_error(*, women: int | None, participants: int | None) -> str | None:
     """Women are counted among the participants, so they cannot outnumber them."""
     if women is not None and participants is not None and women > participants:
         return _("Women (%(women)d) cannot be more than all participants (%(participants)d).") % {
@@ -104,7 +110,7 @@ def participants_error(*, women, participants):
     return None
 
 
-def budget_error(*, spent, received, carried_over):
+def budget_error(*, spent: Decimal | None, received: Decimal | None, carried_over: Decimal | None) -> str | None:
     """A district cannot spend more than it received this quarter plus what it carried over."""
     if spent is None:
         return None
@@ -124,12 +130,12 @@ class PlausibilityWarning:
     message: str
 
 
-def village_warnings(current, previous=None):
+def village_warnings(current: Values, previous: Values | None = None) -> list[PlausibilityWarning]:
     """Implausible but possible figures; each needs an explanation before submission.
 
     `current` and `previous` are mappings of a village's figures this quarter and last quarter.
     """
-    warnings = []
+    warnings: list[PlausibilityWarning] = []
     total = current.get("households_total")
     od = current.get("hh_open_defecation")
     if current.get("odf_status") in ODF_STATES and od:
@@ -168,7 +174,7 @@ def village_warnings(current, previous=None):
     return warnings
 
 
-def coverage_of(values):
+def coverage_of(values: Values) -> float | None:
     return indicators.sanitation_coverage(
         improved_own=values.get("hh_improved_own"),
         improved_shared=values.get("hh_improved_shared"),
@@ -176,7 +182,7 @@ def coverage_of(values):
     )
 
 
-def village_missing(values):
+def village_missing(values: Values) -> list[str]:
     """The required fields of a village row that are still empty."""
     return [field for field in VILLAGE_REQUIRED if values.get(field) in (None, "")]
 
@@ -190,9 +196,9 @@ MISSING_DISTRICT_SECTIONS = {
 }
 
 
-def district_section_missing(report):
+def district_section_missing(report: DistrictReport) -> list[str]:
     """Which parts of the district's own section are still empty (a list of keys of MISSING_DISTRICT_SECTIONS)."""
-    missing = []
+    missing: list[str] = []
     if report.wg_meeting_held is None or (report.wg_meeting_held and not report.wg_meeting_date):
         missing.append("working_group")
     if report.ft_annual_allocation is None or report.ft_received is None or report.spent_total is None:

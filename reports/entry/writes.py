@@ -5,25 +5,57 @@ an out-of-date copy (someone else saved in between), so two people never silentl
 each other. Every change goes through simple-history, so each number keeps its history.
 """
 
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Mapping
+from typing import TypeVar
+
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import models, transaction
+from django.forms import BaseInlineFormSet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from districts.models import Commune, District, Village
 from districts.people import display_name
-from reports.models import CommuneQuarter, DistrictReport, ReportStatus, VillageQuarter
+from reports.entry.forms import (
+    BaseVillageFormSet,
+    CommuneActivityForm,
+    DistrictSectionForm,
+    PlanTargetForm,
+    TrainingForm,
+)
+from reports.models import (
+    CommuneQuarter,
+    DistrictPlanTarget,
+    DistrictReport,
+    ReportingPeriod,
+    ReportStatus,
+    Training,
+    VillageQuarter,
+)
+
+# The records saved under an edit version (`version`, `updated_by`, `updated_at`).
+_Versioned = TypeVar("_Versioned", CommuneQuarter, DistrictReport)
+
+
+def set_history_user(record: models.Model, user: User) -> None:
+    """Name `user` as the author of the history row simple-history writes when `record` is next saved or deleted."""
+    record._history_user = user  # type: ignore[attr-defined]  # simple-history's per-instance hook, not a model field
 
 
 class EditConflict(Exception):
     """Someone saved the same record after this user opened it."""
 
-    def __init__(self, saved_by, saved_at):
+    def __init__(self, saved_by: str, saved_at: datetime.datetime | None) -> None:
         self.saved_by, self.saved_at = saved_by, saved_at
         super().__init__(f"saved by {saved_by} at {saved_at}")
 
 
-def _check_editable(report):
+def _check_editable(report: DistrictReport) -> None:
     # SECURITY: a submitted or approved report, or a closed quarter, cannot change by any path.
     if not report.is_editable:
         raise PermissionDenied(
@@ -32,7 +64,7 @@ def _check_editable(report):
         )
 
 
-def _claim(model, pk, expected_version, by):
+def _claim(model: type[_Versioned], pk: int, expected_version: int, by: User) -> _Versioned:
     """Lock the versioned row; refuse if it moved on since the user loaded it; bump its version."""
     # No select_related here: PostgreSQL cannot lock the nullable side of an outer join. The
     # user who saved first is loaded after the lock, and only on a conflict.
@@ -46,7 +78,9 @@ def _claim(model, pk, expected_version, by):
     return record
 
 
-def previous_village_values(report, villages):
+def previous_village_values(
+    report: DistrictReport, villages: Iterable[Village] | Iterable[int]
+) -> dict[int, VillageQuarter]:
     """Last quarter's figures for these villages, whatever report they were filed under: {village_id: row}."""
     previous = report.period.previous()
     if previous is None:
@@ -55,11 +89,13 @@ def previous_village_values(report, villages):
     return {row.village_id: row for row in rows}
 
 
-def village_rows(report, commune, previous_rows):
+def village_rows(
+    report: DistrictReport, commune: Commune, previous_rows: Mapping[int, VillageQuarter]
+) -> list[VillageQuarter]:
     """The commune's village rows for the report, in code order; unsaved rows are pre-filled from last quarter."""
     villages = list(commune.villages.active_on(report.period.bounds[0]).order_by("code"))
     existing = {row.village_id: row for row in report.village_quarters.filter(village__commune=commune)}
-    rows = []
+    rows: list[VillageQuarter] = []
     for village in villages:
         row = existing.get(village.id)
         if row is None:
@@ -68,20 +104,27 @@ def village_rows(report, commune, previous_rows):
             if before is not None:
                 for field in VillageQuarter.CARRIED_FIELDS:
                     setattr(row, field, getattr(before, field))
-                row.prefilled = True
+                row.prefilled = True  # type: ignore[attr-defined]  # a mark for the page, not a model field
         row.village = village  # already loaded; avoids a query per row in templates
         rows.append(row)
     return rows
 
 
 @transaction.atomic
-def save_commune_page(*, commune_quarter, activity_form, village_formset, expected_version, by):
+def save_commune_page(
+    *,
+    commune_quarter: CommuneQuarter,
+    activity_form: CommuneActivityForm,
+    village_formset: BaseVillageFormSet,
+    expected_version: int,
+    by: User,
+) -> CommuneQuarter:
     """Save a commune's activities and village rows together."""
     _check_editable(commune_quarter.report)
     record = _claim(CommuneQuarter, commune_quarter.pk, expected_version, by)
     for field in CommuneQuarter.ACTIVITY_FIELDS:
         setattr(record, field, activity_form.cleaned_data.get(field))
-    record._history_user = by
+    set_history_user(record, by)
     record.save()
     rows = village_formset.rows_to_save()
     new = [row for row in rows if row.pk is None]
@@ -95,33 +138,40 @@ def save_commune_page(*, commune_quarter, activity_form, village_formset, expect
 
 
 @transaction.atomic
-def save_district_section(*, report, form, training_formset, expected_version, by):
+def save_district_section(
+    *,
+    report: DistrictReport,
+    form: DistrictSectionForm,
+    training_formset: BaseInlineFormSet[Training, DistrictReport, TrainingForm],
+    expected_version: int,
+    by: User,
+) -> DistrictReport:
     _check_editable(report)
     record = _claim(DistrictReport, report.pk, expected_version, by)
     for field in form.Meta.fields:
         setattr(record, field, form.cleaned_data.get(field))
-    record._history_user = by
+    set_history_user(record, by)
     record.save()
     training_formset.instance = record
     for training in training_formset.save(commit=False):
-        training._history_user = by
+        set_history_user(training, by)
         training.save()
     for training in training_formset.deleted_objects:
-        training._history_user = by
+        set_history_user(training, by)
         training.delete()
     return record
 
 
 @transaction.atomic
-def save_plan_target(*, form, district, year, by):
-    target = form.save(commit=False)
+def save_plan_target(*, form: PlanTargetForm, district: District, year: int, by: User) -> DistrictPlanTarget:
+    target: DistrictPlanTarget = form.save(commit=False)
     target.district, target.year, target.updated_by = district, year, by
-    target._history_user = by
+    set_history_user(target, by)
     target.save()
     return target
 
 
-def open_report(*, district, period):
+def open_report(*, district: District, period: ReportingPeriod) -> DistrictReport:
     """The district's report for the quarter, created as a draft the first time a DSO opens it."""
     report, _created = DistrictReport.objects.get_or_create(
         district=district, period=period, defaults={"status": ReportStatus.DRAFT}
@@ -129,6 +179,6 @@ def open_report(*, district, period):
     return report
 
 
-def open_commune_quarter(*, report, commune):
+def open_commune_quarter(*, report: DistrictReport, commune: Commune) -> CommuneQuarter:
     record, _created = CommuneQuarter.objects.get_or_create(report=report, commune=commune)
     return record

@@ -11,15 +11,13 @@ class ReportStatus(models.TextChoices):
     APPROVED = "approved", _("Approved")
 
 
-# The one definition of a report that counts as reported (rollups, completeness, dashboards, PDFs): while it
-# is submitted or approved. A returned or reopened report is back with the district and counts nowhere.
-
 class TrainingTopic(models.TextChoices):
     CLTS = "clts", _("CLTS")
     BCC = "bcc", _("Behaviour-change communication")
     DATA_ENTRY = "data_entry", _("Data entry")
     FACILITATION = "facilitation", _("Facilitation")
     OTHER = "other", _("Other")
+
 
 class WorkflowAction(models.TextChoices):
     SUBMITTED = "submitted", _("Submitted")
@@ -28,11 +26,13 @@ class WorkflowAction(models.TextChoices):
     REOPENED = "reopened", _("Reopened")
     ACCEPTED = "accepted", _("Accepted by the MRD")
 
+
 class ProvincialStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
     SUBMITTED = "submitted", _("Submitted to the MRD")
     RETURNED = "returned", _("Returned by the MRD")
     ACCEPTED = "accepted", _("Accepted by the MRD")
+
 
 class OdfStatus(models.TextChoices):
     NOT_TRIGGERED = "not_triggered", _("Not triggered")

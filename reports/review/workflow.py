@@ -11,20 +11,28 @@ marks the district-quarter stale and rebuilds it after commit), the e-mail queue
 a ValidationError with a translated message when a rule refuses. Nothing else changes `status`.
 """
 
+from collections.abc import Iterable, Mapping
+from typing import TypeVar
+
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from districts.models import District, Province
+from districts.scoping import is_mrd
 from drssd_portal.dispatch import enqueue_on_commit
 from reports.entry.summary import summarise
+from reports.entry.writes import set_history_user
 from reports.models import (
     DistrictReport,
     MissingDistrict,
     ProvincialReport,
     ProvincialStatus,
     ReportEvent,
+    ReportingPeriod,
     ReportStatus,
     ReviewComment,
     WorkflowAction,
@@ -32,8 +40,11 @@ from reports.models import (
 from reports.review import tasks
 from reports.signals import report_state_changed
 
+# A district or a provincial report: both move through states and keep their events.
+_Report = TypeVar("_Report", DistrictReport, ProvincialReport)
 
-def submission_problems(report):
+
+def submission_problems(report: DistrictReport) -> list[str]:
     """What stops `report` from being submitted, as translated sentences (empty when it can go)."""
     summary = summarise(report)
     problems = [
@@ -61,7 +72,7 @@ def submission_problems(report):
     return problems
 
 
-def _notify_after_commit(event):
+def _notify_after_commit(event: ReportEvent) -> None:
     enqueue_on_commit(
         tasks.send_event_notification,
         event.pk,
@@ -69,16 +80,23 @@ def _notify_after_commit(event):
     )
 
 
-def _lock(report):
+def _lock(report: _Report) -> _Report:
     return type(report).objects.select_for_update().get(pk=report.pk)
 
 
-def _refuse_unless(condition, message):
+def _refuse_unless(condition: object, message: str) -> None:
     if not condition:
         raise ValidationError(message)
 
 
-def _record(report, action, before, by, note="", round_number=None):
+def _record(
+    report: DistrictReport | ProvincialReport,
+    action: WorkflowAction,
+    before: str,
+    by: User,
+    note: str = "",
+    round_number: int | None = None,
+) -> ReportEvent:
     field = "report" if isinstance(report, DistrictReport) else "provincial_report"
     return ReportEvent.objects.create(
         **{field: report},
@@ -91,12 +109,12 @@ def _record(report, action, before, by, note="", round_number=None):
     )
 
 
-def current_round(report):
+def current_round(report: DistrictReport | ProvincialReport) -> int:
     """Rounds count submissions: the first submission opens round 1, each resubmission the next."""
     return max(1, report.events.filter(action=WorkflowAction.SUBMITTED).count())
 
 
-def _require_dso(report, by):
+def _require_dso(report: DistrictReport, by: User) -> None:
     # SECURITY: only a DSO of the report's own district submits it.
     if not District.objects.editable_by(by).filter(pk=report.district_id).exists():
         raise PermissionDenied(
@@ -105,7 +123,7 @@ def _require_dso(report, by):
         )
 
 
-def _require_reviewer(report, by):
+def _require_reviewer(report: DistrictReport, by: User) -> None:
     # SECURITY: only a PDRD reviewer of the report's province reviews it.
     if not District.objects.reviewable_by(by).filter(pk=report.district_id).exists():
         raise PermissionDenied(
@@ -115,7 +133,7 @@ def _require_reviewer(report, by):
 
 
 @transaction.atomic
-def submit_report(*, report, by):
+def submit_report(*, report: DistrictReport, by: User) -> ReportEvent:
     _require_dso(report, by)
     report = _lock(report)
     _refuse_unless(
@@ -133,7 +151,7 @@ def submit_report(*, report, by):
     if report.submitted_at is None:
         report.submitted_at = now  # the first submission decides timeliness
     report.submitted_by = by
-    report._history_user = by
+    set_history_user(report, by)
     report.save(update_fields=["status", "submitted_at", "submitted_by"])
     event = ReportEvent.objects.create(
         report=report,
@@ -149,7 +167,7 @@ def submit_report(*, report, by):
 
 
 @transaction.atomic
-def return_report(*, report, by, comments):
+def return_report(*, report: DistrictReport, by: User, comments: Iterable[tuple[str, str, str]]) -> ReportEvent:
     """Send a submitted report back to the district. `comments`: [(target, target_label, text)], at least one."""
     _require_reviewer(report, by)
     report = _lock(report)
@@ -162,7 +180,7 @@ def return_report(*, report, by, comments):
     _refuse_unless(comments, _("Write at least one comment so the district knows what to correct."))
     before, round_number = report.status, current_round(report)
     report.status = ReportStatus.RETURNED
-    report._history_user = by
+    set_history_user(report, by)
     report.save(update_fields=["status"])
     ReviewComment.objects.bulk_create(
         [
@@ -184,7 +202,7 @@ def return_report(*, report, by, comments):
 
 
 @transaction.atomic
-def approve_report(*, report, by):
+def approve_report(*, report: DistrictReport, by: User) -> ReportEvent:
     _require_reviewer(report, by)
     report = _lock(report)
     _refuse_unless(
@@ -195,7 +213,7 @@ def approve_report(*, report, by):
     before = report.status
     report.status = ReportStatus.APPROVED
     report.approved_at, report.approved_by = timezone.now(), by
-    report._history_user = by
+    set_history_user(report, by)
     report.save(update_fields=["status", "approved_at", "approved_by"])
     event = _record(report, WorkflowAction.APPROVED, before, by)
     report_state_changed.send(sender=DistrictReport, report=report)
@@ -204,7 +222,7 @@ def approve_report(*, report, by):
 
 
 @transaction.atomic
-def reopen_report(*, report, by, reason):
+def reopen_report(*, report: DistrictReport, by: User, reason: str | None) -> ReportEvent:
     _require_reviewer(report, by)
     report = _lock(report)
     _refuse_unless(
@@ -212,7 +230,8 @@ def reopen_report(*, report, by, reason):
         _("Only an approved report can be reopened; this one is %(status)s.")
         % {"status": report.get_status_display().lower()},
     )
-    _refuse_unless(reason and reason.strip(), _("Give the reason for reopening the report."))
+    if not (reason and reason.strip()):
+        raise ValidationError(_("Give the reason for reopening the report."))
     provincial = ProvincialReport.objects.filter(province_id=report.district.province_id, period=report.period).first()
     _refuse_unless(
         provincial is None or provincial.is_editable,
@@ -221,7 +240,7 @@ def reopen_report(*, report, by, reason):
     before = report.status
     report.status = ReportStatus.DRAFT
     report.approved_at = report.approved_by = None
-    report._history_user = by
+    set_history_user(report, by)
     report.save(update_fields=["status", "approved_at", "approved_by"])
     event = _record(report, WorkflowAction.REOPENED, before, by, note=reason.strip())
     report_state_changed.send(sender=DistrictReport, report=report)
@@ -232,19 +251,19 @@ def reopen_report(*, report, by, reason):
 # --- Provincial report --------------------------------------------------------------------------
 
 
-def expected_districts(province, period):
+def expected_districts(province: Province, period: ReportingPeriod) -> QuerySet[District]:
     """The districts that had to report for the quarter: those not retired before it began."""
     return province.districts.active_on(period.bounds[0]).order_by("code")
 
 
-def districts_without_approval(provincial_report):
+def districts_without_approval(provincial_report: ProvincialReport) -> QuerySet[District]:
     approved = DistrictReport.objects.filter(
         period=provincial_report.period, status=ReportStatus.APPROVED, district__province=provincial_report.province
     ).values("district_id")
     return expected_districts(provincial_report.province, provincial_report.period).exclude(pk__in=approved)
 
 
-def _require_pdrd(provincial_report, by):
+def _require_pdrd(provincial_report: ProvincialReport, by: User) -> None:
     # SECURITY: only a PDRD reviewer of the province submits its report.
     if not Province.objects.reviewable_by(by).filter(pk=provincial_report.province_id).exists():
         raise PermissionDenied(
@@ -253,16 +272,16 @@ def _require_pdrd(provincial_report, by):
         )
 
 
-def _require_mrd(by):
-    from districts.scoping import is_mrd
-
+def _require_mrd(by: User) -> None:
     # SECURITY: only the ministry accepts or returns provincial reports.
     if not is_mrd(by):
         raise PermissionDenied(_("Only the MRD can accept or return a provincial report."))
 
 
 @transaction.atomic
-def submit_provincial_report(*, provincial_report, by, missing_reasons):
+def submit_provincial_report(
+    *, provincial_report: ProvincialReport, by: User, missing_reasons: Mapping[int, str]
+) -> ReportEvent:
     """Submit to the MRD. Every district without an approved report must be named with a reason.
 
     `missing_reasons`: {district_id: reason}.
@@ -288,7 +307,7 @@ def submit_provincial_report(*, provincial_report, by, missing_reasons):
     before = report.status
     report.status = ProvincialStatus.SUBMITTED
     report.submitted_at, report.submitted_by = timezone.now(), by
-    report._history_user = by
+    set_history_user(report, by)
     report.save(update_fields=["status", "submitted_at", "submitted_by"])
     return ReportEvent.objects.create(
         provincial_report=report,
@@ -301,7 +320,7 @@ def submit_provincial_report(*, provincial_report, by, missing_reasons):
 
 
 @transaction.atomic
-def accept_provincial_report(*, provincial_report, by):
+def accept_provincial_report(*, provincial_report: ProvincialReport, by: User) -> ReportEvent:
     _require_mrd(by)
     report = _lock(provincial_report)
     _refuse_unless(
@@ -309,13 +328,13 @@ def accept_provincial_report(*, provincial_report, by):
     )
     before = report.status
     report.status = ProvincialStatus.ACCEPTED
-    report._history_user = by
+    set_history_user(report, by)
     report.save(update_fields=["status"])
     return _record(report, WorkflowAction.ACCEPTED, before, by)
 
 
 @transaction.atomic
-def return_provincial_report(*, provincial_report, by, comment):
+def return_provincial_report(*, provincial_report: ProvincialReport, by: User, comment: str) -> ReportEvent:
     _require_mrd(by)
     report = _lock(provincial_report)
     _refuse_unless(
@@ -324,7 +343,7 @@ def return_provincial_report(*, provincial_report, by, comment):
     _refuse_unless(comment and comment.strip(), _("Write a comment so the province knows what to correct."))
     before = report.status
     report.status = ProvincialStatus.RETURNED
-    report._history_user = by
+    set_history_user(report, by)
     report.save(update_fields=["status"])
     event = _record(report, WorkflowAction.RETURNED, before, by, note=comment.strip())
     _notify_after_commit(event)

@@ -19,15 +19,18 @@ Staleness: a report that changes state marks its district-quarter stale in the s
 marked again since, so a change that lands during a rebuild is never forgotten.
 """
 
+import datetime
 import functools
 import io
 import logging
 import operator
 from collections import defaultdict
+from collections.abc import Callable, Collection, Mapping, MutableMapping, Sequence
 from decimal import Decimal
+from typing import Any, cast
 
 from django.db import connection, transaction
-from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models import Count, Exists, Field, Model, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
 from districts.models import District
@@ -90,11 +93,18 @@ COPY_FROM_ROWS = 500
 # repair_stale rebuilds a whole quarter at once when this many of its districts are stale.
 WHOLE_PERIOD_AT = 20
 
+# One grouped row of a source query: {field or alias: value}.
+Group = Mapping[str, Any]
+# A unit's summed counts (int) and amounts (Decimal) by rollup field; a missing field is 0.
+Sums = defaultdict[str, int | Decimal]
+# One rollup row as written: its values in ROW_FIELDS order (key, ids, built_at, then the sums).
+RowValues = tuple[str | int | Decimal | datetime.datetime | None, ...]
+
 
 # --- Rebuilding -------------------------------------------------------------------------------
 
 
-def rebuild_district_quarter(district_id, period_id):
+def rebuild_district_quarter(district_id: int, period_id: int) -> int:
     """Rebuild one district-quarter: its commune and district rows, then its province's row and the nation's.
 
     Both data states. If the quarter was never built as a whole, builds the whole quarter instead
@@ -126,7 +136,7 @@ def rebuild_district_quarter(district_id, period_id):
     return written
 
 
-def rebuild_period(period_id):
+def rebuild_period(period_id: int) -> int:
     """Rebuild every row of one quarter (both data states). Returns the number of rows written."""
     period = ReportingPeriod.objects.filter(pk=period_id).first()
     if period is None:
@@ -149,7 +159,7 @@ def rebuild_period(period_id):
     return written
 
 
-def rebuild_all(progress=None):
+def rebuild_all(progress: Callable[[int, int, ReportingPeriod], object] | None = None) -> int:
     """Rebuild every quarter, oldest first, one transaction each. `progress(done, total, period)` after each.
 
     Returns the number of rows written.
@@ -163,20 +173,20 @@ def rebuild_all(progress=None):
     return written
 
 
-def repair_stale():
+def repair_stale() -> dict[str, int]:
     """Rebuild every stale district-quarter (a whole quarter when many of its districts are stale).
 
     Returns {"rebuilt": district-quarters covered, "failed": how many could not be rebuilt}; a
     failure is logged and its mark kept for the next run.
     """
-    by_period = defaultdict(list)
+    by_period: defaultdict[int, list[int]] = defaultdict(list)
     for district_id, period_id in StaleRollup.objects.order_by("period_id", "district_id").values_list(
         "district_id", "period_id"
     ):
         by_period[period_id].append(district_id)
     rebuilt = failed = 0
     for period_id, district_ids in by_period.items():
-        jobs = (
+        jobs: list[tuple[Callable[..., int], tuple[int, ...]]] = (
             [(rebuild_period, (period_id,))]
             if len(district_ids) >= WHOLE_PERIOD_AT
             else [(rebuild_district_quarter, (district_id, period_id)) for district_id in district_ids]
@@ -195,7 +205,7 @@ def repair_stale():
 # --- One report as it stands ---------------------------------------------------------------------
 
 
-def report_rows(report):
+def report_rows(report: DistrictReport) -> tuple[Rollup | None, list[Rollup]]:
     """(district row, [commune rows]) of one report in any status, as unsaved Rollup objects.
 
     The rollup tables hold submitted and approved reports only, and a draft's PDF prints its own
@@ -214,6 +224,7 @@ def report_rows(report):
         if row.level == RollupLevel.DISTRICT:
             district = row
         else:
+            assert row.commune_id is not None  # a commune row names its commune
             row.commune = communes[row.commune_id]
             commune_rows.append(row)
     return district, sorted(commune_rows, key=lambda row: row.code)
@@ -222,7 +233,7 @@ def report_rows(report):
 # --- Reading ------------------------------------------------------------------------------------
 
 
-def budget_year_to_date(row):
+def budget_year_to_date(row: Rollup) -> dict[str, Decimal | float | None]:
     """Functional-transfer budget of a rollup row's unit from the year's first quarter to the row's quarter.
 
     One query. Returns {"received", "spent", "utilisation"} (utilisation from the summed amounts).
@@ -240,7 +251,9 @@ def budget_year_to_date(row):
 # --- How the rows are computed ------------------------------------------------------------------
 
 
-def source_queries(period, district_id=None, statuses=COUNTED_STATUSES):
+def source_queries(
+    period: ReportingPeriod, district_id: int | None = None, statuses: Collection[str] = COUNTED_STATUSES
+) -> dict[str, QuerySet[Model, Group]]:
     """The five grouped queries a rebuild reads, unevaluated: {name: queryset of dicts}.
 
     Districts (every one expected to report, i.e. existing during the quarter (active_on), and any with a
@@ -276,7 +289,12 @@ def source_queries(period, district_id=None, statuses=COUNTED_STATUSES):
     }
 
 
-def _commune_and_district_rows(period, stamp, district_id=None, counting=STATUSES_BY_STATE):
+def _commune_and_district_rows(
+    period: ReportingPeriod,
+    stamp: datetime.datetime,
+    district_id: int | None = None,
+    counting: Mapping[DataState, Collection[str]] = STATUSES_BY_STATE,
+) -> list[RowValues]:
     """Rollup rows (tuples) for the communes and districts of a quarter, or of one district.
 
     `counting`: {data state: the report statuses it adds up}; a row for every state in it.
@@ -286,8 +304,10 @@ def _commune_and_district_rows(period, stamp, district_id=None, counting=STATUSE
     reports = {r["district_id"]: r for r in queries["reports"]}
     trainings = {t["report_id"]: t for t in queries["trainings"]}
 
-    communes = {state: defaultdict(lambda: defaultdict(int)) for state in counting}  # state -> commune id -> sums
-    commune_keys = {}  # commune id -> (code, district id)
+    communes: dict[DataState, defaultdict[int, Sums]] = {
+        state: defaultdict(lambda: defaultdict(int)) for state in counting
+    }  # state -> commune id -> sums
+    commune_keys: dict[int, tuple[str, int]] = {}  # commune id -> (code, district id)
     for groups, commune_field in ((queries["villages"], "village__commune"), (queries["activities"], "commune")):
         for group in groups:
             commune_id = group[f"{commune_field}_id"]
@@ -295,9 +315,9 @@ def _commune_and_district_rows(period, stamp, district_id=None, counting=STATUSE
             for state in _states_counting(group["report__status"], counting):
                 _add(communes[state][commune_id], group)
 
-    rows = []
+    rows: list[RowValues] = []
     for state in counting:
-        by_district = defaultdict(lambda: defaultdict(int))
+        by_district: defaultdict[int, Sums] = defaultdict(lambda: defaultdict(int))
         for commune_id, sums in communes[state].items():
             code, owner = commune_keys[commune_id]
             sums["communes_reported"] = 1
@@ -334,7 +354,14 @@ def _commune_and_district_rows(period, stamp, district_id=None, counting=STATUSE
     return rows
 
 
-def _add_report(sums, report, trainings, counted, period, district):
+def _add_report(
+    sums: MutableMapping[str, int | Decimal],
+    report: Group | None,
+    trainings: Mapping[int, Group],
+    counted: Collection[str],
+    period: ReportingPeriod,
+    district: Group,
+) -> None:
     """Add a district's report (None: no report) to its district row's sums; its figures only if its
     status is among `counted`."""
     sums["reports_expected"] = int(district["expected"])
@@ -356,7 +383,7 @@ def _add_report(sums, report, trainings, counted, period, district):
     _add(sums, trainings.get(report["id"], {}))
 
 
-def _rebuild_upper(period, stamp, province_id=None):
+def _rebuild_upper(period: ReportingPeriod, stamp: datetime.datetime, province_id: int | None = None) -> int:
     """Upsert province rows (all, or one) and the national row, summed from the district rows in the database.
 
     Reports expected come from the gazetteer, so a district added since the quarter was built counts.
@@ -373,7 +400,7 @@ def _rebuild_upper(period, stamp, province_id=None):
         .order_by()
         .values_list("province_id", "n")
     )
-    rows = []
+    rows: list[RowValues] = []
     for group in in_provinces.values("province_id", "province__code", "data_state").annotate(**sums).order_by():
         values = _strip(group) | {"reports_expected": expected_by_province.get(group["province_id"], 0)}
         rows.append(
@@ -388,33 +415,33 @@ def _rebuild_upper(period, stamp, province_id=None):
             )
         )
     national_expected = expected.count()
-    for group in district_rows.values("data_state").annotate(**sums).order_by():
+    for national in district_rows.values("data_state").annotate(**sums).order_by():
         rows.append(
             _row(
                 RollupLevel.NATIONAL,
                 NATIONAL_CODE,
                 period,
-                group["data_state"],
+                national["data_state"],
                 stamp,
-                _strip(group) | {"reports_expected": national_expected},
+                _strip(national) | {"reports_expected": national_expected},
             )
         )
     _upsert(rows)
     return len(rows)
 
 
-def _states_counting(status, counting):
+def _states_counting(status: str, counting: Mapping[DataState, Collection[str]]) -> list[DataState]:
     return [state for state, statuses in counting.items() if status in statuses]
 
 
-def _strip(group):
+def _strip(group: Group) -> Sums:
     """{field: value} from an aggregate's sum_ aliases; a sum over nothing is 0."""
     return defaultdict(
         int, {key.removeprefix("sum_"): value or 0 for key, value in group.items() if key.startswith("sum_")}
     )
 
 
-def _add(target, group):
+def _add(target: MutableMapping[str, int | Decimal], group: Group) -> None:
     """Add a group's counts (sum_ aliases stripped, None as 0) into target."""
     for key, name in _field_names(tuple(group)):
         value = group[key]
@@ -423,7 +450,7 @@ def _add(target, group):
 
 
 @functools.lru_cache(maxsize=64)
-def _field_names(keys):
+def _field_names(keys: tuple[str, ...]) -> list[tuple[str, str]]:
     """[(key, rollup field)] for the keys of a group that name a rollup field, with or without sum_."""
     return [(key, key.removeprefix("sum_")) for key in keys if key.removeprefix("sum_") in ROLLUP_FIELD_SET]
 
@@ -431,7 +458,17 @@ def _field_names(keys):
 ROLLUP_FIELD_SET = frozenset(Rollup.SUM_FIELDS)
 
 
-def _row(level, code, period, state, stamp, sums, province_id=None, district_id=None, commune_id=None):
+def _row(
+    level: str,
+    code: str,
+    period: ReportingPeriod,
+    state: str,
+    stamp: datetime.datetime,
+    sums: Mapping[str, int | Decimal],
+    province_id: int | None = None,
+    district_id: int | None = None,
+    commune_id: int | None = None,
+) -> RowValues:
     """One rollup row as a tuple in ROW_FIELDS order; `sums` is a defaultdict(int) or has every sum field."""
     return (level, code, period.pk, state, province_id, district_id, commune_id, stamp, *_sum_values(sums))
 
@@ -453,7 +490,7 @@ _ROW_ATTRIBUTES = [
 ]
 
 
-def _upsert(rows):
+def _upsert(rows: list[RowValues]) -> None:
     """Insert rows, or update them where their (level, code, period, data_state) exists.
 
     INSERT ... ON CONFLICT DO UPDATE written from the model's metadata rather than with bulk_create(
@@ -469,8 +506,8 @@ def _upsert(rows):
     # A fixed order, so two writers of overlapping rows lock them in the same order (no deadlock).
     rows.sort(key=lambda row: (row[0], row[1], row[3]))
     quote, meta = connection.ops.quote_name, Rollup._meta
-    columns = [quote(meta.get_field(name).column) for name in ROW_FIELDS]
-    key = [quote(meta.get_field(name).column) for name in Rollup.KEY_FIELDS]
+    columns = [quote(_column(name)) for name in ROW_FIELDS]
+    key = [quote(_column(name)) for name in Rollup.KEY_FIELDS]
     updates = ", ".join(f"{column} = EXCLUDED.{column}" for column in columns if column not in key)
     insert = (
         f"INSERT INTO {quote(meta.db_table)} ({', '.join(columns)}) %s ON CONFLICT ({', '.join(key)}) "
@@ -496,24 +533,31 @@ def _upsert(rows):
             cursor.execute("DELETE FROM rollup_load")
         else:
             stamp_at = ROW_FIELDS.index("built_at")
-            stamp = connection.ops.adapt_datetimefield_value(rows[0][stamp_at])
+            stamp = connection.ops.adapt_datetimefield_value(cast(datetime.datetime, rows[0][stamp_at]))
             rows = [(*row[:stamp_at], stamp, *row[stamp_at + 1 :]) for row in rows]
             cursor.executemany(insert % f"VALUES ({', '.join(['%s'] * len(columns))})", rows)
 
 
-def _delete_unbuilt(rows, stamp):
+def _column(name: str) -> str:
+    """The database column of a Rollup field (each of ROW_FIELDS is a concrete field, so it has one)."""
+    field = Rollup._meta.get_field(name)
+    assert isinstance(field, Field) and field.column is not None
+    return field.column
+
+
+def _delete_unbuilt(rows: QuerySet[Rollup], stamp: datetime.datetime) -> None:
     """Delete rows of the rebuilt scope that this build did not write: their data is gone (e.g. reopened)."""
     rows.exclude(built_at=stamp).delete()
 
 
-def _marks_seen(period_id, district_id=None):
+def _marks_seen(period_id: int, district_id: int | None = None) -> list[tuple[int, datetime.datetime]]:
     marks = StaleRollup.objects.filter(period_id=period_id)
     if district_id is not None:
         marks = marks.filter(district_id=district_id)
     return list(marks.values_list("pk", "marked_at"))
 
 
-def _clear_marks(seen):
+def _clear_marks(seen: Sequence[tuple[int, datetime.datetime]]) -> None:
     """Delete the marks this rebuild covered, unless marked again since it started."""
     if seen:
         condition = Q()
@@ -522,7 +566,7 @@ def _clear_marks(seen):
         StaleRollup.objects.filter(condition).delete()
 
 
-def _advisory_lock(namespace, period_id, district_id=0, shared=False):
+def _advisory_lock(namespace: int, period_id: int, district_id: int = 0, shared: bool = False) -> None:
     """A PostgreSQL advisory lock held to the end of the transaction; nothing on other databases."""
     if connection.vendor != "postgresql":
         return

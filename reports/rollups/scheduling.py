@@ -9,11 +9,12 @@ at commit, the change still stands: the failure is logged and the periodic repai
 from django.utils import timezone
 
 from drssd_portal.dispatch import enqueue_on_commit
+from reports.models import DistrictReport
 from reports.rollups import tasks
 from reports.rollups.models import StaleRollup
 
 
-def mark_stale(*, report):
+def mark_stale(*, report: DistrictReport) -> None:
     """Mark the report's district-quarter stale, in the caller's transaction (an upsert: one row per pair)."""
     StaleRollup.objects.bulk_create(
         [StaleRollup(district_id=report.district_id, period_id=report.period_id, marked_at=timezone.now())],
@@ -23,7 +24,7 @@ def mark_stale(*, report):
     )
 
 
-def schedule_rebuild(*, report):
+def schedule_rebuild(*, report: DistrictReport) -> None:
     """Mark the report's rollups stale now and queue their rebuild once the caller's transaction commits."""
     mark_stale(report=report)
     enqueue_on_commit(
@@ -34,6 +35,6 @@ def schedule_rebuild(*, report):
     )
 
 
-def rebuild_after_state_change(sender, *, report, **kwargs):
+def rebuild_after_state_change(sender: type[DistrictReport], *, report: DistrictReport, **kwargs: object) -> None:
     """Receiver of reports.signals.report_state_changed (connected in ReportsConfig.ready)."""
     schedule_rebuild(report=report)
