@@ -1,10 +1,9 @@
 """Rollups: village and commune data summed up to commune, district, province and national rows.
 
-The only writer of reports.rollups.models. Each rebuild reads the quarterly data with five grouped
+The rebuild of reports.rollups.models (storage.py writes the rows it computes). Each rebuild reads the quarterly data with five grouped
 queries (source_queries: never a Python loop over villages), adds the commune groups up to district
 rows in Python (a few thousand dicts for the whole country), and sums the district rows into province
-and national rows in the database. Rows are upserted
-under their unique key and rows no longer backed by data are deleted, all in one transaction,
+and national rows in the database. Rows are upserted under their unique key and rows no longer backed by data are deleted, all in one transaction,
 so running a rebuild twice, or two at once, leaves the same rows.
 
 Concurrency (PostgreSQL): transaction-scoped advisory locks, always taken in this order:
@@ -15,22 +14,20 @@ Concurrency (PostgreSQL): transaction-scoped advisory locks, always taken in thi
 SQLite serialises writers by itself.
 
 Staleness: a report that changes state marks its district-quarter stale in the same transaction
-(mark_stale); a rebuild removes the marks it saw when it started, and only if they have not been
+(scheduling.mark_stale); a rebuild removes the marks it saw when it started, and only if they have not been
 marked again since, so a change that lands during a rebuild is never forgotten.
 """
 
 import datetime
 import functools
-import io
 import logging
-import operator
 from collections import defaultdict
-from collections.abc import Callable, Collection, Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Collection, Mapping, MutableMapping
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any
 
-from django.db import connection, transaction
-from django.db.models import Count, Exists, Field, Model, OuterRef, Q, QuerySet, Sum
+from django.db import transaction
+from django.db.models import Count, Exists, Model, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
 from districts.models import District
@@ -46,6 +43,7 @@ from reports.models import (
     VillageQuarter,
     submitted_on_time,
 )
+from reports.rollups import storage
 from reports.rollups.models import NATIONAL_CODE, DataState, Rollup, RollupLevel, StaleRollup
 
 logger = logging.getLogger(__name__)
@@ -86,10 +84,6 @@ REPORT_FIELDS = [
     *DistrictReport.SPENT_FIELDS,
 ]
 
-# Advisory-lock namespaces (see the module docstring for the order).
-LOCK_PERIOD, LOCK_DISTRICT, LOCK_UPPER = 1, 2, 3
-# From this many rows, _upsert loads them with COPY (PostgreSQL); fewer go in one INSERT ... VALUES.
-COPY_FROM_ROWS = 500
 # repair_stale rebuilds a whole quarter at once when this many of its districts are stale.
 WHOLE_PERIOD_AT = 20
 
@@ -97,8 +91,6 @@ WHOLE_PERIOD_AT = 20
 Group = Mapping[str, Any]
 # A unit's summed counts (int) and amounts (Decimal) by rollup field; a missing field is 0.
 Sums = defaultdict[str, int | Decimal]
-# One rollup row as written: its values in ROW_FIELDS order (key, ids, built_at, then the sums).
-RowValues = tuple[str | int | Decimal | datetime.datetime | None, ...]
 
 
 # --- Rebuilding -------------------------------------------------------------------------------
@@ -118,21 +110,21 @@ def rebuild_district_quarter(district_id: int, period_id: int) -> int:
     if Rollup.objects.filter(level=RollupLevel.NATIONAL, period=period).count() < len(STATES):
         return rebuild_period(period_id)
     with transaction.atomic():
-        _advisory_lock(LOCK_PERIOD, period_id, shared=True)
-        _advisory_lock(LOCK_DISTRICT, period_id, district_id)
-        seen = _marks_seen(period_id, district_id=district_id)
+        storage.advisory_lock(storage.LOCK_PERIOD, period_id, shared=True)
+        storage.advisory_lock(storage.LOCK_DISTRICT, period_id, district_id)
+        seen = storage.marks_seen(period_id, district_id=district_id)
         stamp = timezone.now()
         rows = _commune_and_district_rows(period, stamp, district_id=district_id)
-        _upsert(rows)
-        _delete_unbuilt(
+        storage.upsert(rows)
+        storage.delete_unbuilt(
             Rollup.objects.filter(
                 period=period, level__in=[RollupLevel.COMMUNE, RollupLevel.DISTRICT], district_id=district_id
             ),
             stamp,
         )
-        _advisory_lock(LOCK_UPPER, period_id)
+        storage.advisory_lock(storage.LOCK_UPPER, period_id)
         written = len(rows) + _rebuild_upper(period, stamp, province_id=district["province_id"])
-        _clear_marks(seen)
+        storage.clear_marks(seen)
     return written
 
 
@@ -142,20 +134,20 @@ def rebuild_period(period_id: int) -> int:
     if period is None:
         return 0
     with transaction.atomic():
-        _advisory_lock(LOCK_PERIOD, period_id)
-        seen = _marks_seen(period_id)
+        storage.advisory_lock(storage.LOCK_PERIOD, period_id)
+        seen = storage.marks_seen(period_id)
         stamp = timezone.now()
         rows = _commune_and_district_rows(period, stamp)
-        _upsert(rows)
-        _delete_unbuilt(
+        storage.upsert(rows)
+        storage.delete_unbuilt(
             Rollup.objects.filter(period=period, level__in=[RollupLevel.COMMUNE, RollupLevel.DISTRICT]), stamp
         )
-        _advisory_lock(LOCK_UPPER, period_id)
+        storage.advisory_lock(storage.LOCK_UPPER, period_id)
         written = len(rows) + _rebuild_upper(period, stamp)
-        _delete_unbuilt(
+        storage.delete_unbuilt(
             Rollup.objects.filter(period=period, level__in=[RollupLevel.PROVINCE, RollupLevel.NATIONAL]), stamp
         )
-        _clear_marks(seen)
+        storage.clear_marks(seen)
     return written
 
 
@@ -219,7 +211,7 @@ def report_rows(report: DistrictReport) -> tuple[Rollup | None, list[Rollup]]:
     communes = {commune.pk: commune for commune in report.district.communes.all()}
     district, commune_rows = None, []
     for values in rows:
-        row = Rollup(**dict(zip(_ROW_ATTRIBUTES, values, strict=True)))
+        row = Rollup(**dict(zip(storage.ROW_ATTRIBUTES, values, strict=True)))
         row.period, row.district = report.period, report.district
         if row.level == RollupLevel.DISTRICT:
             district = row
@@ -294,7 +286,7 @@ def _commune_and_district_rows(
     stamp: datetime.datetime,
     district_id: int | None = None,
     counting: Mapping[DataState, Collection[str]] = STATUSES_BY_STATE,
-) -> list[RowValues]:
+) -> list[storage.RowValues]:
     """Rollup rows (tuples) for the communes and districts of a quarter, or of one district.
 
     `counting`: {data state: the report statuses it adds up}; a row for every state in it.
@@ -315,7 +307,7 @@ def _commune_and_district_rows(
             for state in _states_counting(group["report__status"], counting):
                 _add(communes[state][commune_id], group)
 
-    rows: list[RowValues] = []
+    rows: list[storage.RowValues] = []
     for state in counting:
         by_district: defaultdict[int, Sums] = defaultdict(lambda: defaultdict(int))
         for commune_id, sums in communes[state].items():
@@ -324,7 +316,7 @@ def _commune_and_district_rows(
             sums["odf_communes"] = int(0 < sums["villages_reported"] == sums["odf_villages_verified"])
             _add(by_district[owner], sums)
             rows.append(
-                _row(
+                storage.row_values(
                     RollupLevel.COMMUNE,
                     code,
                     period,
@@ -340,7 +332,7 @@ def _commune_and_district_rows(
             sums = by_district[owner]
             _add_report(sums, reports.get(owner), trainings, counting[state], period, district)
             rows.append(
-                _row(
+                storage.row_values(
                     RollupLevel.DISTRICT,
                     district["code"],
                     period,
@@ -400,11 +392,11 @@ def _rebuild_upper(period: ReportingPeriod, stamp: datetime.datetime, province_i
         .order_by()
         .values_list("province_id", "n")
     )
-    rows: list[RowValues] = []
+    rows: list[storage.RowValues] = []
     for group in in_provinces.values("province_id", "province__code", "data_state").annotate(**sums).order_by():
         values = _strip(group) | {"reports_expected": expected_by_province.get(group["province_id"], 0)}
         rows.append(
-            _row(
+            storage.row_values(
                 RollupLevel.PROVINCE,
                 group["province__code"],
                 period,
@@ -417,7 +409,7 @@ def _rebuild_upper(period: ReportingPeriod, stamp: datetime.datetime, province_i
     national_expected = expected.count()
     for national in district_rows.values("data_state").annotate(**sums).order_by():
         rows.append(
-            _row(
+            storage.row_values(
                 RollupLevel.NATIONAL,
                 NATIONAL_CODE,
                 period,
@@ -426,7 +418,7 @@ def _rebuild_upper(period: ReportingPeriod, stamp: datetime.datetime, province_i
                 _strip(national) | {"reports_expected": national_expected},
             )
         )
-    _upsert(rows)
+    storage.upsert(rows)
     return len(rows)
 
 
@@ -456,120 +448,3 @@ def _field_names(keys: tuple[str, ...]) -> list[tuple[str, str]]:
 
 
 ROLLUP_FIELD_SET = frozenset(Rollup.SUM_FIELDS)
-
-
-def _row(
-    level: str,
-    code: str,
-    period: ReportingPeriod,
-    state: str,
-    stamp: datetime.datetime,
-    sums: Mapping[str, int | Decimal],
-    province_id: int | None = None,
-    district_id: int | None = None,
-    commune_id: int | None = None,
-) -> RowValues:
-    """One rollup row as a tuple in ROW_FIELDS order; `sums` is a defaultdict(int) or has every sum field."""
-    return (level, code, period.pk, state, province_id, district_id, commune_id, stamp, *_sum_values(sums))
-
-
-_sum_values = operator.itemgetter(*Rollup.SUM_FIELDS)
-ROW_FIELDS = [
-    "level",
-    "code",
-    "period",
-    "data_state",
-    "province",
-    "district",
-    "commune",
-    "built_at",
-    *Rollup.SUM_FIELDS,
-]
-_ROW_ATTRIBUTES = [
-    f"{name}_id" if name in ("period", "province", "district", "commune") else name for name in ROW_FIELDS
-]
-
-
-def _upsert(rows: list[RowValues]) -> None:
-    """Insert rows, or update them where their (level, code, period, data_state) exists.
-
-    INSERT ... ON CONFLICT DO UPDATE written from the model's metadata rather than with bulk_create(
-    update_conflicts=True), which builds the same statement but prepares its ~190,000 parameters one
-    field at a time: with it a national quarter (3,500 rows of 54 columns) took 1.2 s to rebuild, not
-    0.3 s; even a plain multi-row VALUES statement of that size took 0.4-0.6 s to write. On PostgreSQL
-    many rows are therefore streamed with COPY into a temporary table and upserted from there in one
-    statement (about 0.1 s per national quarter); a few rows (one district's) go in one VALUES
-    statement. SQLite gets executemany.
-    """
-    if not rows:
-        return
-    # A fixed order, so two writers of overlapping rows lock them in the same order (no deadlock).
-    rows.sort(key=lambda row: (row[0], row[1], row[3]))
-    quote, meta = connection.ops.quote_name, Rollup._meta
-    columns = [quote(_column(name)) for name in ROW_FIELDS]
-    key = [quote(_column(name)) for name in Rollup.KEY_FIELDS]
-    updates = ", ".join(f"{column} = EXCLUDED.{column}" for column in columns if column not in key)
-    insert = (
-        f"INSERT INTO {quote(meta.db_table)} ({', '.join(columns)}) %s ON CONFLICT ({', '.join(key)}) "
-        f"DO UPDATE SET {updates}"
-    )
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql" and len(rows) < COPY_FROM_ROWS:
-            from psycopg2.extras import execute_values
-
-            execute_values(cursor.cursor, insert % "VALUES %s", rows, page_size=COPY_FROM_ROWS)
-        elif connection.vendor == "postgresql":
-            buffer = io.StringIO()
-            for row in rows:
-                buffer.write("\t".join([r"\N" if value is None else str(value) for value in row]))
-                buffer.write("\n")
-            buffer.seek(0)
-            cursor.execute(
-                f"CREATE TEMPORARY TABLE IF NOT EXISTS rollup_load ON COMMIT DELETE ROWS AS "
-                f"SELECT {', '.join(columns)} FROM {quote(meta.db_table)} WITH NO DATA"
-            )
-            cursor.cursor.copy_expert(f"COPY rollup_load ({', '.join(columns)}) FROM STDIN", buffer)
-            cursor.execute(insert % f"SELECT {', '.join(columns)} FROM rollup_load")
-            cursor.execute("DELETE FROM rollup_load")
-        else:
-            stamp_at = ROW_FIELDS.index("built_at")
-            stamp = connection.ops.adapt_datetimefield_value(cast(datetime.datetime, rows[0][stamp_at]))
-            rows = [(*row[:stamp_at], stamp, *row[stamp_at + 1 :]) for row in rows]
-            cursor.executemany(insert % f"VALUES ({', '.join(['%s'] * len(columns))})", rows)
-
-
-def _column(name: str) -> str:
-    """The database column of a Rollup field (each of ROW_FIELDS is a concrete field, so it has one)."""
-    field = Rollup._meta.get_field(name)
-    assert isinstance(field, Field) and field.column is not None
-    return field.column
-
-
-def _delete_unbuilt(rows: QuerySet[Rollup], stamp: datetime.datetime) -> None:
-    """Delete rows of the rebuilt scope that this build did not write: their data is gone (e.g. reopened)."""
-    rows.exclude(built_at=stamp).delete()
-
-
-def _marks_seen(period_id: int, district_id: int | None = None) -> list[tuple[int, datetime.datetime]]:
-    marks = StaleRollup.objects.filter(period_id=period_id)
-    if district_id is not None:
-        marks = marks.filter(district_id=district_id)
-    return list(marks.values_list("pk", "marked_at"))
-
-
-def _clear_marks(seen: Sequence[tuple[int, datetime.datetime]]) -> None:
-    """Delete the marks this rebuild covered, unless marked again since it started."""
-    if seen:
-        condition = Q()
-        for pk, marked_at in seen:
-            condition |= Q(pk=pk, marked_at__lte=marked_at)
-        StaleRollup.objects.filter(condition).delete()
-
-
-def _advisory_lock(namespace: int, period_id: int, district_id: int = 0, shared: bool = False) -> None:
-    """A PostgreSQL advisory lock held to the end of the transaction; nothing on other databases."""
-    if connection.vendor != "postgresql":
-        return
-    key = (namespace << 56) | (period_id << 28) | district_id
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT pg_advisory_xact_lock{'_shared' if shared else ''}(%s)", [key])
