@@ -1,10 +1,11 @@
 """Rollups: village and commune data summed up to commune, district, province and national rows.
 
-The rebuild of reports.rollups.models (storage.py writes the rows it computes). Each rebuild reads the quarterly data with five grouped
-queries (source_queries: never a Python loop over villages), adds the commune groups up to district
-rows in Python (a few thousand dicts for the whole country), and sums the district rows into province
-and national rows in the database. Rows are upserted under their unique key and rows no longer backed by data are deleted, all in one transaction,
-so running a rebuild twice, or two at once, leaves the same rows.
+The rebuild of reports.rollups.models (storage.py writes the rows it computes). Each rebuild reads the
+quarterly data with five grouped queries (source_queries: never a Python loop over villages), adds the
+commune groups up to district rows in Python (a few thousand dicts for the whole country), and sums the
+district rows into province and national rows in the database. Rows are upserted under their unique key
+and rows no longer backed by data are deleted, all in one transaction, so running a rebuild twice, or two
+at once, leaves the same rows.
 
 Concurrency (PostgreSQL): transaction-scoped advisory locks, always taken in this order:
   1. the period, shared by district rebuilds and exclusive for a whole-period rebuild;
