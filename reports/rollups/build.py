@@ -297,16 +297,7 @@ def _commune_and_district_rows(
     reports = {r["district_id"]: r for r in queries["reports"]}
     trainings = {t["report_id"]: t for t in queries["trainings"]}
 
-    communes: dict[DataState, defaultdict[int, Sums]] = {
-        state: defaultdict(lambda: defaultdict(int)) for state in counting
-    }  # state -> commune id -> sums
-    commune_keys: dict[int, tuple[str, int]] = {}  # commune id -> (code, district id)
-    for groups, commune_field in ((queries["villages"], "village__commune"), (queries["activities"], "commune")):
-        for group in groups:
-            commune_id = group[f"{commune_field}_id"]
-            commune_keys[commune_id] = (group[f"{commune_field}__code"], group["report__district_id"])
-            for state in _states_counting(group["report__status"], counting):
-                _add(communes[state][commune_id], group)
+    communes, commune_keys = _commune_sums(queries, counting)
 
     rows: list[storage.RowValues] = []
     for state in counting:
@@ -345,6 +336,23 @@ def _commune_and_district_rows(
                 )
             )
     return rows
+
+
+def _commune_sums(
+    queries: Mapping[str, Any], counting: Mapping[DataState, Collection[str]]
+) -> tuple[dict[DataState, defaultdict[int, Sums]], dict[int, tuple[str, int]]]:
+    """({state: {commune id: sums}}, {commune id: (code, district id)}) from the village and activity groups."""
+    communes: dict[DataState, defaultdict[int, Sums]] = {
+        state: defaultdict(lambda: defaultdict(int)) for state in counting
+    }
+    commune_keys: dict[int, tuple[str, int]] = {}
+    for groups, commune_field in ((queries["villages"], "village__commune"), (queries["activities"], "commune")):
+        for group in groups:
+            commune_id = group[f"{commune_field}_id"]
+            commune_keys[commune_id] = (group[f"{commune_field}__code"], group["report__district_id"])
+            for state in _states_counting(group["report__status"], counting):
+                _add(communes[state][commune_id], group)
+    return communes, commune_keys
 
 
 def _add_report(
