@@ -3,6 +3,7 @@
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Fieldset, Layout, Submit
 from django import forms
+from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
 from reports.entry import validation
@@ -43,6 +44,21 @@ def use_count_fields(form):
         # DecimalField and FloatField subclass IntegerField: money and percentages stay as they are.
         if type(field) is forms.IntegerField:
             form.fields[name] = CountField(label=field.label, required=field.required, help_text=field.help_text)
+
+
+# A narrative answer is a few paragraphs: long enough for a 5,000-character Khmer text, short enough that the
+# district report's PDF stays a document (a 2 MB narrative made a 333-page PDF).
+NARRATIVE_MAX_CHARACTERS = 8000
+
+
+def limit_narratives(form, names):
+    """Cap the text fields `names` at NARRATIVE_MAX_CHARACTERS, with the message in the user's language."""
+    message = _("Please shorten this text to at most %(limit_value)d characters (it has %(show_value)d).")
+    for name in names:
+        field = form.fields[name]
+        field.max_length = NARRATIVE_MAX_CHARACTERS
+        field.validators.append(MaxLengthValidator(NARRATIVE_MAX_CHARACTERS, message=message))
+        field.widget.attrs["maxlength"] = NARRATIVE_MAX_CHARACTERS
 
 
 class EntryForm(forms.ModelForm):
@@ -152,6 +168,7 @@ class DistrictSectionForm(EntryForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        limit_narratives(self, ["achievements", "challenges", "support_needed", "next_quarter_plan"])
         held = self.fields["wg_meeting_held"] = forms.NullBooleanField(
             label=_("District working-group meeting held"), required=False, widget=forms.NullBooleanSelect
         )

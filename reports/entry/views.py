@@ -5,9 +5,11 @@ The report page itself, where entry and review meet, is reports.review.report_pa
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from districts.models import Commune, District
@@ -22,6 +24,7 @@ from reports.entry.forms import (
     VillageFormSet,
 )
 from reports.models import (
+    REPORTING_YEARS,
     CommuneQuarter,
     DistrictPlanTarget,
     DistrictReport,
@@ -100,7 +103,10 @@ def commune_entry(request, district, year, quarter, commune):
     editable = can_write and report.is_editable
     if not editable:
         _disable(activity_form, *formset.forms)
-    comments = report.open_review_comments()
+    # SECURITY: a commune's page shows only the comments on that commune and its villages (a commune focal
+    # point must not read what the reviewer wrote about other communes); the report page shows them all.
+    about = (f"commune:{commune.code}:", *(f"village:{row.village.code}:" for row in rows))
+    comments = [c for c in report.open_review_comments() if c.target.startswith(about)]
     by_target = ReviewComment.by_target(comments)
     _attach_comments(activity_form, by_target, f"commune:{commune.code}:")
     village_table = _village_table(formset, rows, previous, by_target)
@@ -173,6 +179,8 @@ def district_section(request, district, year, quarter):
 @login_required_keeping_post
 def plan_targets(request, district, year):
     district = readable_district(request.user, district)
+    if year not in REPORTING_YEARS:
+        raise Http404  # SECURITY: only the years reporting periods can have (no 0, no 32768, no 10**20)
     can_write = _can_write(District, request.user, district)
     target = DistrictPlanTarget.objects.filter(district=district, year=year).first() or DistrictPlanTarget(
         district=district, year=year
@@ -185,7 +193,7 @@ def plan_targets(request, district, year):
         if form.is_valid():
             entry.save_plan_target(form=form, district=district, year=year, by=request.user)
             messages.success(request, _("Targets saved."))
-            return redirect(request.GET.get("next") or request.path)
+            return redirect(_safe_next(request) or request.path)
         messages.error(
             request,
             _("Nothing was saved: please correct the figures marked in red. Everything you typed is still here."),
@@ -198,6 +206,14 @@ def plan_targets(request, district, year):
         "reports/entry/plan_targets.html",
         {"district": district, "year": year, "form": form, "can_write": can_write},
     )
+
+
+def _safe_next(request):
+    """SECURITY: the ?next= page to return to, only if it is a path on this site (no other host, no scheme)."""
+    target = request.GET.get("next", "")
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return None
 
 
 def _commune_record(commune, period, *, can_write):

@@ -17,7 +17,7 @@ from reports.models.district_reports import (
     Training,
     submitted_on_time,
 )
-from reports.models.periods import NationalSettings, ReportingPeriod
+from reports.models.periods import REPORTING_YEARS, NationalSettings, ReportingPeriod
 from reports.models.unit_quarters import CommuneQuarter, VillageQuarter
 from reports.models.workflow_records import (
     MissingDistrict,
@@ -28,6 +28,7 @@ from reports.models.workflow_records import (
 )
 
 __all__ = [
+    "REPORTING_YEARS",
     "COUNTED_STATUSES",
     "CommuneQuarter",
     "DistrictPlanTarget",

@@ -7,6 +7,9 @@ from django.utils.translation import gettext_lazy as _
 
 from reports import quarters
 
+# The years a quarter (and so a plan target) can belong to.
+REPORTING_YEARS = range(2010, 2101)
+
 
 class NationalSettings(models.Model):
     """Settings the MRD changes without a deployment (one row)."""
@@ -36,7 +39,9 @@ class ReportingPeriodQuerySet(models.QuerySet):
 
 
 class ReportingPeriod(models.Model):
-    year = models.PositiveSmallIntegerField(_("year"), validators=[MinValueValidator(2010), MaxValueValidator(2100)])
+    year = models.PositiveSmallIntegerField(
+        _("year"), validators=[MinValueValidator(REPORTING_YEARS.start), MaxValueValidator(REPORTING_YEARS.stop - 1)]
+    )
     quarter = models.PositiveSmallIntegerField(_("quarter"), choices=[(1, "Q1"), (2, "Q2"), (3, "Q3"), (4, "Q4")])
     deadline = models.DateField(_("submission deadline"))
     is_open = models.BooleanField(_("open for data entry"), default=True)

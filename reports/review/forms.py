@@ -4,6 +4,7 @@ from crispy_forms.helper import FormHelper
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from reports.entry.forms import limit_narratives
 from reports.models import ProvincialReport
 from reports.review.targets import target_choices
 
@@ -77,6 +78,7 @@ class ProvincialNarrativeForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        limit_narratives(self, self.Meta.fields)
         self.helper = FormHelper()
         self.helper.form_tag = False
 

@@ -33,8 +33,8 @@ def send_once(*, key, user, template, context):
             return False
         with translation.override(UserProfile.language_of(user)):
             context = {**context, "user": user, "site_url": settings.SITE_URL}
-            subject = render_to_string(f"emails/{template}_subject.txt", context).strip()
-            body = render_to_string(f"emails/{template}_body.txt", context)
+            subject = render_to_string(f"emails/{template}_subject.txt", context, using="text").strip()
+            body = render_to_string(f"emails/{template}_body.txt", context, using="text")
         # An error here rolls the record back, so the next run tries again.
         send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
     return True

@@ -27,6 +27,7 @@ from drssd_portal.dispatch import enqueue_on_commit
 from reports.entry.summary import summarise
 from reports.entry.writes import set_history_user
 from reports.models import (
+    CommuneQuarter,
     DistrictReport,
     MissingDistrict,
     ProvincialReport,
@@ -35,6 +36,8 @@ from reports.models import (
     ReportingPeriod,
     ReportStatus,
     ReviewComment,
+    Training,
+    VillageQuarter,
     WorkflowAction,
 )
 from reports.review import tasks
@@ -132,6 +135,27 @@ def _require_reviewer(report: DistrictReport, by: User) -> None:
         )
 
 
+def _require_independent(report: DistrictReport, by: User) -> None:
+    """SECURITY: separation of duties. Nobody approves or returns a report they submitted or entered figures in
+    (a user may hold a DSO and a PDRD role at once). Four small queries over the change history."""
+    entered = report.submitted_by_id == by.pk or any(
+        model.history.filter(history_user=by, **{field: report.pk}).exists()
+        for model, field in (
+            (DistrictReport, "id"),
+            (CommuneQuarter, "report_id"),
+            (VillageQuarter, "report_id"),
+            (Training, "report_id"),
+        )
+    )
+    _refuse_unless(
+        not entered,
+        _(
+            "You submitted or entered figures in this report, so you cannot review it: another PDRD reviewer of "
+            "the province must approve or return it."
+        ),
+    )
+
+
 @transaction.atomic
 def submit_report(*, report: DistrictReport, by: User) -> ReportEvent:
     _require_dso(report, by)
@@ -170,6 +194,7 @@ def submit_report(*, report: DistrictReport, by: User) -> ReportEvent:
 def return_report(*, report: DistrictReport, by: User, comments: Iterable[tuple[str, str, str]]) -> ReportEvent:
     """Send a submitted report back to the district. `comments`: [(target, target_label, text)], at least one."""
     _require_reviewer(report, by)
+    _require_independent(report, by)
     report = _lock(report)
     _refuse_unless(
         report.status == ReportStatus.SUBMITTED,
@@ -204,6 +229,7 @@ def return_report(*, report: DistrictReport, by: User, comments: Iterable[tuple[
 @transaction.atomic
 def approve_report(*, report: DistrictReport, by: User) -> ReportEvent:
     _require_reviewer(report, by)
+    _require_independent(report, by)
     report = _lock(report)
     _refuse_unless(
         report.status == ReportStatus.SUBMITTED,
