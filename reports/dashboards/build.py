@@ -466,9 +466,9 @@ def _kpis(current, baseline, this_year, projection, target_year):
             "note": _("%(spent)s spent of %(received)s received")
             % {"spent": money(spent), "received": money(received)},
         },
-        # xgettext:no-python-format
         {
             "key": "projection",
+            # xgettext:no-python-format
             "label": _("100% coverage at the current rate"),
             "value": year_text,
             "note": _("national target: end of %(year)s") % {"year": target_year},

@@ -194,8 +194,7 @@ def province_league(rows_by_code, base, children, keys, odf_districts, projectio
     return {
         "key": "league",
         "title": _("League table of provinces"),
-        # xgettext:no-python-format
-        "caption": _(
+        "caption": _(  # xgettext:no-python-format
             "Coverage in the selected quarter and its change since the end of last year (percentage "
             "points); ODF villages, communes and districts (every reported village verified); district "
             "reports submitted this quarter; share of reports on time in the last four quarters; the year "
