@@ -1,0 +1,179 @@
+"""Regression tests for what an attacker and a bad day found (Step 6): each finding stays fixed.
+
+Separation of duties, comments scoped to a commune, the ?next= redirect, plan-target years, narrative
+length, plain-text e-mails, the cache with Redis down.
+"""
+
+import pytest
+from django.core import mail
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils import translation
+
+from districts.models import Role, UserProfile
+from drssd_portal.cache import ForgivingRedisCache
+from reports.entry.forms import NARRATIVE_MAX_CHARACTERS
+from reports.models import (
+    DistrictPlanTarget,
+    DistrictReport,
+    ReportEvent,
+    ReportStatus,
+    ReviewComment,
+    VillageQuarter,
+    WorkflowAction,
+)
+from reports.review import notifications, workflow
+from tests.factories import AssignmentFactory
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Refusals are translated and the default language is Khmer: assert on the English ones."""
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def submitted(world, q3, dso_a):
+    """District A's 2019 Q3 report as submitted by dso_a (its figures do not matter here)."""
+    return DistrictReport.objects.create(
+        district=world.district_a, period=q3, status=ReportStatus.SUBMITTED, submitted_by=dso_a
+    )
+
+
+@pytest.fixture
+def dso_and_reviewer(world, dso_a):
+    """dso_a also holds a PDRD reviewer role for district A's province."""
+    AssignmentFactory(user=dso_a, role=Role.PDRD_REVIEWER, province=world.province_p)
+    return dso_a
+
+
+# --- Separation of duties ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("action", ["approve", "return"])
+def test_no_one_approves_or_returns_a_report_they_submitted(submitted, dso_and_reviewer, action):
+    with pytest.raises(ValidationError, match="another PDRD reviewer"):
+        if action == "approve":
+            workflow.approve_report(report=submitted, by=dso_and_reviewer)
+        else:
+            workflow.return_report(report=submitted, by=dso_and_reviewer, comments=[("", "", "Recount.")])
+    submitted.refresh_from_db()
+    assert submitted.status == ReportStatus.SUBMITTED
+    assert not ReportEvent.objects.filter(report=submitted).exists()
+
+
+def test_no_one_approves_a_report_they_entered_figures_in(world, submitted, dso_b, reviewer_p):
+    AssignmentFactory(user=dso_b, role=Role.PDRD_REVIEWER, province=world.province_p)
+    row = VillageQuarter(report=submitted, village=world.commune_a1.villages.first(), households_total=10)
+    row._history_user = dso_b  # dso_b typed this village's figures
+    row.save()
+
+    with pytest.raises(ValidationError, match="another PDRD reviewer"):
+        workflow.approve_report(report=submitted, by=dso_b)
+    workflow.approve_report(report=submitted, by=reviewer_p)  # an independent reviewer may
+    submitted.refresh_from_db()
+    assert submitted.status == ReportStatus.APPROVED
+
+
+def test_the_refusal_reaches_the_reviewer_on_the_page(submitted, dso_and_reviewer, client_for):
+    url = reverse("reports:approve", args=["0508", 2019, 3])
+    response = client_for(dso_and_reviewer).post(url, follow=True)
+    assert "another PDRD reviewer" in response.content.decode()
+    submitted.refresh_from_db()
+    assert submitted.status == ReportStatus.SUBMITTED
+
+
+# --- A commune's page shows only its own comments ------------------------------------------------------------
+
+
+def test_a_commune_page_shows_no_comment_about_another_commune(world, submitted, reviewer_p, dso_a, client_for):
+    a1_village = world.commune_a1.villages.order_by("code").first()
+    a2_village = world.commune_a2.villages.order_by("code").first()
+    workflow.return_report(
+        report=submitted,
+        by=reviewer_p,
+        comments=[
+            (f"village:{a1_village.code}:households_total", "A1 village", "Recount Amleang's households."),
+            (f"village:{a2_village.code}:households_total", "A2 village", "SECRET about the other commune."),
+        ],
+    )
+    assert ReviewComment.objects.filter(report=submitted).count() == 2
+    focal = AssignmentFactory(user__username="focal_a1", role=Role.COMMUNE_FOCAL_POINT, commune=world.commune_a1).user
+    for user in (focal, dso_a):
+        page = client_for(user).get(reverse("reports:commune", args=["0508", 2019, 3, world.commune_a1.code]))
+        html = page.content.decode()
+        assert page.status_code == 200
+        assert "Recount Amleang" in html and "SECRET" not in html
+
+
+# --- The targets page's ?next= ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("next_url", "lands_on"),
+    [
+        ("https://evil.example/phish", "/reports/0508/targets/2019/"),
+        ("//evil.example/x", "/reports/0508/targets/2019/"),
+        ("javascript:alert(1)", "/reports/0508/targets/2019/"),
+        ("/reports/0508/", "/reports/0508/"),
+    ],
+)
+def test_saving_targets_returns_only_to_a_page_of_this_site(world, dso_a, client_for, next_url, lands_on):
+    url = reverse("reports:plan_targets", args=["0508", 2019])
+    response = client_for(dso_a).post(
+        f"{url}?next={next_url}", {"coverage_pct": "60", "odf_villages": "3", "triggering_events": "4", "budget": "700"}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == lands_on
+
+
+@pytest.mark.parametrize("year", [0, 1, 2009, 2101, 32768, 10**20])
+def test_plan_targets_exist_only_for_reporting_years(world, dso_a, client_for, year):
+    url = f"/reports/0508/targets/{year}/"
+    response = client_for(dso_a).post(url, {"coverage_pct": "60"})
+    assert response.status_code == 404
+    assert not DistrictPlanTarget.objects.exists()
+
+
+# --- Narratives have a length limit --------------------------------------------------------------------------------
+
+
+def test_an_overlong_narrative_is_refused_with_its_message_and_kept_on_screen(world, q3, dso_a, client_for):
+    url = reverse("reports:district_section", args=["0508", 2019, 3])
+    page = client_for(dso_a, "km").get(url)
+    long_text = "ក" * (NARRATIVE_MAX_CHARACTERS + 1)
+    response = client_for(dso_a, "km").post(
+        url, {"version": page.context["version"], "district-achievements": long_text, "trainings-TOTAL_FORMS": "0",
+              "trainings-INITIAL_FORMS": "0"},
+    )  # fmt: skip
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "សូមកាត់បន្ថយអត្ថបទនេះ" in html  # the Khmer message
+    assert long_text in html  # nothing the user typed is lost
+    assert DistrictReport.objects.get(district=world.district_a, period=q3).achievements == ""
+
+
+# --- Plain-text e-mails -------------------------------------------------------------------------------------------
+
+
+def test_plain_text_emails_are_not_html_escaped(submitted, reviewer_p, dso_a, settings):
+    UserProfile.objects.update_or_create(user=dso_a, defaults={"language": "en"})
+    event = workflow.return_report(report=submitted, by=reviewer_p, comments=[("", "", "It's the R&D <team>'s count.")])
+    mail.outbox.clear()
+    assert notifications.send_event_notification(event.pk) == 1
+    body = mail.outbox[0].body
+    assert "It's the R&D <team>'s count." in body
+    assert "&#x27;" not in body and "&amp;" not in body
+    assert event.action == WorkflowAction.RETURNED
+
+
+# --- The cache with Redis down --------------------------------------------------------------------------------------
+
+
+def test_the_cache_answers_a_miss_when_redis_is_unreachable():
+    cache = ForgivingRedisCache("redis://127.0.0.1:6390/0", {"OPTIONS": {"socket_connect_timeout": 1}})
+    assert cache.get("dashboard", "miss") == "miss"
+    cache.set("dashboard", {"figures": 1}, 60)  # no exception
+    assert cache.get_many(["a", "b"]) == {}
+    assert cache.add("x", 1) is False
