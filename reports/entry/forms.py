@@ -117,6 +117,25 @@ class BaseVillageFormSet(forms.BaseFormSet):
     def get_form_kwargs(self, index):
         return {"instance": self.instances[index]}
 
+    def clean(self):
+        """SECURITY: a page that arrives without some village's row (a cut-off upload, a hand-made POST) is refused
+        as a whole: the missing rows would otherwise be saved as blanks, wiping their figures."""
+        super().clean()
+        if self.is_bound:
+            missing = [
+                form.instance.village.code
+                for form in self.forms
+                if any(form.add_prefix(name) not in self.data for name in form.fields)
+            ]
+            if missing:
+                raise forms.ValidationError(
+                    _(
+                        "The page arrived incomplete (%(count)d village rows are missing, e.g. %(first)s). Nothing "
+                        "was saved: open the commune page again and enter the figures once more."
+                    )
+                    % {"count": len(missing), "first": missing[0]}
+                )
+
     def rows_to_save(self):
         """New rows (pre-filled or empty) and changed ones."""
         return [form.instance for form in self.forms if form.instance.pk is None or form.has_changed()]

@@ -189,7 +189,13 @@ def plan_targets(request, district, year):
         raise PermissionDenied(_("Only the district's sanitation officer can set its targets."))
     data = request.POST if request.method == "POST" else restore_stashed_post(request)
     form = PlanTargetForm(data, instance=target)
-    if request.method == "POST":
+    try:
+        entry.require_targets_unlocked(district, year)
+        frozen = False
+    except PermissionDenied as refusal:
+        frozen = True
+        messages.warning(request, str(refusal))  # the typed values stay on screen
+    if request.method == "POST" and not frozen:
         if form.is_valid():
             entry.save_plan_target(form=form, district=district, year=year, by=request.user)
             messages.success(request, _("Targets saved."))
@@ -198,7 +204,7 @@ def plan_targets(request, district, year):
             request,
             _("Nothing was saved: please correct the figures marked in red. Everything you typed is still here."),
         )
-    if not can_write:
+    if not can_write or (frozen and request.method != "POST"):
         _disable(form)
         form.helper.inputs = []
     return render(

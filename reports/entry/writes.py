@@ -29,6 +29,7 @@ from reports.entry.forms import (
     TrainingForm,
 )
 from reports.models import (
+    COUNTED_STATUSES,
     CommuneQuarter,
     DistrictPlanTarget,
     DistrictReport,
@@ -62,6 +63,15 @@ def _check_editable(report: DistrictReport) -> None:
             _("This report cannot be changed now: it is %(status)s or its quarter is closed.")
             % {"status": report.get_status_display().lower()}
         )
+
+
+def _lock_editable(report: DistrictReport) -> DistrictReport:
+    """SECURITY: lock the report's row to the end of the transaction and check, under the lock, that it may still
+    change. Submission locks the same row first, so a save and a submission of one report never interleave: a
+    save that arrives after the submission is refused instead of landing in a submitted report."""
+    locked = DistrictReport.objects.select_for_update(of=("self",)).select_related("period").get(pk=report.pk)
+    _check_editable(locked)
+    return locked
 
 
 def _claim(model: type[_Versioned], pk: int, expected_version: int, by: User) -> _Versioned:
@@ -120,7 +130,7 @@ def save_commune_page(
     by: User,
 ) -> CommuneQuarter:
     """Save a commune's activities and village rows together."""
-    _check_editable(commune_quarter.report)
+    _lock_editable(commune_quarter.report)
     record = _claim(CommuneQuarter, commune_quarter.pk, expected_version, by)
     for field in CommuneQuarter.ACTIVITY_FIELDS:
         setattr(record, field, activity_form.cleaned_data.get(field))
@@ -146,7 +156,7 @@ def save_district_section(
     expected_version: int,
     by: User,
 ) -> DistrictReport:
-    _check_editable(report)
+    _lock_editable(report)
     record = _claim(DistrictReport, report.pk, expected_version, by)
     for field in form.Meta.fields:
         setattr(record, field, form.cleaned_data.get(field))
@@ -164,11 +174,36 @@ def save_district_section(
 
 @transaction.atomic
 def save_plan_target(*, form: PlanTargetForm, district: District, year: int, by: User) -> DistrictPlanTarget:
+    """Save a year's District Sanitation Plan targets, unless a report of that year is submitted or approved: its
+    progress against the plan is part of what was submitted (PermissionDenied, as for any locked figure)."""
+    require_targets_unlocked(district, year)
     target: DistrictPlanTarget = form.save(commit=False)
     target.district, target.year, target.updated_by = district, year, by
     set_history_user(target, by)
     target.save()
     return target
+
+
+def targets_locked_by(district: District, year: int) -> DistrictReport | None:
+    """The submitted or approved report of `year` that freezes the district's plan targets for that year, if any."""
+    return (
+        DistrictReport.objects.filter(district=district, period__year=year, status__in=COUNTED_STATUSES)
+        .select_related("period")
+        .order_by("period__quarter")
+        .first()
+    )
+
+
+def require_targets_unlocked(district: District, year: int) -> None:
+    locked = targets_locked_by(district, year)
+    if locked is not None:
+        raise PermissionDenied(
+            _(
+                "The %(year)s targets cannot change: the %(quarter)s report is %(status)s and shows progress against "
+                "them. Ask the PDRD to reopen it first."
+            )
+            % {"year": year, "quarter": locked.period.label, "status": locked.get_status_display().lower()}
+        )
 
 
 def open_report(*, district: District, period: ReportingPeriod) -> DistrictReport:

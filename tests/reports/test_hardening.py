@@ -24,6 +24,7 @@ from reports.models import (
 )
 from reports.review import notifications, workflow
 from tests.factories import AssignmentFactory
+from tests.reports.pages import commune_post, district_post, good_village, saved_figures
 
 
 @pytest.fixture(autouse=True)
@@ -177,3 +178,59 @@ def test_the_cache_answers_a_miss_when_redis_is_unreachable():
     cache.set("dashboard", {"figures": 1}, 60)  # no exception
     assert cache.get_many(["a", "b"]) == {}
     assert cache.add("x", 1) is False
+
+
+# --- A page that arrives incomplete is refused whole -------------------------------------------------------------
+
+
+def test_a_commune_post_without_some_village_rows_is_refused_and_wipes_nothing(world, q3, dso_a, client_for):
+    url = reverse("reports:commune", args=["0508", 2019, 3, world.commune_a1.code])
+    client_for(dso_a).get(url)  # opens the draft
+    saved = client_for(dso_a).post(url, commune_post([good_village(120), good_village(80)]))
+    assert saved.status_code == 302
+    report = DistrictReport.objects.get(district=world.district_a, period=q3)
+    before = saved_figures(report, world.commune_a1)
+
+    version = client_for(dso_a).get(url).context["version"]
+    partial = client_for(dso_a).post(url, commune_post([good_village(999)], version=version, total_forms=1))
+
+    assert partial.status_code == 200
+    assert "arrived incomplete" in partial.content.decode()
+    assert saved_figures(report, world.commune_a1) == before
+
+
+# --- No figure changes behind a lock ------------------------------------------------------------------------------
+
+
+def test_plan_targets_of_a_year_with_a_submitted_report_cannot_change(world, submitted, dso_a, client_for):
+    url = reverse("reports:plan_targets", args=["0508", 2019])
+    page = client_for(dso_a).get(url)
+    assert "cannot change" in page.content.decode()
+
+    response = client_for(dso_a).post(url, {"coverage_pct": "12.3", "odf_villages": "1"})
+
+    assert response.status_code == 200
+    assert "12.3" in response.content.decode()  # what was typed stays on screen
+    assert not DistrictPlanTarget.objects.filter(district=world.district_a, year=2019).exists()
+
+
+@pytest.mark.parametrize("page", ["commune", "district_section"])
+def test_a_save_that_arrives_after_the_submission_is_refused(world, q3, dso_a, client_for, page):
+    """The page was opened while the report was a draft; the report was submitted before Save was pressed."""
+    args = ["0508", 2019, 3] + ([world.commune_a1.code] if page == "commune" else [])
+    url = reverse(f"reports:{page}", args=args)
+    version = client_for(dso_a).get(url).context["version"]
+    report = DistrictReport.objects.get(district=world.district_a, period=q3)
+    report_after = DistrictReport.objects.filter(pk=report.pk)
+    report_after.update(status=ReportStatus.SUBMITTED)  # as the submission's transaction leaves it
+
+    post = (
+        commune_post([good_village(), good_village()], version=version)
+        if page == "commune"
+        else district_post(version=version)
+    )
+    response = client_for(dso_a).post(url, post)
+
+    assert response.status_code == 403
+    assert not VillageQuarter.objects.filter(report=report).exists()
+    assert report_after.get().achievements == ""
