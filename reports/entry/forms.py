@@ -13,6 +13,7 @@ from reports.models import (
     DistrictReport,
     NationalSettings,
     OdfStatus,
+    ProvincialReport,
     ReportingPeriod,
     Training,
     VillageQuarter,
@@ -285,6 +286,9 @@ TrainingFormSet = forms.inlineformset_factory(DistrictReport, Training, form=Tra
 
 
 class PlanTargetForm(EntryForm):
+    # The targets' edit version (when they were last saved), posted back to detect a concurrent save.
+    version = forms.CharField(widget=forms.HiddenInput, required=False)
+
     class Meta:
         model = DistrictPlanTarget
         fields = ["coverage_pct", "odf_villages", "triggering_events", "budget"]
@@ -316,3 +320,16 @@ class NationalSettingsForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.add_input(Submit("save_settings", _("Save")))
+
+
+class ProvincialNarrativeForm(forms.ModelForm):
+    class Meta:
+        model = ProvincialReport
+        fields = ["achievements", "challenges", "support_needed", "next_quarter_plan"]
+        widgets = {f: forms.Textarea(attrs={"rows": 3}) for f in fields}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        limit_narratives(self, self.Meta.fields)
+        self.helper = FormHelper()
+        self.helper.form_tag = False

@@ -43,7 +43,8 @@ def _can_write(model, user, unit):
     return model.objects.editable_by(user).filter(pk=unit.pk).exists()
 
 
-def _conflict_message(conflict):
+def conflict_message(conflict):
+    """What a user whose save was refused by an edit conflict reads (entry pages and the provincial report)."""
     return _(
         "%(who)s saved this page at %(when)s, after you opened it. Your values below were NOT saved. "
         "Compare them with the saved ones (open this page in a new tab), then press Save again to keep yours."
@@ -188,7 +189,7 @@ def plan_targets(request, district, year):
     if request.method == "POST" and not can_write:
         raise PermissionDenied(_("Only the district's sanitation officer can set its targets."))
     data = request.POST if request.method == "POST" else restore_stashed_post(request)
-    form = PlanTargetForm(data, instance=target)
+    form = PlanTargetForm(data, instance=target, initial={"version": entry.plan_target_version(target)})
     try:
         entry.require_targets_unlocked(district, year)
         frozen = False
@@ -197,13 +198,25 @@ def plan_targets(request, district, year):
         messages.warning(request, str(refusal))  # the typed values stay on screen
     if request.method == "POST" and not frozen:
         if form.is_valid():
-            entry.save_plan_target(form=form, district=district, year=year, by=request.user)
-            messages.success(request, _("Targets saved."))
-            return redirect(_safe_next(request) or request.path)
-        messages.error(
-            request,
-            _("Nothing was saved: please correct the figures marked in red. Everything you typed is still here."),
-        )
+            try:
+                entry.save_plan_target(
+                    form=form, district=district, year=year, expected_version=form.cleaned_data["version"],
+                    by=request.user,
+                )  # fmt: skip
+            except entry.EditConflict as conflict:
+                messages.error(request, conflict_message(conflict))
+                # Show the values typed, with the version saved now: pressing Save again keeps them.
+                current = DistrictPlanTarget.objects.filter(district=district, year=year).first()
+                form.data = form.data.copy()
+                form.data["version"] = entry.plan_target_version(current)
+            else:
+                messages.success(request, _("Targets saved."))
+                return redirect(_safe_next(request) or request.path)
+        else:
+            messages.error(
+                request,
+                _("Nothing was saved: please correct the figures marked in red. Everything you typed is still here."),
+            )
     if not can_write or (frozen and request.method != "POST"):
         _disable(form)
         form.helper.inputs = []
@@ -255,7 +268,7 @@ def _save_versioned(request, data, record, *, forms, save):
     try:
         save(_posted_version(request))
     except entry.EditConflict as conflict:
-        messages.error(request, _conflict_message(conflict))
+        messages.error(request, conflict_message(conflict))
         return False, type(record).objects.get(pk=record.pk).version
     messages.success(request, _("Saved. You can continue later: the draft is kept."))
     return True, version

@@ -26,6 +26,7 @@ from reports.entry.forms import (
     CommuneActivityForm,
     DistrictSectionForm,
     PlanTargetForm,
+    ProvincialNarrativeForm,
     TrainingForm,
 )
 from reports.models import (
@@ -33,6 +34,7 @@ from reports.models import (
     CommuneQuarter,
     DistrictPlanTarget,
     DistrictReport,
+    ProvincialReport,
     ReportingPeriod,
     ReportStatus,
     Training,
@@ -40,7 +42,7 @@ from reports.models import (
 )
 
 # The records saved under an edit version (`version`, `updated_by`, `updated_at`).
-_Versioned = TypeVar("_Versioned", CommuneQuarter, DistrictReport)
+_Versioned = TypeVar("_Versioned", CommuneQuarter, DistrictReport, ProvincialReport)
 
 
 def set_history_user(record: models.Model, user: User) -> None:
@@ -173,10 +175,38 @@ def save_district_section(
 
 
 @transaction.atomic
-def save_plan_target(*, form: PlanTargetForm, district: District, year: int, by: User) -> DistrictPlanTarget:
+def save_provincial_narrative(
+    *, provincial_report: ProvincialReport, form: ProvincialNarrativeForm, expected_version: int, by: User
+) -> ProvincialReport:
+    """Save the province's narrative of its quarterly report (the PDRD's own section), guarded by its version."""
+    record = _claim(ProvincialReport, provincial_report.pk, expected_version, by)
+    if not record.is_editable:
+        raise PermissionDenied(_("You cannot change this provincial report."))
+    for field in form.Meta.fields:
+        setattr(record, field, form.cleaned_data.get(field))
+    record.save()
+    return record
+
+
+def plan_target_version(target: DistrictPlanTarget | None) -> str:
+    """The edit version of a year's targets: when they were last saved ("" while there are none)."""
+    return target.updated_at.isoformat() if target is not None and target.pk is not None else ""
+
+
+@transaction.atomic
+def save_plan_target(
+    *, form: PlanTargetForm, district: District, year: int, expected_version: str, by: User
+) -> DistrictPlanTarget:
     """Save a year's District Sanitation Plan targets, unless a report of that year is submitted or approved: its
-    progress against the plan is part of what was submitted (PermissionDenied, as for any locked figure)."""
+    progress against the plan is part of what was submitted (PermissionDenied, as for any locked figure). Two
+    people saving the targets at once: the second save is refused (EditConflict), as on every entry page."""
     require_targets_unlocked(district, year)
+    saved = DistrictPlanTarget.objects.select_for_update().filter(district=district, year=year).first()
+    if plan_target_version(saved) != expected_version:
+        assert saved is not None  # a version that is not "" belongs to a saved row
+        raise EditConflict(display_name(saved.updated_by) or "?", saved.updated_at)
+    if saved is not None:
+        form.instance.pk = saved.pk
     target: DistrictPlanTarget = form.save(commit=False)
     target.district, target.year, target.updated_by = district, year, by
     set_history_user(target, by)

@@ -1,11 +1,8 @@
 """Review forms: returning a report with comments on figures, reopening, the provincial report, the MRD's decision."""
 
-from crispy_forms.helper import FormHelper
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from reports.entry.forms import limit_narratives
-from reports.models import ProvincialReport
 from reports.review.targets import target_choices
 
 
@@ -68,19 +65,6 @@ class ReasonForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
         error_messages={"required": _("Give the reason for reopening the report.")},
     )
-
-
-class ProvincialNarrativeForm(forms.ModelForm):
-    class Meta:
-        model = ProvincialReport
-        fields = ["achievements", "challenges", "support_needed", "next_quarter_plan"]
-        widgets = {f: forms.Textarea(attrs={"rows": 3}) for f in fields}
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        limit_narratives(self, self.Meta.fields)
-        self.helper = FormHelper()
-        self.helper.form_tag = False
 
 
 class MrdDecisionForm(forms.Form):

@@ -11,11 +11,13 @@ from django.views.decorators.http import require_POST
 
 from districts.models import District, Province
 from districts.scoping import is_mrd
+from reports.entry import writes
+from reports.entry.forms import ProvincialNarrativeForm
+from reports.entry.views import conflict_message
 from reports.models import DistrictReport, ProvincialReport, ReportingPeriod, ReportStatus, WorkflowAction
 from reports.review import completeness, history, workflow
 from reports.review.forms import (
     MrdDecisionForm,
-    ProvincialNarrativeForm,
     ReasonForm,
     ReturnCommentFormSet,
     return_units,
@@ -158,11 +160,16 @@ def provincial_report(request, province, year, quarter):
     province, period, report, can_submit = _provincial(request, province, year, quarter)
     missing = list(workflow.districts_without_approval(report)) if report else []
     narrative = ProvincialNarrativeForm(request.POST or None, instance=report, prefix="narrative")
+    version = report.version if report else 0
     if request.method == "POST":
         if not (can_submit and report.is_editable):
             raise PermissionDenied(_("You cannot change this provincial report."))
+        version = _posted_version(request)
         try:
             _save_provincial(request, report, narrative, missing)
+        except writes.EditConflict as conflict:
+            messages.error(request, conflict_message(conflict))
+            version = ProvincialReport.objects.get(pk=report.pk).version  # Save again keeps the typed text
         except ValidationError as error:
             _refusal(request, error)
         else:
@@ -183,6 +190,7 @@ def provincial_report(request, province, year, quarter):
             "total": completeness.total_of(rows),
             "missing": [(d, request.POST.get(f"missing-{d.pk}", reasons_before.get(d.pk, ""))) for d in missing],
             "narrative": narrative,
+            "version": version,
             "decision": MrdDecisionForm(prefix="decision"),
             "can_submit": can_submit,
             "is_mrd": is_mrd(request.user),
@@ -195,13 +203,24 @@ def _save_provincial(request, report, narrative, missing):
     """Save the narrative ("save") and, with "submit", submit the report with the reasons for missing districts."""
     if not narrative.is_valid():
         raise ValidationError(_("Please correct the narrative."))
-    narrative.save()
+    writes.save_provincial_narrative(
+        provincial_report=report, form=narrative, expected_version=_posted_version(request), by=request.user
+    )
+    report.refresh_from_db()
     if request.POST.get("action") == "submit":
         reasons = {d.pk: request.POST.get(f"missing-{d.pk}", "") for d in missing}
         workflow.submit_provincial_report(provincial_report=report, by=request.user, missing_reasons=reasons)
         messages.success(request, _("Submitted to the MRD."))
     else:
         messages.success(request, _("Saved. You can continue later: the draft is kept."))
+
+
+def _posted_version(request):
+    """The version the page was loaded at; -1 (never current) when missing or tampered with."""
+    try:
+        return int(request.POST.get("version", -1))
+    except (TypeError, ValueError):
+        return -1
 
 
 @login_required

@@ -16,6 +16,7 @@ from reports.entry.forms import NARRATIVE_MAX_CHARACTERS
 from reports.models import (
     DistrictPlanTarget,
     DistrictReport,
+    ProvincialReport,
     ReportEvent,
     ReportStatus,
     ReviewComment,
@@ -234,3 +235,54 @@ def test_a_save_that_arrives_after_the_submission_is_refused(world, q3, dso_a, c
     assert response.status_code == 403
     assert not VillageQuarter.objects.filter(report=report).exists()
     assert report_after.get().achievements == ""
+
+
+# --- Two people saving the same page: the second save is refused, nothing lost silently ----------------------------
+
+
+def test_the_second_of_two_plan_target_saves_is_refused_with_its_values_kept(world, q3, dso_a, dso_b, client_for):
+    from django.test import Client
+
+    url = reverse("reports:plan_targets", args=["0508", 2019])
+    first, second = Client(), Client()
+    first.force_login(dso_a)
+    first.cookies["django_language"] = second.cookies["django_language"] = "en"
+    other = AssignmentFactory(user__username="dso_a_two", role=Role.DSO, district=world.district_a).user
+    second.force_login(other)
+    version_first = first.get(url).context["form"]["version"].value()
+    version_second = second.get(url).context["form"]["version"].value()
+
+    assert first.post(url, {"version": version_first, "coverage_pct": "60", "odf_villages": "3"}).status_code == 302
+    refused = second.post(url, {"version": version_second, "coverage_pct": "12.3", "odf_villages": "1"})
+
+    assert refused.status_code == 200
+    assert "after you opened it" in refused.content.decode() and "12.3" in refused.content.decode()
+    target = DistrictPlanTarget.objects.get(district=world.district_a, year=2019)
+    assert (target.coverage_pct, target.odf_villages) == (60, 3)
+    # Saving again (with the version the refusal showed) deliberately keeps the second person's values.
+    again = second.post(url, {"version": refused.context["form"]["version"].value(), "coverage_pct": "12.3"})
+    assert again.status_code == 302
+    assert float(DistrictPlanTarget.objects.get(district=world.district_a, year=2019).coverage_pct) == 12.3
+
+
+def test_the_second_of_two_provincial_narrative_saves_is_refused(world, q3, reviewer_p, client_for):
+    from django.test import Client
+
+    url = reverse("reports:provincial", args=["05", 2019, 3])
+    colleague = AssignmentFactory(user__username="reviewer_p_two", role=Role.PDRD_REVIEWER, province=world.province_p)
+    first, second = Client(), Client()
+    first.force_login(reviewer_p)
+    first.cookies["django_language"] = second.cookies["django_language"] = "en"
+    second.force_login(colleague.user)
+    version_first = first.get(url).context["version"]
+    version_second = second.get(url).context["version"]
+
+    def post(client, version, text):
+        return client.post(url, {"version": version, "action": "save", "narrative-achievements": text})
+
+    assert post(first, version_first, "Both districts triggered villages.").status_code == 302
+    refused = post(second, version_second, "Overwrite.")
+    assert refused.status_code == 200
+    assert "after you opened it" in refused.content.decode() and "Overwrite." in refused.content.decode()
+    report = ProvincialReport.objects.get(province=world.province_p, period=q3)
+    assert report.achievements == "Both districts triggered villages."
