@@ -1,7 +1,10 @@
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+
+from districts import login_throttle
 
 
 class LoginForm(AuthenticationForm):
@@ -11,6 +14,17 @@ class LoginForm(AuthenticationForm):
         self.fields["password"].label = _("Password")
         self.helper = FormHelper()
         self.helper.add_input(Submit("submit", _("Log in"), css_class="w-100"))
+
+    def clean(self):
+        # SECURITY: an account under a guessing attack takes one attempt at a time (districts/login_throttle.py).
+        wait = login_throttle.seconds_to_wait(self.data.get("username"))
+        if wait:
+            raise ValidationError(
+                _("Too many failed logins for this account. Wait %(seconds)d seconds, then try again."),
+                code="throttled",
+                params={"seconds": wait},
+            )
+        return super().clean()
 
 
 class StyledPasswordChangeForm(PasswordChangeForm):

@@ -62,3 +62,9 @@ class ForgivingRedisCache(RedisCache):
             return super().delete(key, version)
         except UNREACHABLE:
             return self._unreachable("delete", False)
+
+    def incr(self, key, delta=1, version=None):
+        try:
+            return super().incr(key, delta, version)
+        except UNREACHABLE:
+            return self._unreachable("incr", 0)

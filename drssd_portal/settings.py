@@ -147,8 +147,11 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
-# Behind a proxy the client address is in X-Forwarded-For; off unless configured.
-AXES_IPWARE_META_PRECEDENCE_ORDER = env.list("AXES_IP_HEADERS", default=["REMOTE_ADDR"])
+# The client address (drssd_portal/client_address.py): REMOTE_ADDR when directly exposed; behind
+# TRUSTED_PROXY_COUNT proxies that append to X-Forwarded-For (the production compose: 1, its TLS proxy),
+# the address the outermost one saw, never one a client wrote there itself.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "drssd_portal.client_address.client_address"
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="km")
