@@ -286,3 +286,10 @@ def test_the_second_of_two_provincial_narrative_saves_is_refused(world, q3, revi
     assert "after you opened it" in refused.content.decode() and "Overwrite." in refused.content.decode()
     report = ProvincialReport.objects.get(province=world.province_p, period=q3)
     assert report.achievements == "Both districts triggered villages."
+
+
+def test_queueing_a_task_with_redis_down_gives_up_after_one_short_retry(settings):
+    """Celery's Redis result backend retries 20 times a second apart by default: 19 s per queued task."""
+    policy = settings.CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS["retry_policy"]
+    assert policy["max_retries"] <= 1 and policy["interval_max"] <= 0.5
+    assert settings.CELERY_REDIS_SOCKET_CONNECT_TIMEOUT <= 2
