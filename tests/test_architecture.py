@@ -89,13 +89,7 @@ def _circles():
             elif target in on_stack:
                 low[node] = min(low[node], index[target])
         if low[node] == index[node]:
-            group = set()
-            while True:
-                member = stack.pop()
-                on_stack.discard(member)
-                group.add(member)
-                if member == node:
-                    break
+            group = _pop_group(stack, on_stack, node)
             if len(group) > 1:
                 groups.append(sorted(group))
 
@@ -103,6 +97,16 @@ def _circles():
         if node not in index:
             visit(node)
     return groups
+
+
+def _pop_group(stack, on_stack, root):
+    """Tarjan's step: pop the stack down to `root`; what is popped is one strongly connected group."""
+    group = set()
+    while root not in group:
+        member = stack.pop()
+        on_stack.discard(member)
+        group.add(member)
+    return group
 
 
 def test_no_module_imports_another_that_imports_it_back():

@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from districts.models import Role
 from tests.factories import AssignmentFactory, DistrictFactory, ProvinceFactory, UserFactory
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 PASSWORD = "Thpong-latrines-2024"
 

@@ -11,6 +11,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.slow  # each case starts Django in a subprocess (1-2 s)
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 PRINT_SETTINGS = """

@@ -169,7 +169,8 @@ def _row_hashes(connection, columns):
     hashes = {}
     with connection.cursor() as cursor:
         for table, names in columns.items():
-            row = "ROW(%s)::text" % ", ".join(f'"{name}"' for name in names)
+            quoted = ", ".join(f'"{name}"' for name in names)
+            row = f"ROW({quoted})::text"
             cursor.execute(f'SELECT md5({row}) FROM "{table}"')
             hashes[table] = collections.Counter(h for (h,) in cursor.fetchall())
     return hashes

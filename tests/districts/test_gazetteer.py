@@ -56,6 +56,7 @@ COUNTS_BY_PROVINCE = {
 }
 
 
+@pytest.mark.slow  # the whole country
 def test_bundled_gazetteer_loads_every_unit_of_cambodia():
     summary = load_bundled_gazetteer()
 
@@ -83,6 +84,7 @@ def test_bundled_gazetteer_loads_every_unit_of_cambodia():
     assert Village.objects.get(code="02010508").name == "ប៉ៃឡាំ"
 
 
+@pytest.mark.slow  # the whole country
 def test_bundled_gazetteer_keeps_odongk_retired_with_its_successors():
     load_bundled_gazetteer()
 
@@ -378,6 +380,7 @@ def demo_state():
     }
 
 
+@pytest.mark.slow  # the whole country
 def test_load_demo_is_idempotent_and_creates_the_demo_users():
     out = io.StringIO()
     call_command("load_demo", stdout=out)
@@ -405,6 +408,7 @@ def test_load_demo_is_idempotent_and_creates_the_demo_users():
     assert not User.objects.get(username="dso_thpong").is_staff
 
 
+@pytest.mark.slow  # the whole country
 def test_load_demo_does_not_reset_a_changed_demo_password():
     call_command("load_demo", stdout=io.StringIO())
     user = get_user_model().objects.get(username="dso_thpong")

@@ -12,26 +12,37 @@ from playwright.sync_api import expect
 
 from reports.models import NationalSettings, ReportStatus
 from reports.rollups.build import rebuild_period
-from tests.reports.rollup_helpers import make_period, make_report, village_figures
+from tests.factories import DistrictReportFactory, ReportingPeriodFactory
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 PASSWORD = "correct-horse-battery"  # tests.factories.UserFactory's
+QUARTERS = [(2024, 2), (2024, 3), (2024, 4), (2025, 1)]
+TRAINING = {
+    "topic": "clts",
+    "participants_provincial": 0,
+    "participants_district": 0,
+    "participants_commune": 6,
+    "participants_village": 20,
+    "women": 11,
+}
 
 
 @pytest.fixture
 def national_data(transactional_db, world):
     """Four quarters of rising coverage in the three districts; one report still waiting for review."""
-    periods = [make_period(2024, 2), make_period(2024, 3), make_period(2024, 4), make_period(2025, 1)]
+    periods = [ReportingPeriodFactory(year=year, quarter=quarter) for year, quarter in QUARTERS]
     for step, period in enumerate(periods):
         for district in (world.district_a, world.district_b, world.district_c):
             status = ReportStatus.SUBMITTED if (step, district) == (3, world.district_b) else ReportStatus.APPROVED
-            make_report(
-                district,
-                period,
+            DistrictReportFactory(
+                district=district,
+                period=period,
+                filled=True,
                 status=status,
-                trainings=[{"topic": "clts", "participants_commune": 6, "participants_village": 20, "women": 11}],
-                figures=lambda village, step=step: village_figures(own=40 + 8 * step, unimproved=30 - 5 * step),
+                trainings=[TRAINING],
+                villages__own=40 + 8 * step,
+                villages__unimproved=30 - 5 * step,
             )
         rebuild_period(period.pk)
     settings_row = NationalSettings.current()

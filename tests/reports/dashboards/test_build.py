@@ -7,12 +7,16 @@ from types import SimpleNamespace
 import pytest
 from django.urls import reverse
 
-from districts.models import Role
 from reports.dashboards import build as dashboards
 from reports.models import NationalSettings, ReportStatus
 from reports.rollups.build import rebuild_period
-from tests.factories import AssignmentFactory, CommuneFactory, DistrictFactory, UserFactory, VillageFactory
-from tests.reports.rollup_helpers import make_period, make_report, village_figures
+from tests.factories import (
+    CommuneFactory,
+    DistrictFactory,
+    DistrictReportFactory,
+    ReportingPeriodFactory,
+    VillageFactory,
+)
 
 DISTRICT_CSVS = ["coverage", "odf", "idpoor", "triggering", "training", "budget", "communes"]
 PROVINCE_CSVS = DISTRICT_CSVS[:-1] + ["reporting", "league"]
@@ -34,22 +38,23 @@ def own_cache(settings):
 def rolled(world):
     """Q4 2024: district A approved at 50% coverage. Q1 2025: A approved at 70%, B submitted (provisional)
     at 50%, C (province Q) approved at 50%. Rollups rebuilt."""
-    q4, q1 = make_period(2024, 4), make_period(2025, 1)
-    make_report(world.district_a, q4)
-    make_report(world.district_a, q1, figures=lambda village: village_figures(own=60, shared=10, odf_status="verified"))
-    make_report(world.district_b, q1, status=ReportStatus.SUBMITTED)
-    make_report(world.district_c, q1)
+    q4, q1 = ReportingPeriodFactory(year=2024, quarter=4), ReportingPeriodFactory(year=2025, quarter=1)
+    DistrictReportFactory(district=world.district_a, period=q4, filled=True, approved=True)
+    DistrictReportFactory(
+        district=world.district_a,
+        period=q1,
+        filled=True,
+        approved=True,
+        villages__own=60,
+        villages__shared=10,
+        villages__odf_status="verified",
+    )
+    DistrictReportFactory(district=world.district_b, period=q1, filled=True, submitted=True)
+    DistrictReportFactory(district=world.district_c, period=q1, filled=True, approved=True)
     for period in (q4, q1):
         rebuild_period(period.pk)
     NationalSettings.current()
     return SimpleNamespace(q4=q4, q1=q1)
-
-
-@pytest.fixture
-def reviewer_q(world):
-    user = UserFactory(username="reviewer_q")
-    AssignmentFactory(user=user, role=Role.PDRD_REVIEWER, province=world.province_q)
-    return user
 
 
 def district_url(world, name=None):
@@ -295,7 +300,7 @@ def add_districts(province, count):
 def bigger_q(world, rolled):
     """Province Q grows to three districts (P has two), all reporting in Q1 2025."""
     for district in add_districts(world.province_q, 2):
-        make_report(district, rolled.q1)
+        DistrictReportFactory(district=district, period=rolled.q1, filled=True, approved=True)
     rebuild_period(rolled.q1.pk)
 
 

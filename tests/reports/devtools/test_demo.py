@@ -30,6 +30,8 @@ APPROVED_QUARTERS = [(y, q) for y in range(2016, 2020) for q in (1, 2, 3, 4)][:1
 ODF_ORDER = [OdfStatus.NOT_TRIGGERED, OdfStatus.TRIGGERED, OdfStatus.DECLARED, OdfStatus.VERIFIED]
 VALUES = VillageQuarter.COUNT_FIELDS + ["odf_status", "odf_status_date"]
 
+pytestmark = pytest.mark.slow  # the gazetteer and demo load
+
 
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker):

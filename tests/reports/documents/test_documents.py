@@ -1,4 +1,4 @@
-"""The three PDFs, rendered for the known dataset of pdf_dataset.py and read back with pypdf.
+"""The three PDFs, rendered for the known dataset of pdf_data (conftest.py) and read back with pypdf.
 
 Khmer text read back from a PDF: WeasyPrint's text layer (its ToUnicode map) gives each glyph ONE
 Unicode string, the one of the first syllable the glyph was drawn in. Subscript consonants (coeng +
@@ -18,10 +18,11 @@ from django.utils import translation
 from reports.documents import district_report, rollup_reports
 from reports.models import ReportStatus
 from reports.review import workflow
+from reports.rollups import build as rollup
 from reports.rollups.models import DataState
-from tests.reports.pdf_dataset import first_page_png, pdf_images, pdf_pages, pdf_text, rebuild
+from tests.reports.documents.pdfs import first_page_png, pdf_images, pdf_pages, pdf_text
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]  # WeasyPrint renders every document
 
 
 def khmer_skeleton(text):
@@ -205,8 +206,8 @@ def test_national_rollup_in_both_languages(pdf_data, no_missing_glyphs):
 
 def test_the_digest_changes_with_the_data_and_only_with_it(pdf_data, dso_b):
     digest = rollup_reports.collect_national(pdf_data.q3, DataState.APPROVED).digest()
-    rebuild(pdf_data.q3)  # a rebuild of unchanged data: same figures, same key
+    rollup.rebuild_period(pdf_data.q3.pk)  # a rebuild of unchanged data: same figures, same key
     assert rollup_reports.collect_national(pdf_data.q3, DataState.APPROVED).digest() == digest
     workflow.approve_report(report=pdf_data.report_b, by=pdf_data.report_a.approved_by)
-    rebuild(pdf_data.q3)
+    rollup.rebuild_period(pdf_data.q3.pk)
     assert rollup_reports.collect_national(pdf_data.q3, DataState.APPROVED).digest() != digest

@@ -10,10 +10,11 @@ from reports.documents import renderer, rendering, rollup_reports, tasks
 from reports.documents import store as pdf_store
 from reports.documents.models import STUCK_AFTER_SECONDS, PdfKind, PdfState, StoredPdf
 from reports.review import workflow
+from reports.rollups import build as rollup
 from reports.rollups.models import DataState
-from tests.reports.pdf_dataset import pdf_text, rebuild
+from tests.reports.documents.pdfs import pdf_text
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]  # each builds the PDF dataset and most render
 
 
 def request(data, language="en", kind=PdfKind.PROVINCIAL, unit_code="05", state=DataState.APPROVED):
@@ -74,7 +75,7 @@ def test_the_task_renders_and_running_it_twice_changes_nothing(pdf_data):
 def test_an_unchanged_quarter_is_served_from_the_stored_pdf(pdf_data, django_capture_on_commit_callbacks):
     stored = request(pdf_data)
     rendering.render_stored(stored.pk)
-    rebuild(pdf_data.q3)  # rebuilt rollups with the same figures
+    rollup.rebuild_period(pdf_data.q3.pk)  # rebuilt rollups with the same figures
     with django_capture_on_commit_callbacks() as callbacks:
         again = request(pdf_data)
     assert again.pk == stored.pk and again.is_ready
@@ -88,7 +89,7 @@ def test_new_data_gives_a_new_pdf_and_the_old_one_goes(pdf_data, django_capture_
     old_file = old.file.name
     storage = old.file.storage
     workflow.approve_report(report=pdf_data.report_b, by=pdf_data.report_a.approved_by)
-    rebuild(pdf_data.q3)
+    rollup.rebuild_period(pdf_data.q3.pk)
     with django_capture_on_commit_callbacks() as callbacks:
         new = request(pdf_data)
     assert new.pk != old.pk and new.state == PdfState.QUEUED and len(callbacks) == 1
@@ -162,7 +163,7 @@ def test_a_broker_that_is_down_fails_the_request_instead_of_leaving_it_queued(
 def test_data_changed_while_queued_renders_the_new_data_under_the_new_key(pdf_data):
     stored = request(pdf_data)
     workflow.approve_report(report=pdf_data.report_b, by=pdf_data.report_a.approved_by)
-    rebuild(pdf_data.q3)
+    rollup.rebuild_period(pdf_data.q3.pk)
     assert rendering.render_stored(stored.pk) == PdfState.READY
     stored.refresh_from_db()
     assert (

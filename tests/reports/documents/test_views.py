@@ -7,9 +7,9 @@ from django.test import Client
 from django.urls import reverse
 
 from reports.documents.models import PdfState, StoredPdf
-from tests.reports.pdf_dataset import pdf_text
+from tests.reports.documents.pdfs import pdf_text
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]  # each builds the PDF dataset and most render
 
 
 def district_url(code="0508", language="en"):

@@ -5,7 +5,6 @@ Headless Debian Chromium through Playwright against pytest-django's live server 
 `transactional_db`). Screenshots go to test-artifacts/.
 """
 
-import datetime
 import os
 
 import pytest
@@ -14,17 +13,18 @@ from playwright.sync_api import expect
 
 from districts.models import Role
 from reports.entry import validation
-from reports.models import CommuneQuarter, ReportingPeriod, VillageQuarter
+from reports.models import CommuneQuarter, VillageQuarter
 from tests.factories import (
     AssignmentFactory,
     CommuneFactory,
     DistrictFactory,
     ProvinceFactory,
+    ReportingPeriodFactory,
     UserFactory,
     VillageFactory,
 )
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 PASSWORD = "correct-horse-battery"  # UserFactory's default
 VILLAGES = ["05080101", "05080102"]
@@ -62,7 +62,7 @@ def thpong(transactional_db):
     commune = CommuneFactory(district=district, code="050801", name_latin="Amleang", name_km="អមលាំង")
     VillageFactory(commune=commune, code="05080101", name_latin="Trapeang Chour", name_km="ត្រពាំងជោ")
     VillageFactory(commune=commune, code="05080102", name_latin="Prey Kdei", name_km="ព្រៃក្ដី")
-    ReportingPeriod.objects.create(year=2019, quarter=3, deadline=datetime.date(2019, 10, 15), is_open=True)
+    ReportingPeriodFactory(year=2019, quarter=3)  # open, due 15 October
     user = UserFactory(username="dso_thpong", first_name="Sokha", last_name="Chea")
     AssignmentFactory(user=user, role=Role.DSO, district=district)
     return commune

@@ -215,13 +215,13 @@ counts = st.integers(min_value=0, max_value=10**6)
 
 @given(categories=st.lists(counts, min_size=4, max_size=4))
 def test_total_equal_to_sum_of_categories_never_gives_a_total_error(categories):
-    values = dict(zip(CATEGORIES, categories), households_total=sum(categories))
+    values = dict(zip(CATEGORIES, categories, strict=True), households_total=sum(categories))
     assert "households_total" not in validation.village_errors(values)
 
 
 @given(categories=st.lists(counts, min_size=4, max_size=4), total=counts)
 def test_total_different_from_sum_of_categories_always_gives_a_total_error(categories, total):
-    values = dict(zip(CATEGORIES, categories), households_total=total)
+    values = dict(zip(CATEGORIES, categories, strict=True), households_total=total)
     assert ("households_total" in validation.village_errors(values)) == (total != sum(categories))
 
 
@@ -427,7 +427,7 @@ def test_warning_messages_are_translated():
     english = in_english(lambda: validation.village_warnings(after, before))
     khmer = in_khmer(lambda: validation.village_warnings(after, before))
     assert codes(english) == codes(khmer)
-    for en, km in zip(english, khmer):
+    for en, km in zip(english, khmer, strict=True):
         assert km.message != en.message, en.code
 
 
@@ -508,4 +508,4 @@ def test_district_section_missing_names_each_empty_part(fields, missing):
 
 def test_missing_section_labels_are_translated():
     for key, label in validation.MISSING_DISTRICT_SECTIONS.items():
-        assert in_khmer(lambda: str(label)) != in_english(lambda: str(label)), key
+        assert in_khmer(lambda label=label: str(label)) != in_english(lambda label=label: str(label)), key

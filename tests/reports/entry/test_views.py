@@ -937,6 +937,7 @@ def _count(client, url):
     return len(queries)
 
 
+@pytest.mark.slow  # pages of 30 and 60 villages
 def test_commune_page_query_count_does_not_grow_with_villages(
     client_for, dso_a, world, q3, q2, big_commune, django_assert_max_num_queries
 ):

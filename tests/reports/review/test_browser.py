@@ -6,26 +6,26 @@ Headless Debian Chromium through Playwright against pytest-django's live server.
 test-artifacts/: workflow-submitted.png, workflow-returned-dso.png, workflow-approved.png.
 """
 
-import datetime
 import os
 
 import pytest
 from playwright.sync_api import expect
 
 from districts.models import Role
-from reports.models import DistrictReport, ReportEvent, ReportingPeriod, ReportStatus, ReviewComment, VillageQuarter
+from reports.models import DistrictReport, ReportEvent, ReportStatus, ReviewComment, VillageQuarter
 from tests.factories import (
     AssignmentFactory,
     CommuneFactory,
     DistrictFactory,
+    DistrictReportFactory,
     ProvinceFactory,
+    ReportingPeriodFactory,
     UserFactory,
     VillageFactory,
 )
-from tests.reports.builders import complete_report
 from tests.reports.pages import good_village
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 PASSWORD = "correct-horse-battery"  # UserFactory's
 VILLAGE = "05080101"
@@ -48,8 +48,8 @@ def flow(transactional_db):
     AssignmentFactory(user=dso, role=Role.DSO, district=district)
     reviewer = UserFactory(username="reviewer_ks", first_name="Dara", last_name="Meas")
     AssignmentFactory(user=reviewer, role=Role.PDRD_REVIEWER, province=province)
-    period = ReportingPeriod.objects.create(year=2019, quarter=3, deadline=datetime.date(2019, 10, 15), is_open=True)
-    report = complete_report(district, period, by=dso)
+    period = ReportingPeriodFactory(year=2019, quarter=3)  # due 15 October
+    report = DistrictReportFactory(district=district, period=period, complete=True, by=dso)
     return report
 
 

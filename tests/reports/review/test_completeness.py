@@ -15,8 +15,7 @@ from django.utils import timezone, translation
 from districts.models import Province, Role
 from reports.models import CommuneQuarter, DistrictReport, VillageQuarter
 from reports.review import completeness, workflow
-from tests.factories import AssignmentFactory, DistrictFactory, UserFactory, VillageFactory
-from tests.reports.builders import complete_report
+from tests.factories import AssignmentFactory, DistrictFactory, DistrictReportFactory, UserFactory, VillageFactory
 
 ON_TIME = timezone.make_aware(datetime.datetime(2019, 10, 15, 22, 0))  # the deadline day, evening in Phnom Penh
 LATE = timezone.make_aware(datetime.datetime(2019, 10, 20, 9, 0))
@@ -42,7 +41,7 @@ def quarter(world, q3, report, dso_a, dso_b, reviewer_p):
     workflow.submit_report(report=report, by=dso_a)
     workflow.approve_report(report=report, by=reviewer_p)
     submitted_at(report, ON_TIME)
-    report_b = complete_report(world.district_b, q3, by=dso_b)
+    report_b = DistrictReportFactory(district=world.district_b, period=q3, complete=True, by=dso_b)
     workflow.submit_report(report=report_b, by=dso_b)
     submitted_at(report_b, LATE)
     return {"a": report, "b": report_b}

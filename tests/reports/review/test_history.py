@@ -8,7 +8,7 @@ from django.utils import translation
 
 from reports.models import CommuneQuarter, DistrictReport, Training, VillageQuarter
 from reports.review import history, workflow
-from tests.reports.builders import complete_report
+from tests.factories import DistrictReportFactory
 from tests.reports.pages import TRAINING, commune_post, district_post, good_village, html
 
 VILLAGE = "05080101"
@@ -137,7 +137,8 @@ def test_changes_lists_every_path_newest_first_and_the_history_page_shows_them(r
 
 def test_history_page_renders_changes_with_no_recorded_user(world, q3, client_for, reviewer_p):
     """Rows saved outside a request (the demo loader, a script, a deleted user) have no history user."""
-    report = complete_report(world.district_a, q3)  # no user: as reports/demo.py creates its reports
+    # No user: as reports/demo.py creates its reports.
+    report = DistrictReportFactory(district=world.district_a, period=q3, complete=True)
 
     response = client_for(reviewer_p).get(history_url())
 

@@ -13,8 +13,7 @@ from django.utils import timezone, translation
 from districts.models import Role, UserProfile
 from reports.models import ProvincialReport, ReportEvent, SentNotification, WorkflowAction
 from reports.review import notifications, workflow
-from tests.factories import AssignmentFactory, UserFactory
-from tests.reports.builders import complete_report
+from tests.factories import AssignmentFactory, DistrictReportFactory, UserFactory
 
 DEADLINE = datetime.date(2019, 10, 15)  # of the q3 fixture
 SEVEN_DAYS_BEFORE = DEADLINE - datetime.timedelta(days=7)
@@ -88,7 +87,7 @@ def test_submitted_or_approved_district_gets_no_reminder(
     world, q3, report, dso_a, dso_b, reviewer_p, english, mailoutbox
 ):
     workflow.submit_report(report=report, by=dso_a)
-    report_b = complete_report(world.district_b, q3, by=dso_b)
+    report_b = DistrictReportFactory(district=world.district_b, period=q3, complete=True, by=dso_b)
     workflow.submit_report(report=report_b, by=dso_b)
     workflow.approve_report(report=report_b, by=reviewer_p)
 
@@ -172,7 +171,7 @@ def test_report_waiting_more_than_a_week_reminds_each_reviewer_of_the_province_o
 ):
     workflow.submit_report(report=report, by=dso_a)
     waiting_since(report, 8)
-    report_b = complete_report(world.district_b, q3, by=dso_b)
+    report_b = DistrictReportFactory(district=world.district_b, period=q3, complete=True, by=dso_b)
     workflow.submit_report(report=report_b, by=dso_b)
     waiting_since(report_b, 6)  # not a week yet
 
@@ -189,7 +188,7 @@ def test_review_reminder_goes_to_the_reviewers_of_the_reports_province_only(
 ):
     dso_c = UserFactory(username="dso_c")
     AssignmentFactory(user=dso_c, role=Role.DSO, district=world.district_c)
-    report_c = complete_report(world.district_c, q3, by=dso_c)
+    report_c = DistrictReportFactory(district=world.district_c, period=q3, complete=True, by=dso_c)
     workflow.submit_report(report=report_c, by=dso_c)
     waiting_since(report_c, 9)
 

@@ -26,8 +26,7 @@ from reports.models import (
     WorkflowAction,
 )
 from reports.review import workflow
-from tests.factories import AssignmentFactory, UserFactory
-from tests.reports.builders import complete_report
+from tests.factories import AssignmentFactory, DistrictReportFactory, UserFactory
 from tests.reports.pages import commune_post, district_post, good_village, html
 
 A = "0508"
@@ -259,8 +258,8 @@ def test_review_queue_lists_the_provinces_submitted_reports_oldest_first(
     world, q3, report, client_for, dso_a, dso_b, dso_c, reviewer_p, django_assert_max_num_queries
 ):
     submit(report, dso_a)
-    submit(complete_report(world.district_b, q3, by=dso_b), dso_b)
-    submit(complete_report(world.district_c, q3, by=dso_c), dso_c)
+    submit(DistrictReportFactory(district=world.district_b, period=q3, complete=True, by=dso_b), dso_b)
+    submit(DistrictReportFactory(district=world.district_c, period=q3, complete=True, by=dso_c), dso_c)
     # A has waited three days, B one: A first although it was submitted first here anyway; swap to prove order.
     now = timezone.now()
     ReportEvent.objects.filter(report__district=world.district_a).update(at=now - datetime.timedelta(days=1))
@@ -278,7 +277,7 @@ def test_review_queue_lists_the_provinces_submitted_reports_oldest_first(
 
 def test_review_queue_leaves_out_drafts_and_approved_reports(world, q3, report, client_for, dso_a, dso_b, reviewer_p):
     approve(report, dso_a, reviewer_p)
-    complete_report(world.district_b, q3, by=dso_b)  # draft
+    DistrictReportFactory(district=world.district_b, period=q3, complete=True, by=dso_b)  # draft
 
     page = html(client_for(reviewer_p).get(reverse("reports:review_queue")))
 
@@ -569,7 +568,8 @@ def provincial_submitted(world, q3, report, report_b_approved, reviewer_p):
 @pytest.fixture
 def report_b_approved(world, q3, report, dso_a, dso_b, reviewer_p):
     approve(report, dso_a, reviewer_p)
-    return approve(complete_report(world.district_b, q3, by=dso_b), dso_b, reviewer_p)
+    report_b = DistrictReportFactory(district=world.district_b, period=q3, complete=True, by=dso_b)
+    return approve(report_b, dso_b, reviewer_p)
 
 
 def test_mrd_accepts_the_provincial_report_through_the_page(provincial_submitted, client_for, mrd):

@@ -23,8 +23,7 @@ from reports.models import (
     WorkflowAction,
 )
 from reports.review import workflow
-from tests.factories import VillageFactory
-from tests.reports.builders import complete_report, snapshot
+from tests.factories import DistrictReportFactory, VillageFactory
 
 VILLAGE = "05080101"
 COMMENTS = [
@@ -79,17 +78,31 @@ def messages_of(error):
     return " ".join(error.value.messages)
 
 
-# --- The builder the other tests rely on -------------------------------------------------------
+def snapshot(report):
+    """What a refused transition must leave exactly as it was."""
+    report = DistrictReport.objects.get(pk=report.pk)
+    return {
+        "status": report.status,
+        "submitted_at": report.submitted_at,
+        "submitted_by": report.submitted_by_id,
+        "approved_at": report.approved_at,
+        "approved_by": report.approved_by_id,
+        "events": list(ReportEvent.objects.filter(report=report).values_list("id", "action", "round")),
+        "comments": list(ReviewComment.objects.filter(report=report).values_list("id", "round", "target", "text")),
+    }
 
 
-def test_complete_report_builder_leaves_nothing_to_fix(report, world):
+# --- The factory trait the other tests rely on: DistrictReportFactory(complete=True) ------------
+
+
+def test_complete_report_factory_leaves_nothing_to_fix(report, world):
     assert report.status == ReportStatus.DRAFT
     assert workflow.submission_problems(report) == []
     assert VillageQuarter.objects.filter(report=report).count() == 4  # 2 communes x 2 villages
 
 
-def test_complete_report_builder_follows_last_quarters_households(world, q2_report, q3, dso_a):
-    report = complete_report(world.district_a, q3, by=dso_a)
+def test_complete_report_factory_follows_last_quarters_households(world, q2_report, q3, dso_a):
+    report = DistrictReportFactory(district=world.district_a, period=q3, complete=True, by=dso_a)
 
     assert workflow.submission_problems(report) == []  # no household-jump warning against Q2
     assert VillageQuarter.objects.get(report=report, village__code=VILLAGE).households_total == 120
@@ -335,7 +348,7 @@ def test_reopen_without_a_reason_is_refused(report, dso_a, reviewer_p, reason):
 
 
 def test_submitting_an_empty_report_lists_every_missing_section(world, q3, dso_a):
-    empty = DistrictReport.objects.create(district=world.district_a, period=q3)
+    empty = DistrictReportFactory(district=world.district_a, period=q3)
     before = snapshot(empty)
 
     with pytest.raises(ValidationError) as error:
@@ -419,7 +432,7 @@ def test_submission_in_a_closed_quarter_is_refused(report, q3, dso_a):
 
 @pytest.fixture
 def report_b(world, q3, dso_b):
-    return complete_report(world.district_b, q3, by=dso_b)
+    return DistrictReportFactory(district=world.district_b, period=q3, complete=True, by=dso_b)
 
 
 @pytest.fixture
@@ -648,7 +661,7 @@ def test_reviewer_cannot_reopen_a_district_report_of_an_accepted_provincial_repo
 def test_village_retired_before_the_quarter_is_not_required_for_submission(world, q3, dso_a):
     # Merged into its neighbour in March 2019: it has no row to fill in for Q3 (the commune page does not list it).
     VillageFactory(commune=world.commune_a1, code="05080109", retired_on=datetime.date(2019, 3, 31))
-    report = complete_report(world.district_a, q3, by=dso_a)
+    report = DistrictReportFactory(district=world.district_a, period=q3, complete=True, by=dso_a)
 
     assert workflow.submission_problems(report) == []
     assert workflow.submit_report(report=report, by=dso_a).to_status == ReportStatus.SUBMITTED

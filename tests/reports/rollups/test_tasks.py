@@ -15,13 +15,8 @@ from reports.models import DistrictReport, ReportStatus
 from reports.rollups import build as rollup
 from reports.rollups import scheduling, tasks
 from reports.rollups.models import NATIONAL_CODE, DataState, Rollup, RollupLevel, StaleRollup
-from tests.reports.rollup_helpers import (
-    make_period,
-    make_report,
-    require_postgresql,
-    snapshot,
-    use_broker,
-)
+from tests.factories import DistrictReportFactory, ReportingPeriodFactory
+from tests.reports.rollups.helpers import require_postgresql, snapshot, use_broker
 
 CLOSED_PORT_BROKER = "redis://127.0.0.1:6390/0"  # nothing listens there: the broker is "down"
 ROLLUP_TASKS = [tasks.rebuild_district_quarter, tasks.repair_stale_rollups]
@@ -42,10 +37,10 @@ def submit(report):
 @pytest.fixture
 def quarter(world):
     """A quarter already rolled up, with district A's draft and district B's and C's approved reports."""
-    period = make_period()
-    draft = make_report(world.district_a, period, ReportStatus.DRAFT)
-    make_report(world.district_b, period)
-    make_report(world.district_c, period)
+    period = ReportingPeriodFactory()
+    draft = DistrictReportFactory(district=world.district_a, period=period, filled=True)
+    DistrictReportFactory(district=world.district_b, period=period, filled=True, approved=True)
+    DistrictReportFactory(district=world.district_c, period=period, filled=True, approved=True)
     rollup.rebuild_period(period.pk)
     return period, draft
 
@@ -82,8 +77,8 @@ def test_tasks_serialise_with_json_only(world, django_capture_on_commit_callback
     assert celery_app.conf.task_serializer == "json" and celery_app.conf.result_serializer == "json"
     assert celery_app.conf.accept_content == ["json"]
     assert all(task.serializer == "json" for task in ROLLUP_TASKS)
-    period = make_period()
-    report = make_report(world.district_a, period, ReportStatus.DRAFT)
+    period = ReportingPeriodFactory()
+    report = DistrictReportFactory(district=world.district_a, period=period, filled=True)
     # A real message through an in-memory broker: the submit queues JSON holding two ids.
     with use_broker("memory://"):
         with celery_app.connection_for_read() as conn:
@@ -103,7 +98,6 @@ def test_tasks_serialise_with_json_only(world, django_capture_on_commit_callback
 # --- Idempotence --------------------------------------------------------------------------------------
 
 
-@pytest.mark.usefixtures("eager_celery")
 def test_rebuild_task_run_once_or_twice_leaves_identical_rows(quarter, world):
     period, draft = quarter
     draft.status = ReportStatus.APPROVED
@@ -115,7 +109,6 @@ def test_rebuild_task_run_once_or_twice_leaves_identical_rows(quarter, world):
     assert national(period, DataState.APPROVED).reports_included == 3
 
 
-@pytest.mark.usefixtures("eager_celery")
 def test_repair_task_run_once_or_twice_leaves_identical_rows(quarter, world):
     period, draft = quarter
     draft.status = ReportStatus.SUBMITTED
@@ -149,7 +142,6 @@ def run_at_once(*jobs):
     assert not errors, errors
 
 
-@pytest.mark.usefixtures("eager_celery")
 def test_two_workers_running_the_same_tasks_at_once_leave_identical_rows(transactional_db, quarter, world):
     require_postgresql()
     period, draft = quarter
@@ -172,7 +164,6 @@ def test_two_workers_running_the_same_tasks_at_once_leave_identical_rows(transac
         assert snapshot() == sequential
 
 
-@pytest.mark.usefixtures("eager_celery")
 def test_two_districts_of_one_province_rebuilt_at_once_both_reach_the_province_row(transactional_db, quarter, world):
     require_postgresql()
     period, draft = quarter

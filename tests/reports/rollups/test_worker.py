@@ -23,12 +23,15 @@ from reports.models import DistrictReport, ReportStatus
 from reports.rollups import build as rollup
 from reports.rollups import scheduling, tasks
 from reports.rollups.models import NATIONAL_CODE, DataState, Rollup, RollupLevel, StaleRollup
-from tests.reports.rollup_helpers import IN_CI, make_period, make_report, use_broker
+from tests.factories import DistrictReportFactory, ReportingPeriodFactory
+from tests.reports.rollups.helpers import IN_CI, use_broker
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
 REDIS_URL = os.environ.get("REDIS_URL", "")
 CLOSED_PORT_BROKER = "redis://127.0.0.1:6390/0"
 WAIT_SECONDS = 60
+
+pytestmark = pytest.mark.slow  # a worker process
 
 
 def require_services():
@@ -122,10 +125,10 @@ def rows(period, level, code):
 @pytest.fixture
 def quarter(transactional_db, world):
     """A rolled-up quarter: district A's draft, B's and C's approved reports (400 households each)."""
-    period = make_period()
-    draft = make_report(world.district_a, period, ReportStatus.DRAFT)
-    make_report(world.district_b, period)
-    make_report(world.district_c, period)
+    period = ReportingPeriodFactory()
+    draft = DistrictReportFactory(district=world.district_a, period=period, filled=True)
+    DistrictReportFactory(district=world.district_b, period=period, filled=True, approved=True)
+    DistrictReportFactory(district=world.district_c, period=period, filled=True, approved=True)
     rollup.rebuild_period(period.pk)
     return period, draft
 
