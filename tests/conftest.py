@@ -37,6 +37,16 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def fresh_login_throttle(monkeypatch):
+    """Each test starts with no failed-login counts (they live in the cache, which outlives a test)."""
+    from django.core.cache.backends.locmem import LocMemCache
+
+    from districts import login_throttle
+
+    monkeypatch.setattr(login_throttle, "cache", LocMemCache("login-throttle-test", {}))
+
+
 @pytest.fixture
 def world(db):
     """Province P with districts A and B (two communes each, two villages per commune), and province Q with C."""

@@ -104,10 +104,10 @@ def commune_entry(request, district, year, quarter, commune):
     editable = can_write and report.is_editable
     if not editable:
         _disable(activity_form, *formset.forms)
-    # SECURITY: a commune's page shows only the comments on that commune and its villages (a commune focal
-    # point must not read what the reviewer wrote about other communes); the report page shows them all.
+    # SECURITY: a commune's page shows the comments on the whole report and those on that commune and its
+    # villages, never what the reviewer wrote about other communes; the report page shows them all.
     about = (f"commune:{commune.code}:", *(f"village:{row.village.code}:" for row in rows))
-    comments = [c for c in report.open_review_comments() if c.target.startswith(about)]
+    comments = [c for c in report.open_review_comments() if not c.target or c.target.startswith(about)]
     by_target = ReviewComment.by_target(comments)
     _attach_comments(activity_form, by_target, f"commune:{commune.code}:")
     village_table = _village_table(formset, rows, previous, by_target)

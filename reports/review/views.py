@@ -172,6 +172,8 @@ def provincial_report(request, province, year, quarter):
             version = ProvincialReport.objects.get(pk=report.pk).version  # Save again keeps the typed text
         except ValidationError as error:
             _refusal(request, error)
+            if narrative.is_valid():  # the narrative was saved before the submission was refused
+                version = report.version
         else:
             return redirect(request.path)
     if not (can_submit and report and report.is_editable):

@@ -137,15 +137,15 @@ def _require_reviewer(report: DistrictReport, by: User) -> None:
 
 def _require_independent(report: DistrictReport, by: User) -> None:
     """SECURITY: separation of duties. Nobody approves or returns a report they submitted or entered figures in
-    (a user may hold a DSO and a PDRD role at once). Four small queries over the change history."""
-    entered = report.submitted_by_id == by.pk or any(
-        model.history.filter(history_user=by, **{field: report.pk}).exists()
-        for model, field in (
-            (DistrictReport, "id"),
-            (CommuneQuarter, "report_id"),
-            (VillageQuarter, "report_id"),
-            (Training, "report_id"),
-        )
+    (a user may hold a DSO and a PDRD role at once). Entered means: saved a version of the district section or a
+    commune page (their `updated_by`), or a village row or training (their history user). A reviewer's own
+    transitions (return, approve, reopen) change no figure and do not count. Four small queries."""
+    entered = (
+        report.submitted_by_id == by.pk
+        or DistrictReport.history.filter(id=report.pk, updated_by=by).exists()
+        or CommuneQuarter.history.filter(report_id=report.pk, updated_by=by).exists()
+        or VillageQuarter.history.filter(report_id=report.pk, history_user=by).exists()
+        or Training.history.filter(report_id=report.pk, history_user=by).exists()
     )
     _refuse_unless(
         not entered,
@@ -194,13 +194,13 @@ def submit_report(*, report: DistrictReport, by: User) -> ReportEvent:
 def return_report(*, report: DistrictReport, by: User, comments: Iterable[tuple[str, str, str]]) -> ReportEvent:
     """Send a submitted report back to the district. `comments`: [(target, target_label, text)], at least one."""
     _require_reviewer(report, by)
-    _require_independent(report, by)
     report = _lock(report)
     _refuse_unless(
         report.status == ReportStatus.SUBMITTED,
         _("Only a submitted report can be returned; this one is %(status)s.")
         % {"status": report.get_status_display().lower()},
     )
+    _require_independent(report, by)
     comments = [(target, label, text.strip()) for target, label, text in comments if text and text.strip()]
     _refuse_unless(comments, _("Write at least one comment so the district knows what to correct."))
     before, round_number = report.status, current_round(report)
@@ -229,13 +229,13 @@ def return_report(*, report: DistrictReport, by: User, comments: Iterable[tuple[
 @transaction.atomic
 def approve_report(*, report: DistrictReport, by: User) -> ReportEvent:
     _require_reviewer(report, by)
-    _require_independent(report, by)
     report = _lock(report)
     _refuse_unless(
         report.status == ReportStatus.SUBMITTED,
         _("Only a submitted report can be approved; this one is %(status)s.")
         % {"status": report.get_status_display().lower()},
     )
+    _require_independent(report, by)
     before = report.status
     report.status = ReportStatus.APPROVED
     report.approved_at, report.approved_by = timezone.now(), by

@@ -10,13 +10,9 @@ from drssd_portal.client_address import client_address
 
 
 @pytest.fixture(autouse=True)
-def fresh_cache():
-    from django.core.cache import cache
-
-    cache.clear()
+def english():
     with translation.override("en"):
         yield
-    cache.clear()
 
 
 def request_from(remote, forwarded=None):

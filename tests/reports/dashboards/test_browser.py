@@ -77,10 +77,8 @@ def test_national_dashboard_in_khmer_draws_every_chart_from_our_server(
     plots = page.locator(".dash-plot")
     assert plots.count() == 10
     # Charts below the fold are drawn when the browser is idle: wait until every container holds an SVG.
-    page.wait_for_function(
-        "Array.from(document.querySelectorAll('.dash-plot')).every(el => el.querySelector('svg.main-svg'))",
-        timeout=30_000,
-    )
+    # (Locators, not wait_for_function: the page's Content-Security-Policy forbids evaluating strings.)
+    expect(page.locator(".dash-plot:has(svg.main-svg)")).to_have_count(10, timeout=30_000)
     assert errors == []
     # Khmer in the charts themselves: axis titles and quarter labels are SVG text.
     coverage_text = page.locator("#chart-coverage svg text").all_text_contents()
@@ -118,4 +116,4 @@ def test_provisional_switch_marks_the_figures(live_server, khmer_page, mrd, nati
     page.check("#dashboard-provisional")  # the picker applies itself on change
     expect(page).to_have_url(f"{live_server.url}/reports/dashboard/national/?quarter=2025Q1&provisional=1")
     expect(page.locator("#provisional-note")).to_be_visible()
-    page.wait_for_function("document.querySelector('#chart-coverage .dash-plot svg.main-svg')", timeout=30_000)
+    page.locator("#chart-coverage .dash-plot svg.main-svg").first.wait_for(timeout=30_000)

@@ -103,19 +103,20 @@ def test_district_section_second_save_is_refused(dso_a, dso_a2, world, q3):
     reason="needs row locks (SELECT ... FOR UPDATE); SQLite serialises writers on the whole file",
 )
 def test_simultaneous_saves_one_wins_the_other_is_refused(monkeypatch, dso_a, dso_a2, world, q3):
-    # Both requests are held just before they lock the commune's record, then released together:
-    # without the row lock both would read version 0 and the later one would silently overwrite.
+    # Both requests are held just before they take their locks (the report's row, then the commune's record),
+    # then released together: without the row locks both would read version 0 and the later one would
+    # silently overwrite.
     clients = {"dso_a": logged_in(dso_a), "dso_a2": logged_in(dso_a2)}
     for client in clients.values():
         client.get(URL)
     barrier = threading.Barrier(2, timeout=20)
-    real_claim = entry._claim
+    real_lock = entry._lock_editable
 
-    def claim_together(*args, **kwargs):
+    def lock_together(*args, **kwargs):
         barrier.wait()
-        return real_claim(*args, **kwargs)
+        return real_lock(*args, **kwargs)
 
-    monkeypatch.setattr(entry, "_claim", claim_together)
+    monkeypatch.setattr(entry, "_lock_editable", lock_together)
     posts = {
         "dso_a": commune_post([good_village(100), good_village(60)], version=0),
         "dso_a2": commune_post([good_village(200), good_village(80)], version=0),

@@ -736,7 +736,8 @@ def test_dso_saves_plan_targets_and_report_page_shows_them(client_for, dso_a, wo
 def test_plan_targets_saved_again_update_the_same_row(client_for, dso_a, world, q3):
     client = client_for(dso_a)
     client.post(targets_url(), TARGETS)
-    client.post(targets_url(), {**TARGETS, "odf_villages": "15"})
+    version = client.get(targets_url()).context["form"]["version"].value()  # as the page posts it back
+    client.post(targets_url(), {**TARGETS, "odf_villages": "15", "version": version})
     assert DistrictPlanTarget.objects.get(district=world.district_a, year=2019).odf_villages == 15
 
 

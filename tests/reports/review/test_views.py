@@ -525,8 +525,9 @@ def test_provincial_page_scoping(world, q3, client_for, persona, status, request
     assert client_for(request.getfixturevalue(persona)).get(provincial_url()).status_code == status
 
 
-def provincial_post(action, world, reason=""):
+def provincial_post(action, world, reason="", version=0):
     return {
+        "version": version,
         "action": action,
         "narrative-achievements": "Both districts triggered villages.",
         "narrative-challenges": "Floods.",
@@ -541,14 +542,17 @@ def test_reviewer_submits_the_provincial_report_with_a_reason_for_the_missing_di
 ):
     approve(report, dso_a, reviewer_p)
     client = client_for(reviewer_p)
-    assert "Basedth" in html(client.get(provincial_url()))
+    page = client.get(provincial_url())
+    assert "Basedth" in html(page)
 
-    refused = client.post(provincial_url(), provincial_post("submit", world), follow=True)
+    refused = client.post(provincial_url(), provincial_post("submit", world, version=page.context["version"]))
     assert any("give the reason for each: Basedth" in m for m in flashed(refused))
     provincial = ProvincialReport.objects.get(province=world.province_p, period=q3)
     assert provincial.status == ProvincialStatus.DRAFT
 
-    response = client.post(provincial_url(), provincial_post("submit", world, reason="DSO on leave."))
+    response = client.post(
+        provincial_url(), provincial_post("submit", world, reason="DSO on leave.", version=refused.context["version"])
+    )
 
     assert response.status_code == 302
     provincial.refresh_from_db()
