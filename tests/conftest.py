@@ -1,6 +1,7 @@
 """Shared fixtures: a small two-district world and the personas of STYLE.md."""
 
 import os
+import uuid
 from types import SimpleNamespace
 
 import pytest
@@ -44,7 +45,8 @@ def fresh_login_throttle(monkeypatch):
 
     from districts import login_throttle
 
-    monkeypatch.setattr(login_throttle, "cache", LocMemCache("login-throttle-test", {}))
+    # A name of its own: LocMemCache instances of one name share their storage.
+    monkeypatch.setattr(login_throttle, "cache", LocMemCache(f"login-throttle-{uuid.uuid4()}", {}))
 
 
 @pytest.fixture
