@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 
 from drssd_portal.celery import app as celery_app
-from reports.rollups.models import Rollup
+from reports.rollups.models import DataState, Rollup
 
 IN_CI = bool(os.environ.get("CI"))
 
@@ -46,3 +46,8 @@ def require_postgresql():
         if IN_CI:
             pytest.fail("CI must run the rollup concurrency tests on PostgreSQL (set DATABASE_URL).")
         pytest.skip("needs PostgreSQL (set DATABASE_URL=postgres://...)")
+
+
+def row(level, code, period, state=DataState.APPROVED):
+    """The rollup row of one unit, quarter and data state."""
+    return Rollup.objects.get(level=level, code=code, period=period, data_state=state)
