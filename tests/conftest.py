@@ -6,14 +6,12 @@ from types import SimpleNamespace
 
 import pytest
 
-from districts.models import Role
+from districts.models import Commune, Role, UnitType, Village
 from tests.factories import (
     AssignmentFactory,
-    CommuneFactory,
     DistrictFactory,
     ProvinceFactory,
     UserFactory,
-    VillageFactory,
 )
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -52,18 +50,25 @@ def fresh_login_throttle(monkeypatch):
 @pytest.fixture
 def world(db):
     """Province P with districts A and B (two communes each, two villages per commune), and province Q with C."""
+    # Built in a few bulk inserts: nearly every test starts from this world.
     p = ProvinceFactory(code="05", name_latin="Kampong Speu", name_km="កំពង់ស្ពឺ")
     q = ProvinceFactory(code="25", name_latin="Tbong Khmum", name_km="ត្បូងឃ្មុំ")
     a = DistrictFactory(province=p, code="0508", name_latin="Thpong", name_km="ថ្ពង")
     b = DistrictFactory(province=p, code="0501", name_latin="Basedth", name_km="បរសេដ្ឋ")
     c = DistrictFactory(province=q, code="2501", name_latin="Dambae", name_km="តំបែរ")
-    communes = {}
-    for district in (a, b, c):
-        for i in (1, 2):
-            commune = CommuneFactory(district=district, code=f"{district.code}0{i}")
-            communes[commune.code] = commune
-            for j in (1, 2):
-                VillageFactory(commune=commune, code=f"{commune.code}0{j}")
+    created = Commune.objects.bulk_create(
+        Commune(district=district, code=f"{district.code}0{i}", name_km=f"ឃុំសាកល្បង {district.code}0{i}",
+                name_latin=f"Test Commune {district.code}0{i}", unit_type=UnitType.COMMUNE)
+        for district in (a, b, c)
+        for i in (1, 2)
+    )  # fmt: skip
+    Village.objects.bulk_create(
+        Village(commune=commune, code=f"{commune.code}0{j}", name_km=f"ភូមិសាកល្បង {commune.code}0{j}",
+                name_latin=f"Test Village {commune.code}0{j}", unit_type=UnitType.VILLAGE)
+        for commune in created
+        for j in (1, 2)
+    )  # fmt: skip
+    communes = {commune.code: commune for commune in created}
     return SimpleNamespace(
         province_p=p,
         province_q=q,
