@@ -13,7 +13,7 @@ RUN pip install --no-cache-dir --require-hashes -r requirements.txt
 COPY . .
 RUN DEBUG=false SECRET_KEY=build-only python manage.py compilemessages -v0 \
  && DEBUG=false SECRET_KEY=build-only python manage.py collectstatic --noinput -v0
-RUN useradd --system --home /app portal && mkdir -p /app/media && chown portal /app/media
+RUN useradd --system --home /app portal && mkdir -p /app/media /app/logs && chown portal /app/media /app/logs
 USER portal
 EXPOSE 8000
 CMD ["gunicorn", "drssd_portal.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "120"]

@@ -15,3 +15,17 @@ class DistrictsConfig(AppConfig):
 
         user_login_failed.connect(login_throttle.on_login_failed, dispatch_uid="login-throttle-failed")
         user_logged_in.connect(login_throttle.on_logged_in, dispatch_uid="login-throttle-success")
+
+        # The security log (drssd_portal/security_log.py): failed logins, lockouts, role changes.
+        from axes.signals import user_locked_out
+        from django.db.models.signals import post_delete, post_save
+
+        from districts.models import Assignment
+        from drssd_portal import security_log
+
+        user_login_failed.connect(security_log.on_login_failed, dispatch_uid="security-log-login-failed")
+        user_locked_out.connect(security_log.on_locked_out, dispatch_uid="security-log-lockout")
+        post_save.connect(security_log.on_assignment_saved, sender=Assignment, dispatch_uid="security-log-role-saved")
+        post_delete.connect(
+            security_log.on_assignment_deleted, sender=Assignment, dispatch_uid="security-log-role-removed"
+        )

@@ -57,6 +57,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "drssd_portal.security_log.SecurityLogMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -242,10 +243,26 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # --- Logging ---------------------------------------------------------------------------------------
+# The security log (drssd_portal/security_log.py) goes to the console and, with SECURITY_LOG_FILE, to that file.
+SECURITY_LOG_FILE = env.str("SECURITY_LOG_FILE", default="")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        **(
+            {"security_file": {"class": "logging.handlers.WatchedFileHandler", "filename": SECURITY_LOG_FILE}}
+            if SECURITY_LOG_FILE
+            else {}
+        ),
+    },
+    "loggers": {
+        "drssd.security": {
+            "handlers": ["console", "security_file"] if SECURITY_LOG_FILE else ["console"],
+            "level": "INFO",
+            "propagate": False,
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
 

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET
 
 from districts import scoping
 from districts.models import District, Province
+from drssd_portal.security_log import log_event
 from reports.dashboards import build as dashboards
 from reports.dashboards import tables
 
@@ -82,6 +83,7 @@ def _csv(request, level, unit, name):
     header, rows = found
     code = unit.code if unit else "KH"
     state = "-provisional" if data["provisional"] else ""
+    log_event("export", request=request, format="csv", table=name, level=level, unit=unit.code if unit else "KH")
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (
         f'attachment; filename="drssd-{level}-{code}-{data["year"]}Q{data["quarter"]}-{name}{state}.csv"'

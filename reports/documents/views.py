@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET
 
 from districts.models import Province
 from districts.scoping import has_national_reach
+from drssd_portal.security_log import log_event
 from reports.documents import store as pdf_store
 from reports.documents.common import DOCUMENT_TITLES
 from reports.documents.district_report import render_district
@@ -35,7 +36,8 @@ def _data_state(request):
     return DataState.PROVISIONAL if request.GET.get("data") == DataState.PROVISIONAL else DataState.APPROVED
 
 
-def _pdf_response(content, filename):
+def _pdf_response(request, content, filename):
+    log_event("export", request=request, format="pdf", file=filename)
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "private, no-store"
@@ -56,7 +58,8 @@ def district_pdf(request, district, year, quarter):
     )
     language = _language(request)
     rendered = render_district(report, language)
-    return _pdf_response(rendered.content, f"drssd-district-{report.district.code}-{year}-Q{quarter}-{language}.pdf")
+    filename = f"drssd-district-{report.district.code}-{year}-Q{quarter}-{language}.pdf"
+    return _pdf_response(request, rendered.content, filename)
 
 
 @login_required
@@ -84,7 +87,7 @@ def _stored(request, kind, unit_code, period, unit):
     )
     stored.refresh_from_db()  # with eager tasks (no broker) it was rendered on commit, inside the call above
     if stored.is_ready:
-        return _serve(stored)
+        return _serve(request, stored)
     return render(
         request,
         "reports/documents/progress.html",
@@ -128,10 +131,11 @@ def stored_file(request, public_id):
     stored = _visible_stored(request.user, public_id)
     if not stored.is_ready:
         raise Http404
-    return _serve(stored)
+    return _serve(request, stored)
 
 
-def _serve(stored):
+def _serve(request, stored):
+    log_event("export", request=request, format="pdf", file=stored.download_name)
     try:
         handle = stored.file.open("rb")
     except FileNotFoundError:
