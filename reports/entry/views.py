@@ -266,7 +266,7 @@ def _save_versioned(request, data, record, *, forms, save):
         )
         return False, version
     try:
-        save(_posted_version(request))
+        save(posted_version(request))
     except entry.EditConflict as conflict:
         messages.error(request, conflict_message(conflict))
         return False, type(record).objects.get(pk=record.pk).version
@@ -274,7 +274,8 @@ def _save_versioned(request, data, record, *, forms, save):
     return True, version
 
 
-def _posted_version(request):
+def posted_version(request):
+    """The version the posted page was loaded at (entry pages and the provincial report); -1 if missing or tampered."""
     return _version_of(request.POST, default=-1)
 
 

@@ -13,7 +13,7 @@ from districts.models import District, Province
 from districts.scoping import is_mrd
 from reports.entry import writes
 from reports.entry.forms import ProvincialNarrativeForm
-from reports.entry.views import conflict_message
+from reports.entry.views import conflict_message, posted_version
 from reports.models import DistrictReport, ProvincialReport, ReportingPeriod, ReportStatus, WorkflowAction
 from reports.review import completeness, history, workflow
 from reports.review.forms import (
@@ -164,7 +164,7 @@ def provincial_report(request, province, year, quarter):
     if request.method == "POST":
         if not (can_submit and report.is_editable):
             raise PermissionDenied(_("You cannot change this provincial report."))
-        version = _posted_version(request)
+        version = posted_version(request)
         try:
             _save_provincial(request, report, narrative, missing)
         except writes.EditConflict as conflict:
@@ -206,7 +206,7 @@ def _save_provincial(request, report, narrative, missing):
     if not narrative.is_valid():
         raise ValidationError(_("Please correct the narrative."))
     writes.save_provincial_narrative(
-        provincial_report=report, form=narrative, expected_version=_posted_version(request), by=request.user
+        provincial_report=report, form=narrative, expected_version=posted_version(request), by=request.user
     )
     report.refresh_from_db()
     if request.POST.get("action") == "submit":
@@ -215,14 +215,6 @@ def _save_provincial(request, report, narrative, missing):
         messages.success(request, _("Submitted to the MRD."))
     else:
         messages.success(request, _("Saved. You can continue later: the draft is kept."))
-
-
-def _posted_version(request):
-    """The version the page was loaded at; -1 (never current) when missing or tampered with."""
-    try:
-        return int(request.POST.get("version", -1))
-    except (TypeError, ValueError):
-        return -1
 
 
 @login_required
