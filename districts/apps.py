@@ -16,6 +16,11 @@ class DistrictsConfig(AppConfig):
         user_login_failed.connect(login_throttle.on_login_failed, dispatch_uid="login-throttle-failed")
         user_logged_in.connect(login_throttle.on_logged_in, dispatch_uid="login-throttle-success")
 
+        # Two-step login (districts/mfa): does this session owe a code? Decided once, when the password is accepted.
+        from districts.mfa import checks, rules  # noqa: F401 (checks registers itself)
+
+        user_logged_in.connect(rules.on_logged_in, dispatch_uid="mfa-owed-at-login")
+
         # The security log (drssd_portal/security_log.py): failed logins, lockouts, role changes.
         from axes.signals import user_locked_out
         from django.db.models.signals import post_delete, post_save

@@ -42,3 +42,5 @@ MRD_ROLES = (Role.MRD_NATIONAL,)
 PERIOD_MANAGER_ROLES = (Role.MRD_NATIONAL, Role.ADMINISTRATOR)
 # See dashboards (everyone but the commune focal point, whose page is the commune's).
 DASHBOARD_ROLES = (Role.DSO, *PROVINCE_READ_ROLES, *NATIONAL_ROLES)
+# Must log in with a second step (districts/mfa): they approve reports and read a province or the country.
+MFA_ROLES = (Role.PDRD_REVIEWER, Role.MRD_NATIONAL, Role.ADMINISTRATOR)

@@ -38,6 +38,9 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "simple_history",
     "districts",
     "reports",
@@ -57,6 +60,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    # A session that gave its password but owes its two-step code reaches only the code pages.
+    "districts.mfa.middleware.SecondStepMiddleware",
     "drssd_portal.security_log.SecurityLogMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -140,6 +146,15 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 8)
+
+# Two-step login (districts/mfa, django-otp): a TOTP authenticator app plus ten one-time recovery codes.
+# Required for PDRD reviewers, MRD and administrators when MFA_REQUIRED is on (the default outside DEBUG, so
+# the demo's users can log in without a phone); optional for everyone else. `check --deploy` warns when it
+# is off in production.
+MFA_REQUIRED = env.bool("MFA_REQUIRED", default=not DEBUG)
+OTP_TOTP_ISSUER = "DRSSD Portal"
+# The admin pages for devices show neither keys nor codes.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # Login rate limit (django-axes): after AXES_FAILURE_LIMIT failed attempts for one
 # username from one address, logins are refused for the cool-off period.

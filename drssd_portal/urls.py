@@ -16,6 +16,7 @@ accounts = [
         "password/", auth_views.PasswordChangeView.as_view(form_class=StyledPasswordChangeForm), name="password_change"
     ),
     path("password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    path("two-step/", include("districts.mfa.urls")),
 ]
 
 urlpatterns = [

@@ -37,6 +37,13 @@ def fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def two_step_login_optional(settings):
+    # Most tests log a persona in and look at one page; two-step login (on in production for PDRD, MRD and
+    # administrators) has its own tests, which turn it on: tests/districts/test_mfa.py.
+    settings.MFA_REQUIRED = False
+
+
+@pytest.fixture(autouse=True)
 def fresh_login_throttle(monkeypatch):
     """Each test starts with no failed-login counts (they live in the cache, which outlives a test)."""
     from django.core.cache.backends.locmem import LocMemCache

@@ -1,0 +1,1 @@
+"""Two-step login (TOTP authenticator + recovery codes): rules, middleware, pages."""
