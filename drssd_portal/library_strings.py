@@ -31,9 +31,16 @@ LIBRARY_STRINGS = [
     gettext_noop("Ensure this value is greater than or equal to %(limit_value)s."),
     gettext_noop("Select a valid choice. %(value)s is not one of the available choices."),
     gettext_noop("Delete"),
+    gettext_noop("Null characters are not allowed."),
+    # A formset whose hidden counts were tampered with (a hand-made POST, a cut-off page)
+    gettext_noop(
+        "ManagementForm data is missing or has been tampered with. Missing fields: "
+        "%(field_names)s. You may need to file a bug report if the issue persists."
+    ),
 ]
 
 LIBRARY_PLURALS = [
+    ngettext_lazy("Please submit at most %(num)d form.", "Please submit at most %(num)d forms.", "num"),
     ngettext_lazy(
         "This password is too short. It must contain at least %d character.",
         "This password is too short. It must contain at least %d characters.",

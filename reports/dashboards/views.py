@@ -25,6 +25,7 @@ from districts.models import District, Province
 from drssd_portal.security_log import log_event
 from reports.dashboards import build as dashboards
 from reports.dashboards import tables
+from reports.spreadsheet_cells import safe_row
 
 QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
 
@@ -90,8 +91,8 @@ def _csv(request, level, unit, name):
     )
     response.write("\ufeff")  # a byte-order mark, so spreadsheet programs read the Khmer names as UTF-8
     writer = csv.writer(response)
-    writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerow(safe_row(header))
+    writer.writerows(safe_row(row) for row in rows)
     return response
 
 

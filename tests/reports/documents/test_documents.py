@@ -211,3 +211,21 @@ def test_the_digest_changes_with_the_data_and_only_with_it(pdf_data, dso_b):
     workflow.approve_report(report=pdf_data.report_b, by=pdf_data.report_a.approved_by)
     rollup.rebuild_period(pdf_data.q3.pk)
     assert rollup_reports.collect_national(pdf_data.q3, DataState.APPROVED).digest() != digest
+
+
+def test_hostile_narratives_and_names_print_as_text_and_reach_no_local_file(pdf_data, no_missing_glyphs):
+    """Markup, CSS that asks for local files and formulas in what a DSO typed print as the characters typed."""
+    hostile = (
+        '<script>alert(1)</script> <img src="file:///etc/passwd"> '
+        "<style>@import 'file:///etc/passwd'; body{background:url(file:///etc/hostname)}</style> "
+        '=HYPERLINK("https://evil.example/","x")'
+    )
+    report = pdf_data.report_b
+    type(report).objects.filter(pk=report.pk).update(achievements=hostile)
+    report.refresh_from_db()
+    rendered = district_report.render_district(report, "en")
+    text = pdf_text(rendered.content)
+    assert "<script>alert(1)</script>" in text
+    assert "file:///etc/passwd" in text and '=HYPERLINK("https://evil.example/","x")' in text
+    assert "root:" not in text
+    assert pdf_images(rendered.content) == 2  # the two charts, no image from a file:// address
