@@ -2,10 +2,11 @@
 FROM python:3.11-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 # Khmer fonts and Pango/HarfBuzz for WeasyPrint PDFs; Chromium for the PDFs' charts (kaleido exports
-# them to PNG); gettext to compile translations.
+# them to PNG); gettext to compile translations; pg_dump and pg_restore for the backup service (Debian's
+# PostgreSQL 15 client, the version of the db service: pg_dump must be at least the server's).
 RUN apt-get update \
  && apt-get install -y --no-install-recommends fonts-noto-core fonts-khmeros gettext \
-      libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 chromium \
+      libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 chromium postgresql-client \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY requirements.txt .
@@ -13,7 +14,9 @@ RUN pip install --no-cache-dir --require-hashes -r requirements.txt
 COPY . .
 RUN DEBUG=false SECRET_KEY=build-only python manage.py compilemessages -v0 \
  && DEBUG=false SECRET_KEY=build-only python manage.py collectstatic --noinput -v0
-RUN useradd --system --home /app portal && mkdir -p /app/media /app/logs && chown portal /app/media /app/logs
+# /backups: the backup service's volume, created owned by portal from this folder.
+RUN useradd --system --home /app portal && mkdir -p /app/media /app/logs /backups \
+ && chown portal /app/media /app/logs /backups
 USER portal
 EXPOSE 8000
 CMD ["gunicorn", "drssd_portal.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "120"]

@@ -13,6 +13,8 @@ with_tests=false
 # Chromium for the PDFs' charts (kaleido exports them to PNG) and for the browser tests; poppler for tests.
 system_packages=(fonts-noto-core fonts-khmeros gettext libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 chromium)
 $with_tests && system_packages+=(poppler-utils)
+# pg_dump, pg_restore and psql for the backup test (the PostgreSQL server's own package may already bring them).
+$with_tests && ! command -v pg_dump >/dev/null && system_packages+=(postgresql-client)
 
 missing=()
 for package in "${system_packages[@]}"; do
