@@ -21,6 +21,11 @@ class DistrictsConfig(AppConfig):
 
         user_logged_in.connect(rules.on_logged_in, dispatch_uid="mfa-owed-at-login")
 
+        # Each person's language, kept on their profile, applied at login (districts/language.py).
+        from districts import language
+
+        user_logged_in.connect(language.on_logged_in, dispatch_uid="language-of-profile-at-login")
+
         # The security log (drssd_portal/security_log.py): failed logins, lockouts, role changes.
         from axes.signals import user_locked_out
         from django.db.models.signals import post_delete, post_save

@@ -18,6 +18,8 @@ env = environ.Env()
 
 # --- Core -----------------------------------------------------------------------------
 DEBUG = env.bool("DEBUG", default=True)
+# The portal's own 404 and 500 pages even with DEBUG (scripts/run-demo.sh turns it on): drssd_portal/error_pages.py.
+FRIENDLY_ERROR_PAGES = env.bool("FRIENDLY_ERROR_PAGES", default=False)
 SECRET_KEY = env.str("SECRET_KEY", default="")
 if not SECRET_KEY:
     if not DEBUG:
@@ -52,11 +54,15 @@ if DEV_TOOLS:
     INSTALLED_APPS.append("reports.devtools")
 
 MIDDLEWARE = [
+    # With DEBUG and FRIENDLY_ERROR_PAGES (the demo): the portal's 404 and 500 pages, not Django's technical ones.
+    "drssd_portal.error_pages.FriendlyErrorPagesMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "drssd_portal.security_headers.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # After a login, the language cookie follows the person's profile (districts/language.py).
+    "districts.language.ProfileLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

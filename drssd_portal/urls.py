@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from districts import language
 from districts import views as district_views
 from districts.forms import LoginForm, StyledPasswordChangeForm
 
@@ -24,6 +25,7 @@ urlpatterns = [
     path("accounts/", include(accounts)),
     path("units/", include("districts.urls")),
     path("reports/", include("reports.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # Django's language switch, also remembering the choice on the user's profile (districts/language.py).
+    path("i18n/setlang/", language.set_language, name="set_language"),
     path("admin/", admin.site.urls),
 ]

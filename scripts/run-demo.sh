@@ -6,4 +6,4 @@ scripts/setup.sh
 .venv/bin/python manage.py migrate -v0
 .venv/bin/python manage.py load_demo
 echo "Open http://127.0.0.1:8000 and log in as one of the demo users above."
-exec .venv/bin/python manage.py runserver "${PORT:-127.0.0.1:8000}"
+FRIENDLY_ERROR_PAGES=${FRIENDLY_ERROR_PAGES:-true} exec .venv/bin/python manage.py runserver "${PORT:-127.0.0.1:8000}"
