@@ -86,3 +86,19 @@ def test_malformed_database_url_refuses_to_start():
     result = run(["-c", PRINT_SETTINGS], clean_env(DATABASE_URL="nosuchdb://whatever"))
     assert result.returncode != 0
     assert "nosuchdb" in result.stderr
+
+
+def test_english_dates_are_day_first_with_a_24_hour_clock_as_in_khmer():
+    import datetime
+
+    from django.utils import translation
+    from django.utils.formats import date_format, time_format
+
+    moment = datetime.datetime(2019, 10, 15, 21, 53)
+    with translation.override("en"):
+        assert date_format(moment.date()) == "15 Oct 2019"
+        assert date_format(moment, "SHORT_DATETIME_FORMAT") == "15/10/2019 21:53"
+        assert time_format(moment.time()) == "21:53"
+    with translation.override("km"):
+        assert date_format(moment, "SHORT_DATETIME_FORMAT") == "15/10/2019 21:53"
+        assert time_format(moment.time()) == "21:53"

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -50,7 +51,9 @@ def conflict_message(conflict):
         "Compare them with the saved ones (open this page in a new tab), then press Save again to keep yours."
     ) % {
         "who": conflict.saved_by,
-        "when": timezone.localtime(conflict.saved_at).strftime("%Y-%m-%d %H:%M") if conflict.saved_at else "?",
+        "when": date_format(timezone.localtime(conflict.saved_at), "SHORT_DATETIME_FORMAT")
+        if conflict.saved_at
+        else "?",
     }
 
 

@@ -286,7 +286,7 @@ def test_commune_save_from_an_out_of_date_page_is_refused_naming_who_saved_first
     assert len(conflict) == 1
     assert conflict[0].startswith("Sreymom Keo saved this page at ")
     assert (
-        first.updated_at.astimezone(datetime.timezone(datetime.timedelta(hours=7))).strftime("%Y-%m-%d %H:%M")
+        first.updated_at.astimezone(datetime.timezone(datetime.timedelta(hours=7))).strftime("%d/%m/%Y %H:%M")
         in conflict[0]
     )
     assert "Your values below were NOT saved." in conflict[0]

@@ -45,7 +45,7 @@ def conflict_messages(response):
 
 
 def saved_at_text(record):
-    return record.updated_at.astimezone(PHNOM_PENH).strftime("%Y-%m-%d %H:%M")
+    return record.updated_at.astimezone(PHNOM_PENH).strftime("%d/%m/%Y %H:%M")
 
 
 @pytest.mark.parametrize("second_user", ["dso_a2", "dso_a"])
