@@ -15,6 +15,14 @@ class LoginForm(AuthenticationForm):
         self.helper = FormHelper()
         self.helper.add_input(Submit("submit", _("Log in"), css_class="w-100"))
 
+    def clean_username(self):
+        # SECURITY: AuthenticationForm sets max_length after the field is built, so Django does not enforce it;
+        # an overlong name would reach the login-failure records (django-axes: 255 characters) and fail there.
+        username = self.cleaned_data.get("username") or ""
+        if len(username) > self.fields["username"].max_length:
+            raise self.get_invalid_login_error()
+        return username
+
     def clean(self):
         # SECURITY: an account under a guessing attack takes one attempt at a time (districts/login_throttle.py).
         wait = login_throttle.seconds_to_wait(self.data.get("username"))
