@@ -7,19 +7,28 @@ from django.shortcuts import get_object_or_404, render
 
 from districts import scoping
 from districts.models import Commune, District, Province
+from districts.roles import Role
+from reports import report_states
 
 
 @login_required
 def home(request):
-    assignments = request.user.assignments.select_related(
-        "province", "district__province", "commune__district__province"
+    """The user's units; first of all a DSO's reports returned for correction, and for a commune focal point the
+    state of the district report for each quarter the commune works on."""
+    assignments = list(
+        request.user.assignments.select_related("province", "district__province", "commune__district__province")
     )
+    held = {a.role for a in assignments}
+    communes = [a.commune for a in assignments if a.role == Role.COMMUNE_FOCAL_POINT]
     return render(
         request,
         "districts/home.html",
         {
             "assignments": assignments,
-            "national_reach": any(a.role in scoping.NATIONAL_ROLES for a in assignments),
+            "national_reach": any(role in scoping.NATIONAL_ROLES for role in held),
+            "returned_reports": report_states.returned_reports(request.user) if Role.DSO in held else [],
+            # A focal point's assignment is what lets them enter their commune's figures.
+            "commune_quarters": report_states.commune_quarters(communes, {c.pk for c in communes}),
         },
     )
 
@@ -71,15 +80,14 @@ def district(request, code):
 @login_required
 def commune(request, code):
     unit = get_object_or_404(Commune.objects.visible_to(request.user).select_related("district__province"), code=code)
-    from reports.models import ReportingPeriod
-
+    can_write = Commune.objects.editable_by(request.user).filter(pk=unit.pk).exists()
     return render(
         request,
         "districts/commune.html",
         {
             "unit": unit,
-            "open_periods": ReportingPeriod.objects.open(),
-            "can_write": Commune.objects.editable_by(request.user).filter(pk=unit.pk).exists(),
+            "quarters": report_states.commune_quarters([unit], {unit.pk} if can_write else set())[unit.pk],
+            "can_write": can_write,
             "villages": unit.villages.all(),
             "can_read_district": District.objects.visible_to(request.user).filter(pk=unit.district_id).exists(),
         },

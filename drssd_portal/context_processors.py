@@ -15,16 +15,19 @@ def navigation(request):
     role), and the latest open quarter. Queried only when a template uses them."""
 
     def roles():
+        """[(role, province code or None)] of the user's assignments."""
         if not request.user.is_authenticated:
-            return set()
-        return set(request.user.assignments.values_list("role", flat=True))
+            return []
+        return list(request.user.assignments.values_list("role", "province__code").order_by("pk"))
 
     def menu():
-        held = portal_roles
+        held = {role for role, _province in portal_roles}
         return {
             "dashboards": any(role in held for role in DASHBOARD_ROLES),
             "review_queue": any(role in held for role in REVIEW_ROLES),
             "periods": any(role in held for role in PERIOD_MANAGER_ROLES),
+            # The Provincial Administration's copy of its province's reports (the first, if it has several).
+            "inbox": next((code for role, code in portal_roles if role == Role.PA_VIEWER), None),
         }
 
     portal_roles = SimpleLazyObject(roles)

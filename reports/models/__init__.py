@@ -4,6 +4,7 @@
 - district_reports: the district quarterly report, its trainings, plan targets, what counts and what is on time;
 - unit_quarters: a quarter's village figures and commune activities;
 - workflow_records: events, reviewers' comments, the provincial report, e-mails sent;
+- comment_targets: the figures a reviewer's comment can point at, and their labels in the reader's language;
 - choices and fields: the states and field kinds they share.
 
 The stages' own models (rollups, stored PDFs) live in their packages (see ReportsConfig).

@@ -8,6 +8,8 @@ decides whether any of them may change.
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Max
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -74,6 +76,13 @@ class DistrictReportQuerySet(models.QuerySet):
     def editable_by(self, user):
         """SECURITY: reports of districts the user may write (DSOs); the state is checked separately."""
         return self.filter(district__in=District.objects.editable_by(user))
+
+    def with_status_since(self):
+        """Annotate `status_since`: when the report reached its state (its last transition; for a report that
+        never went through one, when it was approved, submitted or started)."""
+        return self.annotate(
+            status_since=Coalesce(Max("events__at"), "approved_at", "submitted_at", "created_at"),
+        )
 
 
 class DistrictReport(models.Model):
@@ -181,13 +190,13 @@ class DistrictReport(models.Model):
     def open_review_comments(self):
         """Comments of the latest return, while they matter: the report is back with the district, or was
         resubmitted after them. Once the report is approved (and even if reopened later) they are history.
-        Two or three queries."""
+        Two to five queries (the communes and villages their figures belong to included)."""
         if self.status not in (ReportStatus.RETURNED, ReportStatus.SUBMITTED):
             return []
         last_return = self.events.filter(action=WorkflowAction.RETURNED).order_by("-at").first()
         if last_return is None or self.events.filter(action=WorkflowAction.APPROVED, at__gt=last_return.at).exists():
             return []
-        return list(self.review_comments.filter(round=last_return.round).select_related("author"))
+        return self.review_comments.filter(round=last_return.round).select_related("author").labelled()
 
     @property
     def is_editable(self):

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from districts.models import District, Province
+from reports.models import comment_targets
 from reports.models.choices import ProvincialStatus, WorkflowAction
 
 
@@ -56,11 +57,29 @@ class ReportEvent(models.Model):
         return f"{self.get_action_display()} {self.at:%Y-%m-%d %H:%M}"
 
 
+class ReviewCommentQuerySet(models.QuerySet):
+    def labelled(self):
+        """The comments, as a list, with the communes and villages their keys name loaded once for all of them
+        (one query per level named), so that reading their labels queries nothing more."""
+        return ReviewComment.load_units(list(self))
+
+    def open_count_by_report(self):
+        """{report id: number of comments of the report's latest round} over these comments: for a returned
+        report, the comments of its last return, which the district still has to answer. One query."""
+        counts = {}
+        rows = self.values_list("report_id", "round").annotate(n=models.Count("pk")).order_by("report_id", "round")
+        for report_id, _round, n in rows:
+            counts[report_id] = n  # the latest round comes last
+        return counts
+
+
 class ReviewComment(models.Model):
     """A reviewer's comment when returning a report, on the whole report or on one figure.
 
-    `target` names the figure: "" (the report), "district:<field>", "commune:<code>:<field>"
-    or "village:<code>:<field>"; `target_label` keeps a readable name of it as it was then.
+    `target` is the key of the figure: "" (the report), "district:<field>", "commune:<code>:<field>" or
+    "village:<code>:<field>". Its label (`target_label`) is built from the key in the reader's language each time
+    it is read (reports.models.comment_targets); `label_as_written` keeps the label in the reviewer's language as
+    it was then, shown only when the key no longer names a figure (column `target_label` of older code).
     """
 
     report = models.ForeignKey(
@@ -68,12 +87,16 @@ class ReviewComment(models.Model):
     )
     round = models.PositiveSmallIntegerField(_("round"))
     target = models.CharField(_("figure"), max_length=64, blank=True)
-    target_label = models.CharField(_("figure"), max_length=300, blank=True)
+    label_as_written = models.CharField(
+        _("figure, as the reviewer named it"), max_length=300, blank=True, db_column="target_label"
+    )
     text = models.TextField(_("comment"))
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("author")
     )
     created_at = models.DateTimeField(_("written at"), default=timezone.now)
+
+    objects = ReviewCommentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("review comment")
@@ -81,7 +104,24 @@ class ReviewComment(models.Model):
         ordering = ["round", "id"]
 
     def __str__(self):
-        return self.target_label or self.text[:60]
+        return self.label_as_written or self.text[:60]
+
+    @property
+    def target_label(self):
+        """The figure's label in the active language ("" for a comment on the whole report). A commune or village
+        figure costs one query unless the comment came through `labelled()` or `load_units()`."""
+        units = self.__dict__.get("_target_units")
+        if units is None:
+            units = self._target_units = comment_targets.units_named([self.target])
+        return comment_targets.label(self.target, units, fallback=self.label_as_written)
+
+    @staticmethod
+    def load_units(comments):
+        """Load the communes and villages the comments' keys name, once for all of them; returns `comments`."""
+        units = comment_targets.units_named(comment.target for comment in comments)
+        for comment in comments:
+            comment._target_units = units
+        return comments
 
     @staticmethod
     def by_target(comments):

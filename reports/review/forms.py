@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from reports.review.targets import target_choices
+from reports.models import comment_targets
 
 
 class ReturnCommentForm(forms.Form):
@@ -16,9 +16,11 @@ class ReturnCommentForm(forms.Form):
     def __init__(self, *args, report, units, **kwargs):
         super().__init__(*args, **kwargs)
         self.report = report
-        self.units = units  # {code: label} of the report's communes and villages
-        self.fields["figure"].choices = target_choices()
-        self.fields["unit"].choices = [("", "—")] + sorted(units.items())
+        self.units = units  # {code: Commune or Village} of the report's communes and villages
+        self.fields["figure"].choices = comment_targets.figure_choices()
+        self.fields["unit"].choices = [("", "—")] + [
+            (code, comment_targets.unit_label(unit)) for code, unit in sorted(units.items())
+        ]
 
     def clean(self):
         cleaned = super().clean()
@@ -30,21 +32,20 @@ class ReturnCommentForm(forms.Form):
             return cleaned
         if figure:
             kind, field = figure.split(":", 1)
-            label = dict(c for _g, group in self.fields["figure"].choices for c in group)[figure]
             if kind == "district":
-                cleaned["target"], cleaned["target_label"] = figure, str(label)
+                cleaned["target"] = figure
+            elif len(unit) != comment_targets.UNIT_DIGITS[kind] or unit not in self.units:
+                self.add_error(
+                    "unit",
+                    _("Choose the commune or village this figure belongs to.")
+                    if kind == "commune"
+                    else _("Choose the village this figure belongs to."),
+                )
+                return cleaned
             else:
-                digits = 6 if kind == "commune" else 8
-                if len(unit) != digits or unit not in self.units:
-                    self.add_error(
-                        "unit",
-                        _("Choose the commune or village this figure belongs to.")
-                        if kind == "commune"
-                        else _("Choose the village this figure belongs to."),
-                    )
-                    return cleaned
                 cleaned["target"] = f"{kind}:{unit}:{field}"
-                cleaned["target_label"] = f"{self.units[unit]} — {label}"
+            # In the reviewer's language; readers see the label in theirs (ReviewComment.target_label).
+            cleaned["target_label"] = comment_targets.label(cleaned["target"], self.units)
         return cleaned
 
 
@@ -74,10 +75,10 @@ class MrdDecisionForm(forms.Form):
 
 
 def return_units(report):
-    """{code: label} of the communes and villages a comment can point at."""
+    """{code: Commune or Village} of the communes and villages a comment can point at (each village's commune
+    loaded with it). Two queries."""
     units = {}
     for commune in report.district.communes.active_on(report.period.bounds[0]).prefetch_related("villages"):
-        units[commune.code] = f"{commune.code} {commune.name}"
-        for village in commune.villages.all():
-            units[village.code] = f"{village.code} {village.name} ({commune.name})"
+        units[commune.code] = commune
+        units.update((village.code, village) for village in commune.villages.all())
     return units

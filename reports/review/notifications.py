@@ -132,7 +132,7 @@ def send_event_notification(event_id):
     if event.action == WorkflowAction.REOPENED and event.report:
         recipients += _dsos_of([event.report.district_id]).get(event.report.district_id, [])
     comments = (
-        list(event.report.review_comments.filter(round=event.round))
+        event.report.review_comments.filter(round=event.round).labelled()
         if (event.report and event.action == WorkflowAction.RETURNED)
         else []
     )

@@ -7,6 +7,7 @@ REPORT = "<str:district>/<int:year>/q<int:quarter>/"
 urlpatterns = [
     path("review/", views.review_queue, name="review_queue"),
     path("completeness/<int:year>/q<int:quarter>/", views.completeness_table, name="completeness"),
+    path("province/<str:province>/inbox/", views.provincial_inbox, name="provincial_inbox"),
     path("province/<str:province>/<int:year>/q<int:quarter>/", views.provincial_report, name="provincial"),
     path(
         "province/<str:province>/<int:year>/q<int:quarter>/decision/",

@@ -3,18 +3,27 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Max, Q
+from django.core.paginator import Paginator
+from django.db.models import F, Max, Q
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from districts.models import District, Province
 from districts.scoping import is_mrd
 from reports.entry import writes
 from reports.entry.forms import ProvincialNarrativeForm
 from reports.entry.views import conflict_message, posted_version
-from reports.models import DistrictReport, ProvincialReport, ReportingPeriod, ReportStatus, WorkflowAction
+from reports.models import (
+    COUNTED_STATUSES,
+    DistrictReport,
+    ProvincialReport,
+    ReportingPeriod,
+    ReportStatus,
+    WorkflowAction,
+)
 from reports.review import completeness, history, workflow
 from reports.review.forms import (
     MrdDecisionForm,
@@ -22,7 +31,10 @@ from reports.review.forms import (
     ReturnCommentFormSet,
     return_units,
 )
+from reports.review.history_filters import HistoryFilterForm
 from reports.review.report_page import report_page
+
+INBOX_PER_PAGE = 50
 
 
 def _report(user, district, year, quarter):
@@ -54,17 +66,49 @@ def submit(request, district, year, quarter):
     return redirect(report.get_absolute_url())
 
 
+def _require_reviewer(user, report):
+    # SECURITY: only a PDRD reviewer of the province sees a decision's confirmation or sends it (403 for others).
+    if not District.objects.reviewable_by(user).filter(pk=report.district_id).exists():
+        raise PermissionDenied(
+            _("Only a PDRD reviewer of %(province)s can review this report.")
+            % {"province": report.district.province.name}
+        )
+
+
+def _confirmed(request):
+    """Approve and reopen act only on a POST that carries the confirmation form's `confirm=yes`."""
+    return request.POST.get("confirm") == "yes"
+
+
+def _decision_context(report, **extra):
+    return {"report": report, "district": report.district, "period": report.period, **extra}
+
+
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def approve(request, district, year, quarter):
+    """GET: the confirmation (the page behind the Approve button when no script opens it as a dialog).
+    POST with confirm=yes: approve, which locks the report. A POST without it changes nothing and asks again."""
     report = _report(request.user, district, year, quarter)
-    try:
-        workflow.approve_report(report=report, by=request.user)
-    except ValidationError as error:
-        _refusal(request, error)
-    else:
-        messages.success(request, _("Approved. The report is now locked."))
-    return redirect(report.get_absolute_url())
+    _require_reviewer(request.user, report)
+    if report.status != ReportStatus.SUBMITTED:
+        messages.error(
+            request,
+            _("Only a submitted report can be approved; this one is %(status)s.")
+            % {"status": report.get_status_display().lower()},
+        )
+        return redirect(report.get_absolute_url())
+    if request.method == "POST":
+        if _confirmed(request):
+            try:
+                workflow.approve_report(report=report, by=request.user)
+            except ValidationError as error:
+                _refusal(request, error)
+            else:
+                messages.success(request, _("Approved. The report is now locked."))
+            return redirect(report.get_absolute_url())
+        messages.error(request, _("The report was not approved: confirm below that you want to approve and lock it."))
+    return render(request, "reports/review/approve_confirm.html", _decision_context(report))
 
 
 @login_required
@@ -94,19 +138,32 @@ def return_for_correction(request, district, year, quarter):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def reopen(request, district, year, quarter):
+    """GET: the confirmation, where the reviewer gives the reason. POST with confirm=yes and a reason: reopen.
+    A POST without the confirmation changes nothing and asks again, keeping the reason typed."""
     report = _report(request.user, district, year, quarter)
-    form = ReasonForm(request.POST, prefix="reopen")
-    try:
-        if not form.is_valid():
-            raise ValidationError(form.errors["reason"])
-        workflow.reopen_report(report=report, by=request.user, reason=form.cleaned_data["reason"])
-    except ValidationError as error:
-        _refusal(request, error)
-    else:
-        messages.success(request, _("Reopened: the report is a draft again and the district has been told."))
-    return redirect(report.get_absolute_url())
+    _require_reviewer(request.user, report)
+    if report.status != ReportStatus.APPROVED:
+        messages.error(
+            request,
+            _("Only an approved report can be reopened; this one is %(status)s.")
+            % {"status": report.get_status_display().lower()},
+        )
+        return redirect(report.get_absolute_url())
+    form = ReasonForm(request.POST if request.method == "POST" else None, prefix="reopen")
+    if request.method == "POST":
+        if not _confirmed(request):
+            messages.error(request, _("The report was not reopened: confirm below that you want to reopen it."))
+        elif form.is_valid():
+            try:
+                workflow.reopen_report(report=report, by=request.user, reason=form.cleaned_data["reason"])
+            except ValidationError as error:
+                _refusal(request, error)
+            else:
+                messages.success(request, _("Reopened: the report is a draft again and the district has been told."))
+            return redirect(report.get_absolute_url())
+    return render(request, "reports/review/reopen_confirm.html", _decision_context(report, reopen_form=form))
 
 
 @login_required
@@ -126,8 +183,31 @@ def review_queue(request):
 
 
 @login_required
+def provincial_inbox(request, province):
+    """The Provincial Administration's copy: the district reports of the province that were sent to the PDRD
+    (submitted or approved), the latest sent first, each linking to its read-only page and PDF. Anyone who
+    reads the province may open it. Three queries for the list (and its count), whatever its length."""
+    province = get_object_or_404(Province.objects.visible_to(request.user), code=province)
+    sent = Coalesce(Max("events__at", filter=Q(events__action=WorkflowAction.SUBMITTED)), "submitted_at")
+    reports = (
+        DistrictReport.objects.visible_to(request.user)
+        .filter(district__province=province, status__in=COUNTED_STATUSES)
+        .annotate(last_submitted=sent)
+        .select_related("district", "period")
+        .order_by(F("last_submitted").desc(nulls_last=True), "district__code")
+    )
+    page = Paginator(reports, INBOX_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "reports/review/provincial_inbox.html", {"province": province, "page": page})
+
+
+@login_required
 def report_history(request, district, year, quarter):
+    """Transitions, comments and changed figures; the figures paged, filtered by village and person (GET)."""
     report = _report(request.user, district, year, quarter)
+    record = history.load(report)
+    form = HistoryFilterForm(request.GET, villages=record.villages, people=record.people)
+    village, person = form.chosen()
+    lines = record.lines(village=village, person=person)
     return render(
         request,
         "reports/review/history.html",
@@ -137,7 +217,11 @@ def report_history(request, district, year, quarter):
             "period": report.period,
             "events": report.events.select_related("by"),
             "rounds": history.comments_by_round(report),
-            "changes": history.changes(report),
+            "form": form,
+            # Page links keep the filters in force; a value the form refused is dropped from them.
+            "filters": {"village": village.code if village else None, "person": person.pk if person else None},
+            "filtered": village is not None or person is not None,
+            "page": Paginator(lines, history.PER_PAGE).get_page(request.GET.get("page")),
         },
     )
 

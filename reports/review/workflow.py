@@ -192,7 +192,8 @@ def submit_report(*, report: DistrictReport, by: User) -> ReportEvent:
 
 @transaction.atomic
 def return_report(*, report: DistrictReport, by: User, comments: Iterable[tuple[str, str, str]]) -> ReportEvent:
-    """Send a submitted report back to the district. `comments`: [(target, target_label, text)], at least one."""
+    """Send a submitted report back to the district. `comments`: [(target, label as written, text)], at least one
+    (the label is kept only for when the target can no longer be named: see ReviewComment)."""
     _require_reviewer(report, by)
     report = _lock(report)
     _refuse_unless(
@@ -209,7 +210,9 @@ def return_report(*, report: DistrictReport, by: User, comments: Iterable[tuple[
     report.save(update_fields=["status"])
     ReviewComment.objects.bulk_create(
         [
-            ReviewComment(report=report, round=round_number, target=target, target_label=label, text=text, author=by)
+            ReviewComment(
+                report=report, round=round_number, target=target, label_as_written=label, text=text, author=by
+            )
             for target, label, text in comments
         ]
     )

@@ -80,7 +80,7 @@ def test_no_one_approves_a_report_they_entered_figures_in(world, submitted, dso_
 
 def test_the_refusal_reaches_the_reviewer_on_the_page(submitted, dso_and_reviewer, client_for):
     url = reverse("reports:approve", args=["0508", 2019, 3])
-    response = client_for(dso_and_reviewer).post(url, follow=True)
+    response = client_for(dso_and_reviewer).post(url, {"confirm": "yes"}, follow=True)
     assert "another PDRD reviewer" in response.content.decode()
     submitted.refresh_from_db()
     assert submitted.status == ReportStatus.SUBMITTED

@@ -50,6 +50,7 @@ ROUTES = {
     "reports:pdf_file": ("unit", None, "stored", False),
     "reports:review_queue": ("personal", (), None, False),
     "reports:completeness": ("personal", (2019, 3), None, False),
+    "reports:provincial_inbox": ("unit", ("05",), (Q,), False),
     "reports:provincial": ("unit", ("05", 2019, 3), (Q, 2019, 3), False),
     "reports:provincial_decision": ("unit", ("05", 2019, 3), (Q, 2019, 3), False),
     "reports:report": ("unit", (A, 2019, 3), (B, 2019, 3), False),

@@ -120,9 +120,12 @@ def test_dso_submits_reviewer_returns_dso_corrects_reviewer_approves(live_server
         expect(dso.locator("#submit-report")).to_have_count(0)
         assert status_of(report) == ReportStatus.SUBMITTED
 
-        # The reviewer approves.
+        # The reviewer approves, confirming in the dialog the Approve button opens.
         reviewer.goto(f"{base}{report_path}")
         reviewer.click("#approve-report")
+        expect(reviewer.locator("#approve-dialog")).to_be_visible()
+        assert status_of(report) == ReportStatus.SUBMITTED  # nothing approved until confirmed
+        reviewer.click("#confirm-approve")
         expect(reviewer.locator("#review-panel")).to_have_count(0)
         expect(reviewer.locator(".alert-success")).to_contain_text("Approved")
         reviewer.screenshot(path=os.path.join(artifacts_dir, "workflow-approved.png"), full_page=True)

@@ -8,12 +8,21 @@ import re
 import pytest
 from django.core import mail
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
 
 from districts.models import Role, UserProfile
-from reports.models import ProvincialReport, ReportEvent, SentNotification, WorkflowAction
+from reports.models import (
+    ProvincialReport,
+    ReportEvent,
+    ReviewComment,
+    SentNotification,
+    VillageQuarter,
+    WorkflowAction,
+)
 from reports.review import notifications, workflow
 from tests.factories import AssignmentFactory, DistrictReportFactory, UserFactory
+from tests.reports.review.pages import return_post
 
 DEADLINE = datetime.date(2019, 10, 15)  # of the q3 fixture
 SEVEN_DAYS_BEFORE = DEADLINE - datetime.timedelta(days=7)
@@ -242,9 +251,51 @@ def test_returned_notification_carries_the_comments_and_is_sent_once(
     [message] = mailoutbox
     assert message.to == ["dso_a@example.org"]
     assert message.subject == "Returned for correction: Q3 2019 — Thpong"
-    assert "- 05080101 village — households in total: 120 last quarter?" in message.body
+    # The label is built from the comment's key, not the one the reviewer's page wrote with it.
+    label = "05080101 Test Village 05080101 (Test Commune 050801) — households in total"
+    assert f"- {label}: 120 last quarter?" in message.body
     assert "- Attach the minutes." in message.body
     assert "/reports/0508/2019/q3/" in message.body
+
+
+def test_returned_notification_names_each_figure_in_the_dsos_language(
+    world, q3, report, dso_a, reviewer_p, client_for, mailoutbox, django_capture_on_commit_callbacks
+):
+    """A reviewer working in English returns the report of a DSO who reads Khmer: the e-mail names the figure
+    in Khmer (the village's Khmer name, the figure's Khmer name), not with the English label of the reviewer's
+    page, which stays stored only as a fallback."""
+    profile(dso_a, "km")
+    workflow.submit_report(report=report, by=dso_a)
+    post = return_post(("village:households_total", "05080101", "120 last quarter?"))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(reviewer_p, "en").post(reverse("reports:return", args=["0508", 2019, 3]), post)
+    assert response.status_code == 302
+    english_label = "05080101 Test Village 05080101 (Test Commune 050801) — households in total"
+    assert ReviewComment.objects.get().label_as_written == english_label
+
+    [message] = to(dso_a)
+
+    with translation.override("km"):
+        khmer_figure = str(VillageQuarter._meta.get_field("households_total").verbose_name)
+    assert KHMER.search(khmer_figure)
+    assert f"- 05080101 ភូមិសាកល្បង 05080101 (ឃុំសាកល្បង 050801) — {khmer_figure}: 120 last quarter?" in message.body
+    for english_words in (english_label, "households in total", "Test Village", "Test Commune"):
+        assert english_words not in message.body, message.body
+
+
+def test_a_comment_whose_figure_can_no_longer_be_named_shows_the_label_written_with_it(
+    world, q3, report, dso_a, reviewer_p, english, mailoutbox
+):
+    workflow.submit_report(report=report, by=dso_a)
+    event = workflow.return_report(
+        report=report,
+        by=reviewer_p,
+        comments=[("village:05080101:a_field_since_removed", "05080101 village — latrines in 2018", "Still?")],
+    )
+
+    notifications.send_event_notification(event.pk)
+
+    assert "- 05080101 village — latrines in 2018: Still?" in mailoutbox[0].body
 
 
 def test_returned_notification_lists_only_that_rounds_comments(
