@@ -298,6 +298,7 @@ def test_queueing_a_task_with_redis_down_gives_up_after_one_short_retry(settings
 
 def test_after_one_unanswered_call_the_cache_is_skipped_for_a_while(monkeypatch):
     """A Redis that never answers must not cost every cache call its socket timeout (a login makes three)."""
+    monkeypatch.setattr(redis_outage, "DOWN_SECONDS", 30)
     cache = ForgivingRedisCache("redis://127.0.0.1:6390/0", {"OPTIONS": {"socket_connect_timeout": 1}})
     calls = []
     real_get = ForgivingRedisCache.__mro__[1].get
@@ -321,6 +322,7 @@ def test_after_one_failed_dispatch_the_broker_is_skipped_for_a_while(monkeypatch
 
     from drssd_portal import dispatch
 
+    monkeypatch.setattr(redis_outage, "DOWN_SECONDS", 30)
     attempts, caught_up = [], []
 
     class DeadBroker:
