@@ -58,6 +58,7 @@ on_exit() {
   trap - EXIT INT TERM
   stop_all
   [ -z "${redis_owned:-}" ] || own_redis_db || true
+  rm -rf "$RUN_DIR/static"  # the collected static files: nothing to inspect there
   [ "$status" -le 1 ] || echo "The load test stopped (status $status); logs in $RUN_DIR" >&2
   exit "$status"
 }
@@ -114,8 +115,9 @@ manage prepare_loadtest --accounts "$RUN_DIR/accounts.json" --dsos "$DSOS" --rev
 .venv/bin/python manage.py collectstatic --noinput -v0
 
 step "Starting gunicorn ($WORKERS workers), a Celery worker and Celery beat on Redis db $REDIS_DB"
+# A control socket of its own: the default path is shared by every gunicorn of this user on the machine.
 .venv/bin/gunicorn drssd_portal.wsgi --bind "127.0.0.1:$PORT" --workers "$WORKERS" --timeout 120 \
-  >"$RUN_DIR/gunicorn.log" 2>&1 &
+  --control-socket "$RUN_DIR/gunicorn.ctl" >"$RUN_DIR/gunicorn.log" 2>&1 &
 PIDS+=($!)
 .venv/bin/celery -A drssd_portal worker -n "loadtest-$PORT@%h" --loglevel=INFO --concurrency=2 \
   >"$RUN_DIR/worker.log" 2>&1 &
