@@ -2,9 +2,7 @@
 
 Django's RedisCache raises redis's ConnectionError (or TimeoutError) from every call when Redis is
 unreachable; dashboards, CSVs and chart images read and write the cache in the request. This backend
-turns such a failure into a cache miss (reads) or a no-op (writes), logged once a minute at most. After a
-failure the cache is skipped for a while (drssd_portal/redis_outage.py, shared with task dispatch): a Redis
-that accepts connections but never answers would otherwise cost each cache call its timeout (a login makes three).
+turns such a failure into a cache miss (reads) or a no-op (writes), logged once a minute at most.
 """
 
 import logging
@@ -14,8 +12,6 @@ from django.core.cache.backends.redis import RedisCache
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from drssd_portal import redis_outage
-
 logger = logging.getLogger(__name__)
 UNREACHABLE = (RedisConnectionError, RedisTimeoutError, OSError)
 LOG_EVERY_SECONDS = 60
@@ -24,68 +20,50 @@ LOG_EVERY_SECONDS = 60
 class ForgivingRedisCache(RedisCache):
     _last_logged = 0.0
 
-    def _skipping(self):
-        return redis_outage.seems_down()
-
     def _unreachable(self, operation, default=None):
         now = time.monotonic()
-        redis_outage.remember()
         if now - ForgivingRedisCache._last_logged >= LOG_EVERY_SECONDS:
             ForgivingRedisCache._last_logged = now
             logger.warning("Redis is unreachable: cache %s skipped (the page is built without the cache).", operation)
         return default
 
     def get(self, key, default=None, version=None):
-        if self._skipping():
-            return default
         try:
             return super().get(key, default, version)
         except UNREACHABLE:
             return self._unreachable("get", default)
 
     def get_many(self, keys, version=None):
-        if self._skipping():
-            return {}
         try:
             return super().get_many(keys, version)
         except UNREACHABLE:
             return self._unreachable("get_many", {})
 
     def set(self, key, value, timeout=None, version=None):
-        if self._skipping():
-            return None
         try:
             super().set(key, value, timeout, version)
         except UNREACHABLE:
             self._unreachable("set")
 
     def set_many(self, data, timeout=None, version=None):
-        if self._skipping():
-            return []
         try:
             return super().set_many(data, timeout, version)
         except UNREACHABLE:
             return self._unreachable("set_many", [])
 
     def add(self, key, value, timeout=None, version=None):
-        if self._skipping():
-            return False
         try:
             return super().add(key, value, timeout, version)
         except UNREACHABLE:
             return self._unreachable("add", False)
 
     def delete(self, key, version=None):
-        if self._skipping():
-            return False
         try:
             return super().delete(key, version)
         except UNREACHABLE:
             return self._unreachable("delete", False)
 
     def incr(self, key, delta=1, version=None):
-        if self._skipping():
-            return 0
         try:
             return super().incr(key, delta, version)
         except UNREACHABLE:

@@ -248,7 +248,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A request that dispatches a task must not hang on an unreachable broker; the repair task catches up.
 CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=2.0)
 # ... nor on one that accepts the connection and never answers (frozen, partitioned): publishing gives up after
-# socket_timeout (above the worker's 1 s blocking read), and drssd_portal/dispatch.py then skips the broker for a while.
+# socket_timeout (above the worker's 1 s blocking read) and one retry.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_timeout": 1.5, "socket_connect_timeout": 1}
 # Every periodic job, named by cadence and effect. Later issues add the rollup repair and reminders.
 CELERY_BEAT_SCHEDULE = {

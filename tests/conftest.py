@@ -44,16 +44,6 @@ def two_step_login_optional(settings):
 
 
 @pytest.fixture(autouse=True)
-def no_remembered_outage():
-    """A broker or Redis outage that one test simulated is not remembered into the next (per-process memory)."""
-    from drssd_portal import redis_outage
-
-    redis_outage.forget()
-    yield
-    redis_outage.forget()
-
-
-@pytest.fixture(autouse=True)
 def fresh_login_throttle(monkeypatch):
     """Each test starts with no failed-login counts (they live in the cache, which outlives a test)."""
     from django.core.cache.backends.locmem import LocMemCache

@@ -8,8 +8,8 @@ gunicorn (2 workers, DEBUG=false) and a Celery worker run on a PostgreSQL cluste
 (c) PostgreSQL restarts (`pg_ctl stop -m fast`, DOWN_SECONDS down, `pg_ctl start`) while a commune page is
     saved in a loop, one save waiting on its row lock at that moment;
 (d) Redis freezes (SIGSTOP: it accepts connections and answers nothing, as behind a network partition) while
-    a report is approved and someone logs in: each waits at most one short Redis timeout, after which the
-    process skips Redis for a while (drssd_portal/redis_outage.py).
+    a report is approved and someone logs in: an expected failure while one request's Redis calls, each
+    bounded by its socket timeout, still add up to more than a few seconds.
 
 The requirement: no request takes longer than a few seconds (BOUND_SECONDS); no 500 except while the database is
 really down; no figure lost or applied twice; the rollups converge by one run of the periodic repair (what beat
@@ -420,10 +420,10 @@ def test_postgres_restart_mid_save_fails_only_while_it_is_down_and_keeps_every_s
 
 def test_frozen_redis_holds_an_approval_or_a_login_no_longer_than_a_few_seconds(stack, scenario):
     """A Redis that accepts connections but never answers (SIGSTOP; a network partition looks the same). Found
-    by this test and fixed: an approval used to wait until Redis answered again (publishing had no socket
-    timeout), a login about 6 s (three cache calls, each waiting its timeout). Now the first call gives up
-    after its socket timeout and the process skips Redis for a while; the approval commits once and the
-    rollups converge afterwards."""
+    by this test: an approval waited until Redis answered again (publishing had no socket timeout). Now each
+    Redis call gives up after its socket timeout (broker 1.5 s with one retry, cache 1.5 s), but the calls of
+    one request still add up to about 6 s: xfail until they are bounded together. The approval commits once
+    and the rollups converge afterwards."""
     hits, q1 = scenario, stack.ids["q1"]
     reviewer, dso = Browser(stack.base_url, "reviewer", hits), Browser(stack.base_url, "dso", hits)
     reviewer.login("pdrd_kspeu", PASSWORD)
@@ -450,4 +450,4 @@ def test_frozen_redis_holds_an_approval_or_a_login_no_longer_than_a_few_seconds(
     assert_converged(stack)
     waited = [h for h in hits if h.seconds > BOUND_SECONDS or h.status is None]
     if waited:
-        pytest.xfail(f"requests waited for the frozen Redis (redis_outage.DOWN_SECONDS is 0): {waited}")
+        pytest.xfail(f"requests waited for the frozen Redis: {waited}")

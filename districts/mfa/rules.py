@@ -47,10 +47,6 @@ def is_required(user) -> bool:
     return user.is_staff or user.is_superuser or user.assignments.filter(role__in=MFA_ROLES).exists()
 
 
-def authenticator(user) -> TOTPDevice | None:
-    return TOTPDevice.objects.filter(user=user, confirmed=True).first()
-
-
 def has_authenticator(user) -> bool:
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
 

@@ -7,13 +7,13 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render, resolve_url
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from districts.mfa import rules
 from districts.mfa.forms import CodeForm
+from drssd_portal.redirects import safe_next
 from drssd_portal.security_log import log_event
 
 FEW_RECOVERY_CODES = 3
@@ -137,11 +137,7 @@ def _show_recovery_codes(request, codes, *, next_page):
 
 
 def _next_page(request):
-    """SECURITY: ?next= only when it is a path on this site."""
-    target = request.POST.get("next") or request.GET.get("next", "")
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return target
-    return resolve_url(settings.LOGIN_REDIRECT_URL)
+    return safe_next(request) or resolve_url(settings.LOGIN_REDIRECT_URL)
 
 
 def _grouped_key(device):

@@ -162,22 +162,7 @@ class CommuneActivityForm(EntryForm):
 class DistrictSectionForm(EntryForm):
     class Meta:
         model = DistrictReport
-        fields = [
-            "wg_meeting_held",
-            "wg_meeting_date",
-            "wg_meeting_attendance",
-            "wg_meeting_attendance_women",
-            "ft_annual_allocation",
-            "ft_carried_over",
-            "ft_received",
-            *DistrictReport.SPENT_FIELDS,
-            "active_suppliers",
-            "active_masons",
-            "achievements",
-            "challenges",
-            "support_needed",
-            "next_quarter_plan",
-        ]
+        fields = DistrictReport.SECTION_FIELDS
         widgets = {
             "wg_meeting_date": forms.DateInput(attrs={"type": "date"}),
             "achievements": forms.Textarea(attrs={"rows": 3}),

@@ -10,11 +10,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from districts.models import Commune, District
 from drssd_portal.auth import login_required_keeping_post, restore_stashed_post
+from drssd_portal.redirects import safe_next
 from reports.entry import validation
 from reports.entry import writes as entry
 from reports.entry.forms import (
@@ -214,7 +214,7 @@ def plan_targets(request, district, year):
                 form.data["version"] = entry.plan_target_version(current)
             else:
                 messages.success(request, _("Targets saved."))
-                return redirect(_safe_next(request) or request.path)
+                return redirect(safe_next(request) or request.path)
         else:
             messages.error(
                 request,
@@ -228,14 +228,6 @@ def plan_targets(request, district, year):
         "reports/entry/plan_targets.html",
         {"district": district, "year": year, "form": form, "can_write": can_write},
     )
-
-
-def _safe_next(request):
-    """SECURITY: the ?next= page to return to, only if it is a path on this site (no other host, no scheme)."""
-    target = request.GET.get("next", "")
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return target
-    return None
 
 
 def _commune_record(commune, period, *, can_write):

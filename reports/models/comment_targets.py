@@ -11,22 +11,7 @@ from districts.models import Commune, Village
 from reports.models.district_reports import DistrictReport
 from reports.models.unit_quarters import CommuneQuarter, VillageQuarter
 
-DISTRICT_FIELDS = [
-    "wg_meeting_held",
-    "wg_meeting_date",
-    "wg_meeting_attendance",
-    "wg_meeting_attendance_women",
-    "ft_annual_allocation",
-    "ft_carried_over",
-    "ft_received",
-    *DistrictReport.SPENT_FIELDS,
-    "active_suppliers",
-    "active_masons",
-    "achievements",
-    "challenges",
-    "support_needed",
-    "next_quarter_plan",
-]
+DISTRICT_FIELDS = DistrictReport.SECTION_FIELDS
 VILLAGE_FIELDS = VillageQuarter.COUNT_FIELDS + ["odf_status", "odf_status_date"]
 # kind of figure: (the model holding it, the fields a comment may point at)
 FIGURES = {

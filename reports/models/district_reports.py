@@ -166,6 +166,23 @@ class DistrictReport(models.Model):
         "spent_odf_verification",
         "spent_other",
     ]
+    # The district's own section of the report, as the DSO enters it (and as a review comment can point at it).
+    SECTION_FIELDS = [
+        "wg_meeting_held",
+        "wg_meeting_date",
+        "wg_meeting_attendance",
+        "wg_meeting_attendance_women",
+        "ft_annual_allocation",
+        "ft_carried_over",
+        "ft_received",
+        *SPENT_FIELDS,
+        "active_suppliers",
+        "active_masons",
+        "achievements",
+        "challenges",
+        "support_needed",
+        "next_quarter_plan",
+    ]
 
     class Meta:
         verbose_name = _("district quarterly report")

@@ -11,7 +11,6 @@ from django.urls import reverse
 from django.utils import translation
 
 from districts.models import Role, UserProfile
-from drssd_portal import redis_outage
 from drssd_portal.cache import ForgivingRedisCache
 from reports.entry.forms import NARRATIVE_MAX_CHARACTERS
 from reports.models import (
@@ -294,64 +293,6 @@ def test_queueing_a_task_with_redis_down_gives_up_after_one_short_retry(settings
     policy = settings.CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS["retry_policy"]
     assert policy["max_retries"] <= 1 and policy["interval_max"] <= 0.5
     assert settings.CELERY_REDIS_SOCKET_CONNECT_TIMEOUT <= 2
-
-
-def test_after_one_unanswered_call_the_cache_is_skipped_for_a_while(monkeypatch):
-    """A Redis that never answers must not cost every cache call its socket timeout (a login makes three)."""
-    monkeypatch.setattr(redis_outage, "DOWN_SECONDS", 30)
-    cache = ForgivingRedisCache("redis://127.0.0.1:6390/0", {"OPTIONS": {"socket_connect_timeout": 1}})
-    calls = []
-    real_get = ForgivingRedisCache.__mro__[1].get
-
-    def counting_get(self, *args, **kwargs):
-        calls.append(1)
-        return real_get(self, *args, **kwargs)
-
-    monkeypatch.setattr(ForgivingRedisCache.__mro__[1], "get", counting_get)
-    assert cache.get("a", "miss") == "miss"
-    assert cache.get("b", "miss") == "miss" and cache.add("c", 1) is False and cache.get_many(["d"]) == {}
-    assert len(calls) == 1
-    redis_outage.forget()
-    cache.get("e")
-    assert len(calls) == 2
-
-
-def test_after_one_failed_dispatch_the_broker_is_skipped_for_a_while(monkeypatch):
-    """The catch-up paths cover what is skipped; each request no longer waits the broker's timeouts again."""
-    from kombu.exceptions import OperationalError
-
-    from drssd_portal import dispatch
-
-    monkeypatch.setattr(redis_outage, "DOWN_SECONDS", 30)
-    attempts, caught_up = [], []
-
-    class DeadBroker:
-        name = "tests.dead_broker"
-
-        def apply_async(self, args, **kwargs):
-            attempts.append(args)
-            raise OperationalError("Error 111 connecting to 127.0.0.1:6390. Connection refused.")
-
-    for number in range(3):
-        dispatch.enqueue(DeadBroker(), number, catch_up="the test", on_failure=lambda: caught_up.append(1))
-    assert attempts == [(0,)] and len(caught_up) == 3
-    assert redis_outage.seems_down()
-    redis_outage.forget()
-    dispatch.enqueue(DeadBroker(), 9, catch_up="the test")
-    assert attempts == [(0,), (9,)]
-
-
-def test_a_failing_eager_task_does_not_count_as_a_broker_outage():
-    from drssd_portal import dispatch
-
-    class Crashing:
-        name = "tests.crashing"
-
-        def apply_async(self, args, **kwargs):
-            raise ValueError("a bug in the task, not the broker")
-
-    dispatch.enqueue(Crashing(), catch_up="the test")
-    assert not redis_outage.seems_down()
 
 
 def test_publishing_to_a_broker_that_never_answers_gives_up(settings):

@@ -221,14 +221,13 @@ def test_a_return_comment_is_stored_as_text_and_shown_escaped(submitted, reviewe
 
 @pytest.mark.parametrize("payload", [SCRIPT, "a\x00b", "x" * 20000, ""])
 def test_a_reopen_reason_survives_every_payload(world, q3, dso_a, reviewer_p, client_for, payload):
-    report = DistrictReport.objects.create(
+    DistrictReport.objects.create(
         district=world.district_a, period=q3, status=ReportStatus.APPROVED, submitted_by=dso_a
     )
     response = client_for(reviewer_p).post(reverse("reports:reopen", args=["0508", 2019, 3]), {"reason": payload})
     assert response.status_code in (200, 302)
     page = html(client_for(reviewer_p).get(reverse("reports:history", args=["0508", 2019, 3])))
     assert SCRIPT not in page
-    report.refresh_from_db()
 
 
 @pytest.mark.parametrize("payload", [SCRIPT, "a\x00b", "x" * 20000])

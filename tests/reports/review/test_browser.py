@@ -11,23 +11,16 @@ import os
 import pytest
 from playwright.sync_api import expect
 
-from districts.models import Role
 from reports.models import DistrictReport, ReportEvent, ReportStatus, ReviewComment, VillageQuarter
 from tests.factories import (
-    AssignmentFactory,
-    CommuneFactory,
-    DistrictFactory,
     DistrictReportFactory,
-    ProvinceFactory,
     ReportingPeriodFactory,
-    UserFactory,
-    VillageFactory,
 )
 from tests.reports.pages import good_village
+from tests.reports.review.browsing import log_in, thpong, two_communes_of_two_villages
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-PASSWORD = "correct-horse-battery"  # UserFactory's
 VILLAGE = "05080101"
 COMMENT = "Last quarter this village had 120 households. Please check the total."
 
@@ -36,34 +29,15 @@ COMMENT = "Last quarter this village had 120 households. Please check the total.
 def flow(transactional_db):
     """Province 05 with district 0508 (two communes of two villages), its DSO and PDRD reviewer, 2019 Q3 open,
     and the district's report complete but still a draft."""
-    province = ProvinceFactory(code="05", name_latin="Kampong Speu", name_km="កំពង់ស្ពឺ")
-    district = DistrictFactory(province=province, code="0508", name_latin="Thpong", name_km="ថ្ពង")
-    for i in (1, 2):
-        commune = CommuneFactory(district=district, code=f"05080{i}", name_latin=f"Commune {i}", name_km=f"ឃុំ {i}")
-        for j in (1, 2):
-            VillageFactory(
-                commune=commune, code=f"{commune.code}0{j}", name_latin=f"Village {i}.{j}", name_km=f"ភូមិ {i}.{j}"
-            )
-    dso = UserFactory(username="dso_thpong", first_name="Sokha", last_name="Chea")
-    AssignmentFactory(user=dso, role=Role.DSO, district=district)
-    reviewer = UserFactory(username="reviewer_ks", first_name="Dara", last_name="Meas")
-    AssignmentFactory(user=reviewer, role=Role.PDRD_REVIEWER, province=province)
+    place = thpong()
+    two_communes_of_two_villages(place.district)
     period = ReportingPeriodFactory(year=2019, quarter=3)  # due 15 October
-    report = DistrictReportFactory(district=district, period=period, complete=True, by=dso)
-    return report
+    return DistrictReportFactory(district=place.district, period=period, complete=True, by=place.dso)
 
 
 def new_page(browser, locale):
     context = browser.new_context(locale=locale, viewport={"width": 1366, "height": 900})
     return context, context.new_page()
-
-
-def log_in(page, base, username, next_path):
-    page.goto(f"{base}/accounts/login/?next={next_path}")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("#submit-id-submit")  # the language switcher has submit buttons too
-    expect(page).to_have_url(f"{base}{next_path}")
 
 
 def status_of(report):

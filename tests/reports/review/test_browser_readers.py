@@ -16,18 +16,17 @@ from reports.models import DistrictReport, ReportStatus
 from reports.review import workflow
 from tests.factories import (
     AssignmentFactory,
-    CommuneFactory,
     DistrictFactory,
     DistrictReportFactory,
     ProvinceFactory,
     ReportingPeriodFactory,
     UserFactory,
-    VillageFactory,
 )
+from tests.reports.review import browsing
+from tests.reports.review.browsing import two_communes_of_two_villages
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-PASSWORD = "correct-horse-battery"  # UserFactory's
 WIDTHS = (390, 1366)
 
 
@@ -38,12 +37,7 @@ def province(transactional_db):
     province = ProvinceFactory(code="05", name_latin="Kampong Speu", name_km="កំពង់ស្ពឺ")
     thpong = DistrictFactory(province=province, code="0508", name_latin="Thpong", name_km="ថ្ពង")
     basedth = DistrictFactory(province=province, code="0501", name_latin="Basedth", name_km="បរសេដ្ឋ")
-    for i in (1, 2):
-        commune = CommuneFactory(district=thpong, code=f"05080{i}", name_latin=f"Commune {i}", name_km=f"ឃុំ {i}")
-        for j in (1, 2):
-            VillageFactory(
-                commune=commune, code=f"{commune.code}0{j}", name_latin=f"Village {i}.{j}", name_km=f"ភូមិ {i}.{j}"
-            )
+    two_communes_of_two_villages(thpong)
     people = {}
     for username, role, unit in (
         ("dso_thpong", Role.DSO, {"district": thpong}),
@@ -58,16 +52,12 @@ def province(transactional_db):
     return {"thpong": thpong, "basedth": basedth, "q3": q3, "q2": q2, **people}
 
 
-def log_in(browser, base, username, next_path, width=1366, javascript=True):
+def logged_in(browser, base, username, next_path, width=1366, javascript=True):
     context = browser.new_context(
         locale="en-US", viewport={"width": width, "height": 900}, java_script_enabled=javascript
     )
     page = context.new_page()
-    page.goto(f"{base}/accounts/login/?next={next_path}")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("#submit-id-submit")
-    expect(page).to_have_url(f"{base}{next_path}")
+    browsing.log_in(page, base, username, next_path)
     return context, page
 
 
@@ -87,7 +77,7 @@ def test_the_dso_home_shows_the_returned_report_first(live_server, browser, prov
         ],
     )
     for width in WIDTHS:
-        context, page = log_in(browser, live_server.url, "dso_thpong", "/", width)
+        context, page = logged_in(browser, live_server.url, "dso_thpong", "/", width)
         try:
             section = page.locator("#returned-reports")
             expect(section).to_be_visible()
@@ -111,7 +101,7 @@ def test_the_provincial_administration_reads_its_inbox(live_server, browser, pro
     DistrictReportFactory(district=province["basedth"], period=province["q2"], approved=True, late=True)
     DistrictReportFactory(district=province["basedth"], period=province["q3"])  # a draft: not sent
     for width in WIDTHS:
-        context, page = log_in(browser, live_server.url, "pa_ks", "/", width)
+        context, page = logged_in(browser, live_server.url, "pa_ks", "/", width)
         try:
             if width == 1366:
                 page.locator("#main-nav").get_by_role("link", name="Reports received").click()
@@ -139,7 +129,7 @@ def test_approving_asks_for_confirmation(live_server, browser, province, artifac
     report = DistrictReportFactory(district=province["thpong"], period=province["q3"], complete=True)
     workflow.submit_report(report=report, by=province["dso_thpong"])
     path = report.get_absolute_url()
-    context, page = log_in(browser, live_server.url, "reviewer_ks", path, javascript=javascript)
+    context, page = logged_in(browser, live_server.url, "reviewer_ks", path, javascript=javascript)
     try:
         page.click("#approve-report")
         if javascript:
@@ -171,7 +161,7 @@ def test_the_commune_focal_point_sees_the_district_reports_state(live_server, br
     AssignmentFactory(user=focal, role=Role.COMMUNE_FOCAL_POINT, commune=commune)
     DistrictReportFactory(district=province["thpong"], period=province["q3"], approved=True)
     for width in WIDTHS:
-        context, page = log_in(browser, live_server.url, "focal_ks", "/", width)
+        context, page = logged_in(browser, live_server.url, "focal_ks", "/", width)
         try:
             row = page.locator("#assignments tr.commune-quarter")
             expect(row).to_contain_text("Approved")

@@ -13,22 +13,17 @@ from django.test import Client
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from districts.models import Role
 from tests.factories import (
-    AssignmentFactory,
     CommuneFactory,
-    DistrictFactory,
     DistrictReportFactory,
-    ProvinceFactory,
     ReportingPeriodFactory,
-    UserFactory,
     VillageFactory,
 )
 from tests.reports.pages import html, values
+from tests.reports.review.browsing import log_in, thpong
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-PASSWORD = "correct-horse-battery"  # UserFactory's
 HISTORY = "/reports/0508/2019/q3/history/"
 # The walkthrough measured 58,875 px for a page of 1,000 lines; a page of 50 lines stays far below this.
 MAX_HEIGHT = 9000
@@ -38,17 +33,13 @@ MAX_HEIGHT = 9000
 def quarter(transactional_db):
     """District 0508: commune 050801 with 12 villages, pre-filled from 2019 Q2 and saved by the DSO in Q3, and
     commune 050802 with 40 villages entered (by the same DSO) with no last quarter to start from."""
-    province = ProvinceFactory(code="05", name_latin="Kampong Speu", name_km="កំពង់ស្ពឺ")
-    district = DistrictFactory(province=province, code="0508", name_latin="Thpong", name_km="ថ្ពង")
+    place = thpong()
+    district, dso, reviewer = place.district, place.dso, place.reviewer
     prefilled = CommuneFactory(district=district, code="050801", name_latin="Amleang", name_km="អមលាំង")
     for i in range(12):
         VillageFactory(
             commune=prefilled, code=f"050801{i + 1:02d}", name_latin=f"Trapeang {i + 1}", name_km=f"ត្រពាំង {i + 1}"
         )
-    dso = UserFactory(username="dso_thpong", first_name="Sokha", last_name="Chea")
-    AssignmentFactory(user=dso, role=Role.DSO, district=district)
-    reviewer = UserFactory(username="reviewer_ks", first_name="Dara", last_name="Meas")
-    AssignmentFactory(user=reviewer, role=Role.PDRD_REVIEWER, province=province)
     q2 = ReportingPeriodFactory(year=2019, quarter=2, is_open=False)
     DistrictReportFactory(district=district, period=q2, approved=True, filled=True)
     entered = CommuneFactory(district=district, code="050802", name_latin="Trapeang Kong", name_km="ត្រពាំងគង")
@@ -83,14 +74,6 @@ def quarter(transactional_db):
         response = client.post(commune_url, posted)
         assert response.status_code == 302, html(response)
     return reviewer
-
-
-def log_in(page, base, username, next_path):
-    page.goto(f"{base}/accounts/login/?next={next_path}")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("#submit-id-submit")  # the language switcher has submit buttons too
-    expect(page).to_have_url(f"{base}{next_path}")
 
 
 def test_history_page_is_short_opens_prefilled_values_and_pages_on_desktop_and_phone(

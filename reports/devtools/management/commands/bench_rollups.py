@@ -21,17 +21,7 @@ from reports.rollups.models import NATIONAL_CODE, DataState, Rollup, RollupLevel
 
 # The floor: the national village totals of every quarter, both data states, in one GROUP BY over the
 # village rows: no commune, district or province level, no writes.
-FLOOR_FIELDS = [
-    "households_total",
-    "hh_improved_own",
-    "hh_improved_shared",
-    "hh_unimproved",
-    "hh_open_defecation",
-    "idpoor_households",
-    "idpoor_improved",
-    "latrines_built",
-    "hh_handwashing",
-]
+FLOOR_FIELDS = VillageQuarter.COUNT_FIELDS
 FLOOR_COUNTS = {
     "villages_reported": "TRUE",
     "villages_triggered": "v.odf_status = 'triggered'",
