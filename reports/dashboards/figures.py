@@ -437,9 +437,10 @@ def _paths_to_target(last, last_label, *, target_year, rate_per_year):
     projected = indicators.projected_full_coverage_year(
         coverage=coverage, rate_per_year=rate_per_year, year=year, quarter=quarter
     )
-    end_year = min(max(target_year, projected or target_year), year + 20)
+    # Never before the last row's own year: a quarter after a target year now past would otherwise never end.
+    end_year = max(year, min(max(target_year, projected or target_year), year + 20))
     future, (y, q) = [last_label], (year, quarter)
-    while (y, q) != (end_year, 4):
+    while (y, q) < (end_year, 4):
         y, q = (y + 1, 1) if q == 4 else (y, q + 1)
         future.append(quarter_label(y, q))
     needed = indicators.required_rate_per_year(coverage=coverage, year=year, quarter=quarter, target_year=target_year)

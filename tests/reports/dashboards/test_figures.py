@@ -251,3 +251,13 @@ def test_figures_are_plain_json(rows):
         charts.training_figure(rows, language="en", year=2025),
     ):
         assert json.loads(json.dumps(figure)) == figure
+
+
+@pytest.mark.parametrize("rate", [-1.0, 0.0, None])
+def test_progress_figure_after_a_target_year_now_past_ends(rows, rate):
+    """Found under load: a quarter after the target year with coverage not rising looped for ever."""
+    later = make_row(period(2026, 1), households_total=200, hh_improved_own=140)
+    figure = valid(charts.progress_figure([*rows, later], language="en", target_year=2025, rate_per_year=rate))
+    current = [t for t in figure["data"] if t["name"] == "At the current rate (%)"]
+    assert not current or current[0]["x"][-1] == "Q4 2026"
+    assert [t for t in figure["data"] if t["name"] == "Needed for the target (%)"] == []

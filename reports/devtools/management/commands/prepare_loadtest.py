@@ -125,8 +125,7 @@ def _open_quarter():
 
 def _restated_target(period):
     """The national target year as the MRD would have it by then: the 2014 strategy's 2025 was restated as 2030.
-    A ministry keeps no target year that is already past; besides, with one, the national dashboard of a later
-    quarter never finishes its projection when coverage is not rising (dashboards/figures.py, _paths_to_target)."""
+    A ministry keeps no target year that is already past, so the dashboards are measured as they would be read."""
     national = NationalSettings.current()
     if national.target_year < period.year:
         national.target_year = max(RESTATED_TARGET_YEAR, period.year + 1)
