@@ -152,11 +152,10 @@ class CommuneActivityForm(EntryForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = FormHelper()
-        self.helper.form_tag = False
-        self.helper.layout = Layout(
-            Div(*[Div(f, css_class="col-sm-6 col-lg-3") for f in CommuneQuarter.ACTIVITY_FIELDS], css_class="row"),
-        )
+        # Drawn by a plain loop on the commune page (commune_entry.html), not by crispy-forms: it was a third of
+        # the page's template time.
+        for field in self.fields.values():
+            field.widget.attrs["class"] = "form-control"
 
 
 class DistrictSectionForm(EntryForm):

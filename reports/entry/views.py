@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from districts.models import Commune, District
 from drssd_portal.auth import login_required_keeping_post, restore_stashed_post
 from drssd_portal.redirects import safe_next
-from reports.entry import validation
+from reports.entry import grid
 from reports.entry import writes as entry
 from reports.entry.forms import (
     CommuneActivityForm,
@@ -31,7 +31,6 @@ from reports.models import (
     DistrictReport,
     ReportingPeriod,
     ReviewComment,
-    VillageQuarter,
 )
 
 
@@ -106,14 +105,16 @@ def commune_entry(request, district, year, quarter, commune):
 
     editable = can_write and report.is_editable
     if not editable:
-        _disable(activity_form, *formset.forms)
+        _disable(activity_form)  # the grid draws the village inputs disabled itself
     # SECURITY: a commune's page shows the comments on the whole report and those on that commune and its
     # villages, never what the reviewer wrote about other communes; the report page shows them all.
     about = (f"commune:{commune.code}:", *(f"village:{row.village.code}:" for row in rows))
     comments = [c for c in report.open_review_comments() if not c.target or c.target.startswith(about)]
     by_target = ReviewComment.by_target(comments)
     _attach_comments(activity_form, by_target, f"commune:{commune.code}:")
-    village_table = _village_table(formset, rows, previous, by_target)
+    village_grid = grid.village_grid(
+        rows, previous, by_target, editable=editable, forms=formset.forms if formset.is_bound else None
+    )
     return render(
         request,
         "reports/entry/commune_entry.html",
@@ -125,8 +126,11 @@ def commune_entry(request, district, year, quarter, commune):
             "report": report,
             "record": record,
             "activity_form": activity_form,
-            "formset": formset,
-            "village_table": village_table,
+            # Not the formset itself: a template's lookup on it (formset.x tries formset["x"] first) builds a form
+            # per village, which the grid does not need on a plain visit.
+            "management_form": formset.management_form,
+            "grid_errors": formset.non_form_errors(),
+            "grid": village_grid,
             "editable": editable,
             "version": version,
             "can_read_district": District.objects.visible_to(request.user).filter(pk=commune.district_id).exists(),
@@ -280,34 +284,6 @@ def _version_of(data, *, default):
         return int(data.get("version", default))
     except (TypeError, ValueError):
         return -1
-
-
-def _village_table(formset, rows, previous, by_target):
-    """One entry per village row: its form, plausibility warnings against last quarter, the reviewer's comments
-    on its figures, and whether it was pre-filled or saved."""
-    table = []
-    for form, row in zip(formset.forms, rows, strict=False):
-        values = (
-            form.cleaned_data
-            if form.is_bound and hasattr(form, "cleaned_data")
-            else {f: getattr(row, f) for f in VillageQuarter.COUNT_FIELDS + ["odf_status"]}
-        )
-        before = previous.get(row.village_id)
-        warnings = validation.village_warnings(
-            values, {f: getattr(before, f) for f in VillageQuarter.COUNT_FIELDS} if before else None
-        )
-        prefix = f"village:{row.village.code}:"
-        table.append(
-            {
-                "form": form,
-                "village": row.village,
-                "warnings": warnings,
-                "comments": {t[len(prefix) :]: c for t, c in by_target.items() if t.startswith(prefix)},
-                "prefilled": getattr(row, "prefilled", False),
-                "saved": row.pk is not None,
-            }
-        )
-    return table
 
 
 def _attach_comments(form, by_target, prefix):

@@ -115,9 +115,9 @@ def village_codes(html: str) -> list[str]:
 
 
 def rows_with_warnings(html: str) -> set[int]:
-    """Form indexes of the village rows that show a plausibility warning."""
-    parts = VILLAGE_ROW.split(html)[1:]  # [code, row html, code, row html, ...]
-    return {i for i, row in enumerate(parts[1::2]) if WARNING in row.split("</tr>", 1)[0]}
+    """Form indexes of the village rows that show a plausibility warning (on the line under the village's figures)."""
+    parts = VILLAGE_ROW.split(html)[1:]  # [code, rows html, code, rows html, ...]
+    return {i for i, rows in enumerate(parts[1::2]) if WARNING in rows.split("</tbody>", 1)[0]}
 
 
 def status(html: str) -> str | None:

@@ -6,6 +6,7 @@ from django.shortcuts import resolve_url
 from django.urls import reverse
 from django.utils.html import escape
 
+from reports.entry import grid
 from reports.models import DistrictReport, VillageQuarter
 
 A1_VILLAGES = ["05080101", "05080102"]
@@ -36,12 +37,29 @@ def messages_of(response):
 
 
 def error_next_to(page, name, message):
-    """The error message is rendered right after the input it belongs to."""
+    """The error message is shown with the input it belongs to: a village figure's input is marked invalid and the
+    message, headed by the figure's name, is on the line under the village's row; any other input has it right
+    after it."""
+    if name.startswith("villages-"):
+        return _village_error(page, name, message)
     pattern = (
         rf'<input[^>]*name="{re.escape(name)}"[^>]*>\s*<div class="invalid-feedback d-block small">'
         rf"{re.escape(escape(message))}</div>"
     )
     return re.search(pattern, page) is not None
+
+
+def _village_error(page, name, message):
+    block = next((part for part in page.split("<tbody")[1:] if f'name="{name}"' in part), None)
+    if block is None:
+        return False
+    marked = re.search(rf'<(?:input|select)[^>]*name="{re.escape(name)}"[^>]*class="[^"]*is-invalid', block)
+    heading = grid.COLUMNS[[c.name for c in grid.COLUMNS].index(name.split("-", 2)[2])].label
+    shown = (
+        f'<div class="invalid-feedback d-block small"><strong>{escape(str(heading))}:</strong> {escape(message)}</div>'
+        in block
+    )
+    return bool(marked) and shown
 
 
 def village_values(row):

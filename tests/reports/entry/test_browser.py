@@ -96,7 +96,7 @@ def test_dso_fills_a_commune_page_in_khmer_corrects_an_error_and_finds_the_figur
 
     expect(page).to_have_url(url)
     expect(page.locator("html")).to_have_attribute("lang", "km")
-    expect(page.locator("#village-table tbody tr")).to_have_count(2)
+    expect(page.locator("#village-table tr.village-row")).to_have_count(2)
 
     fill_village(page, 0, FIGURES["05080101"])
     fill_village(page, 1, {**FIGURES["05080102"], **TYPO})
@@ -109,10 +109,10 @@ def test_dso_fills_a_commune_page_in_khmer_corrects_an_error_and_finds_the_figur
     with translation.override("en"):
         english = validation.village_errors(wrong)["households_total"][0]
     assert message != english, "the Khmer catalogue has no translation for the household-groups error"
-    cell = page.locator("#village-05080102 td").filter(has=page.locator("[name=villages-1-households_total]"))
-    expect(cell.locator(".invalid-feedback")).to_have_text(message)
+    # The figure is marked; the message, headed by the figure's name, is on the line under the village's row.
+    expect(page.locator("tbody[data-village='05080102'] .invalid-feedback")).to_contain_text(message)
     expect(page.locator("[name=villages-1-households_total]")).to_have_class("form-control form-control-sm is-invalid")
-    expect(page.locator("#village-05080101 .invalid-feedback")).to_have_count(0)
+    expect(page.locator("tbody[data-village='05080101'] .invalid-feedback")).to_have_count(0)
     # Everything typed is still there, the typo included.
     expect(page.locator("[name=villages-0-hh_handwashing]")).to_have_value("70")
     expect(page.locator("[name=villages-1-hh_unimproved]")).to_have_value("35")
@@ -138,3 +138,70 @@ def test_dso_fills_a_commune_page_in_khmer_corrects_an_error_and_finds_the_figur
     saved = {row.village.code: row.households_total for row in VillageQuarter.objects.select_related("village")}
     assert saved == {"05080101": 120, "05080102": 80}
     assert CommuneQuarter.objects.get(commune=thpong).triggering_events == 2
+
+
+@pytest.fixture
+def seven_villages(thpong):
+    """Amleang with seven villages, the longest Khmer names the gazetteer has in that range."""
+    for number in range(3, 8):
+        VillageFactory(
+            commune=thpong, code=f"050801{number:02d}", name_latin=f"Village {number}", name_km="ត្រពាំងស្វាយព្រៃ"
+        )
+    return thpong
+
+
+@pytest.mark.parametrize(("size", "width", "height"), [("laptop", 1366, 768), ("phone", 390, 844)])
+def test_the_village_grid_fits_a_laptop_and_a_phone_in_khmer(
+    live_server, browser, seven_villages, artifacts_dir, size, width, height
+):
+    """No horizontal scrolling, the village's name in view while typing, Enter moves down the column, and the
+    progress line counts the villages with every figure filled in."""
+    context = browser.new_context(locale="km-KH", viewport={"width": width, "height": height})
+    page = context.new_page()
+    url = f"{live_server.url}/reports/0508/2019/q3/commune/050801/"
+    page.goto(url)
+    page.fill("input[name=username]", "dso_thpong")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("#submit-id-submit")
+    expect(page).to_have_url(url)
+    expect(page.locator("#grid-filled")).to_have_text("0")
+
+    def scrolls_sideways():
+        return page.evaluate(
+            "document.scrollingElement.scrollWidth > innerWidth"
+            " || (getComputedStyle(document.getElementById('village-grid')).overflowX !== 'visible'"
+            "     && document.getElementById('village-grid').scrollWidth > document.getElementById('village-grid').clientWidth)"
+        )
+
+    assert not scrolls_sideways()
+    fill_village(page, 0, FIGURES["05080101"])
+    expect(page.locator("#grid-filled")).to_have_text("1")
+
+    # Enter goes to the same figure of the next village, as in a spreadsheet, and the page is not submitted.
+    page.focus("[name=villages-1-households_total]")
+    page.keyboard.type("80")
+    page.keyboard.press("Enter")
+    expect(page.locator("[name=villages-2-households_total]")).to_be_focused()
+    expect(page).to_have_url(url)
+    assert not VillageQuarter.objects.exists()
+
+    # Typing in the last village: its name is on screen (the card's heading on a phone, the row's on a laptop)
+    # and in the progress line.
+    last = page.locator("[name=villages-6-hh_handwashing]")
+    last.scroll_into_view_if_needed()
+    last.focus()
+    page.keyboard.type("12")
+    expect(page.locator("#grid-current")).to_have_text("ត្រពាំងស្វាយព្រៃ")
+    heading = page.locator("tbody[data-village='05080107'] .village-name")
+    box, viewport = heading.bounding_box(), page.viewport_size
+    assert box is not None and 0 <= box["y"] and box["y"] + box["height"] <= viewport["height"]
+    assert 0 <= box["x"] and box["x"] + box["width"] <= viewport["width"]
+    # ... and not hidden under the progress line
+    on_top = page.evaluate(
+        "([x, y]) => document.elementFromPoint(x, y).closest('tbody')?.dataset.village",
+        [box["x"] + 5, box["y"] + box["height"] / 2],
+    )
+    assert on_top == "05080107"
+    assert not scrolls_sideways()
+    page.screenshot(path=os.path.join(artifacts_dir, f"entry-grid-{size}-km.png"))
+    context.close()

@@ -115,8 +115,8 @@ def test_one_bad_village_saves_nothing_and_keeps_every_typed_value(client_for, d
     assert error_next_to(page, "villages-1-households_total", message)
     assert "is-invalid" in form_fields(response)["villages-1-households_total"]["class"]
     assert "is-invalid" not in form_fields(response)["villages-0-households_total"]["class"]
-    assert re.search(r'<tr id="village-05080102" class="table-danger">', page)
-    assert re.search(r'<tr id="village-05080101" class="">', page)
+    assert re.search(r'<tr id="village-05080102" class="village-row table-danger">', page)
+    assert re.search(r'<tr id="village-05080101" class="village-row">', page)
     assert (
         "Nothing was saved: please correct the figures marked in red. Everything you typed is still here."
         in messages_of(response)

@@ -75,8 +75,8 @@ def stored(report):
 
 
 def village_row(page, code):
-    """The HTML of the village's row on the commune page."""
-    match = re.search(rf'<tr id="village-{code}".*?</tr>', page, re.S)
+    """The HTML of the village's rows on the commune page: its figures and the line under them."""
+    match = re.search(rf'<tbody[^>]*data-village="{code}".*?</tbody>', page, re.S)
     assert match, f"no row for village {code}"
     return match.group(0)
 

@@ -76,11 +76,12 @@ def test_dso_submits_reviewer_returns_dso_corrects_reviewer_approves(live_server
             (f"village:{VILLAGE}:households_total", COMMENT)
         ]
 
-        # The DSO sees the comment next to that figure, corrects the village and submits again.
+        # The DSO sees the comment under that village's figures (the figure marked), corrects it and submits again.
         dso.goto(f"{base}{commune_path}")
-        village_row = dso.locator(f"#village-{VILLAGE}")
+        village_row = dso.locator(f"tbody[data-village='{VILLAGE}']")
         expect(village_row.locator(".review-comment")).to_contain_text(COMMENT)
-        expect(dso.locator("#village-05080102 .review-comment")).to_have_count(0)
+        expect(village_row.locator(".has-comment [name$='-households_total']")).to_have_count(1)
+        expect(dso.locator("tbody[data-village='05080102'] .review-comment")).to_have_count(0)
         village_row.scroll_into_view_if_needed()
         dso.screenshot(path=os.path.join(artifacts_dir, "workflow-returned-dso.png"), full_page=True)
         for field, value in good_village(120).items():

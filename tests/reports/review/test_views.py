@@ -277,7 +277,8 @@ def test_return_comment_on_a_village_figure_is_shown_next_to_that_figure(report,
     page = html(client_for(dso_a).get(url("commune", A, 2019, 3, "050801")))
     row = village_row(page, VILLAGE)
     cell = next(c for c in row.split("<td")[1:] if 'name="villages-0-households_total"' in c)
-    assert "Last quarter you had 120 households." in cell
+    assert "has-comment" in cell  # the figure is marked, the comment is on the line under the village
+    assert "<strong>Households in total:</strong> Last quarter you had 120 households." in row
     assert "Last quarter you had 120 households." not in village_row(page, "05080102")
     assert "Please check the other villages too." in page  # the general comment, above the table
     assert "Read only" not in page  # returned: the DSO can correct it

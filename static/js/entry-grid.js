@@ -1,0 +1,84 @@
+// The commune page's village grid (templates/reports/entry/_village_grid.html): the line under a village opens
+// and closes, Enter moves down the column as in a spreadsheet, and the progress line counts the villages with
+// every figure filled in and names the village being typed in. Without JavaScript every line stays open.
+(function () {
+  "use strict";
+  var table = document.getElementById("village-table");
+  if (!table) return;
+  var filled = document.getElementById("grid-filled");
+  var current = document.getElementById("grid-current");
+  table.classList.add("js-grid");
+
+  // On a phone the progress line stays at the top and each village's heading sticks just under it.
+  var progress = document.getElementById("grid-progress");
+  function placeHeadings() {
+    if (progress) table.style.setProperty("--grid-progress-height", progress.offsetHeight + "px");
+  }
+  window.addEventListener("resize", placeHeadings);
+
+  function figures(block) {
+    return block.querySelectorAll(".village-row input, .village-row select");
+  }
+
+  function isFilled(block) {
+    var inputs = figures(block);
+    for (var i = 0; i < inputs.length; i++) {
+      if (inputs[i].value === "") return false;
+    }
+    return inputs.length > 0;
+  }
+
+  function countFilled() {
+    if (!filled) return;
+    var blocks = table.querySelectorAll("tbody.village-block");
+    var count = 0;
+    for (var i = 0; i < blocks.length; i++) {
+      if (isFilled(blocks[i])) count++;
+    }
+    filled.textContent = String(count);
+  }
+
+  // "villages-3-households_total" -> the same figure of the next (or previous) village.
+  function neighbour(input, step) {
+    var parts = /^villages-(\d+)-(.+)$/.exec(input.name || "");
+    if (!parts) return null;
+    return table.querySelector('[name="villages-' + (Number(parts[1]) + step) + "-" + parts[2] + '"]');
+  }
+
+  table.addEventListener("click", function (event) {
+    var button = event.target.closest(".grid-more");
+    if (!button) return;
+    var line = document.getElementById(button.getAttribute("aria-controls"));
+    var open = line.getAttribute("data-open") !== "true";
+    line.setAttribute("data-open", open ? "true" : "false");
+    button.setAttribute("aria-expanded", open ? "true" : "false");
+    if (open) {
+      var first = line.querySelector("input, textarea");
+      if (first) first.focus();
+    }
+  });
+
+  table.addEventListener("keydown", function (event) {
+    var input = event.target;
+    if (event.key !== "Enter" || event.isComposing || input.tagName === "TEXTAREA") return;
+    if (!input.matches("input, select")) return;
+    event.preventDefault(); // Enter does not submit the page half-typed
+    var next = neighbour(input, event.shiftKey ? -1 : 1);
+    if (next) {
+      next.focus();
+      if (next.select) next.select();
+    }
+  });
+
+  table.addEventListener("input", countFilled);
+  table.addEventListener("change", countFilled);
+  table.addEventListener("focusin", function (event) {
+    var block = event.target.closest("tbody.village-block");
+    if (block && current) {
+      current.textContent = block.getAttribute("data-name");
+      placeHeadings();
+    }
+  });
+  placeHeadings();
+  countFilled();
+})();
