@@ -19,4 +19,5 @@ RUN useradd --system --home /app portal && mkdir -p /app/media /app/logs /backup
  && chown portal /app/media /app/logs /backups
 USER portal
 EXPOSE 8000
-CMD ["gunicorn", "drssd_portal.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "120"]
+# Workers, threads and timeout: gunicorn.conf.py (WEB_WORKERS, WEB_THREADS, WEB_TIMEOUT).
+CMD ["gunicorn", "drssd_portal.wsgi", "--bind", "0.0.0.0:8000"]

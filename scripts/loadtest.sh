@@ -3,13 +3,15 @@
 # before the deadline, 25 PDRD reviewers reading and approving, 10 dashboard viewers, against the production shape
 # (gunicorn with DEBUG=false, PostgreSQL, Redis, a Celery worker and Celery beat) on this machine.
 #
-#   scripts/loadtest.sh --minutes N [--users DSOS,REVIEWERS,VIEWERS] [--spawn-rate R] [--workers W]
+#   scripts/loadtest.sh --minutes N [--users DSOS,REVIEWERS,VIEWERS] [--spawn-rate R] [--workers W] [--threads T]
 #                       [--db NAME] [--redis-db N] [--port P] [--seed S]
 #
 # It drops and recreates its own database (drssd_load unless --db; the name must start with drssd_load), fills it
 # with the national synthetic dataset and the load test's people (prepare_loadtest), starts what it needs, runs
 # Locust headless, then checks for lost saves and for rollups that caught up with the last approval, and prints
-# requests/s and p50/p95/p99 per action, the errors, and one summary line. Everything it started is stopped when
+# requests/s and p50/p95/p99 per action, the errors, the login burst (everyone starts, and so logs in, within the
+# first 30 s unless --spawn-rate says otherwise: the p95 of every other request meanwhile, on the line before the
+# summary line, and the p95 of saves, commune pages and dashboards after it), and one summary line. Everything it started is stopped when
 # it ends, also on Ctrl-C or failure; the database is kept for inspection until the next run. Logs, Locust's CSV
 # files and the accounts file stay in the directory it names. PostgreSQL: PGHOST, PGPORT, PGUSER (default
 # 127.0.0.1, 5432, postgres, no password); Redis: REDIS_BASE (default redis://127.0.0.1:6379), database --redis-db.
@@ -17,7 +19,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-MINUTES="" USERS="200,25,10" SPAWN_RATE=5 WORKERS=$((2 * $(nproc))) DB=drssd_load REDIS_DB=13 PORT=8765 SEED=1
+MINUTES="" USERS="200,25,10" SPAWN_RATE="" WORKERS=${WEB_WORKERS:-$(($(nproc) + 1))} THREADS=${WEB_THREADS:-64}
+DB=drssd_load REDIS_DB=13 PORT=8765 SEED=1
 usage() { sed -n '6,7p' "$0" | sed 's/^# //'; }
 while [ $# -gt 0 ]; do
   case "$1" in -h | --help) usage; exit 0 ;; esac
@@ -27,6 +30,7 @@ while [ $# -gt 0 ]; do
     --users) USERS=${2:-} ;;
     --spawn-rate) SPAWN_RATE=${2:-} ;;
     --workers) WORKERS=${2:-} ;;
+    --threads) THREADS=${2:-} ;;
     --db) DB=${2:-} ;;
     --redis-db) REDIS_DB=${2:-} ;;
     --port) PORT=${2:-} ;;
@@ -36,7 +40,12 @@ while [ $# -gt 0 ]; do
   shift 2
 done
 IFS=, read -r DSOS REVIEWERS VIEWERS <<<"$USERS"
-for value in "$MINUTES" "$DSOS" "$REVIEWERS" "$VIEWERS" "$SPAWN_RATE" "$WORKERS" "$REDIS_DB" "$PORT" "$SEED"; do
+for value in "$DSOS" "$REVIEWERS" "$VIEWERS"; do
+  [[ "$value" =~ ^[0-9]+$ ]] || { usage >&2; echo "--users takes three whole numbers." >&2; exit 2; }
+done
+# The quarter-end morning: every simulated person starts, and so logs in, within the first 30 s.
+SPAWN_RATE=${SPAWN_RATE:-$(((DSOS + REVIEWERS + VIEWERS + 29) / 30))}
+for value in "$MINUTES" "$SPAWN_RATE" "$WORKERS" "$THREADS" "$REDIS_DB" "$PORT" "$SEED"; do
   [[ "$value" =~ ^[0-9]+$ ]] || { usage >&2; echo "Expected whole numbers (--minutes is required)." >&2; exit 2; }
 done
 [[ "$DB" =~ ^drssd_load[a-z0-9_]*$ ]] || { echo "--db must start with drssd_load: this script drops it." >&2; exit 2; }
@@ -114,9 +123,10 @@ manage prepare_loadtest --accounts "$RUN_DIR/accounts.json" --dsos "$DSOS" --rev
   --viewers "$VIEWERS" --seed "$SEED"
 .venv/bin/python manage.py collectstatic --noinput -v0
 
-step "Starting gunicorn ($WORKERS workers), a Celery worker and Celery beat on Redis db $REDIS_DB"
-# A control socket of its own: the default path is shared by every gunicorn of this user on the machine.
-.venv/bin/gunicorn drssd_portal.wsgi --bind "127.0.0.1:$PORT" --workers "$WORKERS" --timeout 120 \
+step "Starting gunicorn ($WORKERS workers x $THREADS threads), a Celery worker and Celery beat on Redis db $REDIS_DB"
+# gunicorn.conf.py as in production (WEB_WORKERS, WEB_THREADS); a control socket of its own: the default path is
+# shared by every gunicorn of this user on the machine.
+WEB_WORKERS=$WORKERS WEB_THREADS=$THREADS .venv/bin/gunicorn drssd_portal.wsgi --bind "127.0.0.1:$PORT" \
   --control-socket "$RUN_DIR/gunicorn.ctl" >"$RUN_DIR/gunicorn.log" 2>&1 &
 PIDS+=($!)
 .venv/bin/celery -A drssd_portal worker -n "loadtest-$PORT@%h" --loglevel=INFO --concurrency=2 \

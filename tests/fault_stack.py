@@ -31,7 +31,7 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-import psycopg2
+import psycopg
 import pytest
 import redis
 from celery import Celery
@@ -255,7 +255,7 @@ class Stack:
 
     def connect(self, database=DATABASE):
         """An autocommit connection of the test itself to the cluster."""
-        connection = psycopg2.connect(
+        connection = psycopg.connect(
             host="127.0.0.1", port=self.pg_port, user="postgres", dbname=database, connect_timeout=5
         )
         connection.autocommit = True

@@ -165,9 +165,9 @@ def _backup(database_url, media, backup_dir, keep=14):
 
 
 def _connect(url, dbname):
-    import psycopg2
+    import psycopg
 
-    database = psycopg2.connect(urlsplit(url)._replace(path="/" + dbname).geturl(), connect_timeout=5)
+    database = psycopg.connect(urlsplit(url)._replace(path="/" + dbname).geturl(), connect_timeout=5)
     database.autocommit = True
     return database
 

@@ -102,3 +102,36 @@ def test_english_dates_are_day_first_with_a_24_hour_clock_as_in_khmer():
     with translation.override("km"):
         assert date_format(moment, "SHORT_DATETIME_FORMAT") == "15/10/2019 21:53"
         assert time_format(moment.time()) == "21:53"
+
+
+PRINT_CONNECTIONS = """
+import os
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "drssd_portal.settings")
+import django
+django.setup()
+from django.conf import settings
+database = settings.DATABASES["default"]
+print(database["CONN_MAX_AGE"], database["CONN_HEALTH_CHECKS"], database.get("OPTIONS", {}).get("pool"))
+"""
+
+
+def test_connections_are_kept_and_checked_and_web_processes_share_a_pool(monkeypatch):
+    postgres = "postgres://postgres@127.0.0.1:5432/drssd"
+    kept = run(["-c", PRINT_CONNECTIONS], clean_env(DATABASE_URL=postgres))
+    assert kept.returncode == 0, kept.stderr
+    assert kept.stdout.split() == ["60", "True", "None"]
+
+    pooled = run(["-c", PRINT_CONNECTIONS], clean_env(DATABASE_URL=postgres, DB_POOL_MAX_SIZE="8"))
+    assert pooled.returncode == 0, pooled.stderr
+    assert pooled.stdout.startswith("0 True {")  # the pool keeps them; Django refuses both at once
+    assert "'max_size': 8" in pooled.stdout
+
+    # gunicorn.conf.py asks for the pool in the web processes, and leaves an explicit choice alone.
+    config: dict = {}
+    monkeypatch.delenv("DB_POOL_MAX_SIZE", raising=False)
+    exec((PROJECT_ROOT / "gunicorn.conf.py").read_text(), config)  # noqa: S102  # our own file
+    assert os.environ["DB_POOL_MAX_SIZE"] == "8"
+    assert config["worker_class"] == "gthread" and config["threads"] >= 32
+    monkeypatch.setenv("DB_POOL_MAX_SIZE", "3")
+    exec((PROJECT_ROOT / "gunicorn.conf.py").read_text(), config)  # noqa: S102
+    assert os.environ["DB_POOL_MAX_SIZE"] == "3"

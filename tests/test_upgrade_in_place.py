@@ -104,10 +104,10 @@ def _server_url():
 
 
 def _connect(url, dbname):
-    """An autocommit psycopg2 connection to database `dbname` on the server of `url`."""
-    import psycopg2
+    """An autocommit psycopg connection to database `dbname` on the server of `url`."""
+    import psycopg
 
-    connection = psycopg2.connect(urlsplit(url)._replace(path="/" + dbname).geturl(), connect_timeout=5)
+    connection = psycopg.connect(urlsplit(url)._replace(path="/" + dbname).geturl(), connect_timeout=5)
     connection.autocommit = True
     return connection
 
@@ -115,12 +115,12 @@ def _connect(url, dbname):
 @contextlib.contextmanager
 def _fresh_database(url):
     """A new, uniquely named database on the PostgreSQL server of `url` (its URL and name), dropped afterwards."""
-    import psycopg2
+    import psycopg
 
     name = f"drssd_upgrade_{os.getpid()}"
     try:
         server = _connect(url, "postgres")
-    except psycopg2.OperationalError as error:
+    except psycopg.OperationalError as error:
         pytest.fail(f"PostgreSQL is unreachable at {urlsplit(url).netloc}: {error}", pytrace=False)
     with server.cursor() as cursor:
         cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -417,8 +417,7 @@ def _insert(model, fields, rows):
     for row in rows:
         buffer.write("\t".join(r"\N" if value is None else str(value) for value in row))
         buffer.write("\n")
-    buffer.seek(0)
     with connection.cursor() as cursor:
-        cursor.cursor.copy_expert(
-            f"COPY {model._meta.db_table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT text)", buffer
-        )
+        sql = f"COPY {model._meta.db_table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT text)"
+        with cursor.cursor.copy(sql) as copy:
+            copy.write(buffer.getvalue())

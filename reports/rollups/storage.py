@@ -5,7 +5,6 @@ in build.py's docstring.
 """
 
 import datetime
-import io
 import operator
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
@@ -83,20 +82,16 @@ def upsert(rows: list[RowValues]) -> None:
     )
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql" and len(rows) < COPY_FROM_ROWS:
-            from psycopg2.extras import execute_values
-
-            execute_values(cursor.cursor, insert % "VALUES %s", rows, page_size=COPY_FROM_ROWS)
+            one_row = f"({', '.join(['%s'] * len(columns))})"
+            cursor.execute(insert % f"VALUES {', '.join([one_row] * len(rows))}", [v for row in rows for v in row])
         elif connection.vendor == "postgresql":
-            buffer = io.StringIO()
-            for row in rows:
-                buffer.write("\t".join([r"\N" if value is None else str(value) for value in row]))
-                buffer.write("\n")
-            buffer.seek(0)
             cursor.execute(
                 f"CREATE TEMPORARY TABLE IF NOT EXISTS rollup_load ON COMMIT DELETE ROWS AS "
                 f"SELECT {', '.join(columns)} FROM {quote(meta.db_table)} WITH NO DATA"
             )
-            cursor.cursor.copy_expert(f"COPY rollup_load ({', '.join(columns)}) FROM STDIN", buffer)
+            with cursor.cursor.copy(f"COPY rollup_load ({', '.join(columns)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
             cursor.execute(insert % f"SELECT {', '.join(columns)} FROM rollup_load")
             cursor.execute("DELETE FROM rollup_load")
         else:

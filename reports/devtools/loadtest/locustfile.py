@@ -304,6 +304,12 @@ def _ok(response):
     return True
 
 
+@events.request.add_listener
+def _timeline(request_type, name, response_time, start_time=None, **_kwargs):
+    """Every request's start and duration, for the login burst's figures (summary.burst)."""
+    _append("requests", {"t": start_time or time.time() - response_time / 1000, "name": name, "ms": response_time})
+
+
 @events.quitting.add_listener
 def _write_cpu_time(**_kwargs):
     """Locust's own CPU time, for the run's CPU account (machine.describe)."""

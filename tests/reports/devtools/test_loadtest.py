@@ -165,3 +165,33 @@ def test_the_summary_line_has_the_agreed_form(tmp_path):
     assert outcome.line() == "errors 0, lost saves 0, p95 save 312 ms, p95 dashboard 120 ms, rollups fresh after 14 s"
     assert outcome.missed() == []
     assert summary.table(stats)[2].split() == ["commune", "save", "10", "1.00", "200", "312", "390", "400", "0"]
+
+
+def test_the_login_burst_is_measured_from_the_timeline():
+    timeline = [
+        {"t": 100.0, "name": "login page", "ms": 20},
+        {"t": 100.1, "name": "login", "ms": 900},
+        {"t": 101.0, "name": "commune page", "ms": 400},  # during the burst
+        {"t": 102.0, "name": "dashboard district", "ms": 1200},  # during the burst
+        {"t": 110.0, "name": "login", "ms": 5000},  # the last login ends at 115 s
+        {"t": 116.0, "name": "commune page", "ms": 120},  # after it
+        {"t": 117.0, "name": "commune save", "ms": 180},
+        {"t": 118.0, "name": "dashboard district", "ms": 90},
+        {"t": 119.0, "name": "dashboard provincial", "ms": 210},
+    ]
+    burst = summary.burst(timeline)
+    assert (burst.logins, burst.others, burst.p95_others) == (3, 2, 1200)
+    assert burst.seconds == pytest.approx(15.0)
+    assert burst.after == {"commune save": 180, "commune page": 120, "dashboard": 210}
+    assert burst.missed() == [
+        "burst p95 other pages (target <= 1000 ms)",
+        "after the burst p95 dashboard (target <= 200 ms)",
+    ]
+    assert burst.lines()[-1] == "burst p95 other pages 1200 ms"  # printed on the line before the summary line
+    assert summary.burst([{"t": 1.0, "name": "commune page", "ms": 5}]) is None
+
+
+def test_percentiles_are_nearest_rank():
+    assert summary.percentile(list(range(1, 101)), 95) == 95
+    assert summary.percentile([7], 95) == 7
+    assert summary.percentile([], 95) is None

@@ -89,6 +89,9 @@ class Command(BaseCommand):
         missed = outcome.missed()
         out(f"Approvals during the run: {approvals}. p95 dashboard: the worst of the three dashboard levels.")
         out("Targets: all met." if not missed else "Targets MISSED: " + "; ".join(missed))
+        login_burst = summary.burst(checks.read_records(records, "requests"))
+        for line in login_burst.lines() if login_burst else ["burst p95 other pages n/a (no login recorded)"]:
+            out(line)
         out(outcome.line())
         sys.exit(1 if missed else 0)
 
