@@ -100,6 +100,10 @@ class VillageRow:
         return "true" if opens else "false"
 
     @property
+    def has_problem(self):
+        return self.state in (RowState.ERROR, RowState.WARNING) or bool(self.comments)
+
+    @property
     def css(self):
         return (
             "village-row table-danger"
@@ -120,6 +124,11 @@ class VillageGrid:
     @property
     def filled(self):
         return sum(row.filled for row in self.rows)
+
+    @property
+    def problems(self):
+        """Villages with an error, a warning or a reviewer's comment."""
+        return sum(row.has_problem for row in self.rows)
 
 
 def village_grid(rows, previous, by_target, *, editable, forms=None):

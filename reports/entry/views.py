@@ -100,7 +100,13 @@ def commune_entry(request, district, year, quarter, commune):
             by=request.user,
         ),
     )
+    following = _next_commune(request.user, commune, period)
+    can_read_district = District.objects.visible_to(request.user).filter(pk=commune.district_id).exists()
     if saved:
+        if request.POST.get("then") == "next" and following is not None:
+            return redirect("reports:commune", district, year, quarter, following.code)
+        if request.POST.get("then") == "next" and can_read_district:
+            return redirect("reports:report", district, year, quarter)
         return redirect(request.path)
 
     editable = can_write and report.is_editable
@@ -133,7 +139,8 @@ def commune_entry(request, district, year, quarter, commune):
             "grid": village_grid,
             "editable": editable,
             "version": version,
-            "can_read_district": District.objects.visible_to(request.user).filter(pk=commune.district_id).exists(),
+            "next_commune": following,
+            "can_read_district": can_read_district,
         },
     )
 
@@ -297,6 +304,18 @@ def _attach_comments(form, by_target, prefix):
                 ((_("PDRD comment:"), c.text) for c in comments),
             )
             form.fields[name].help_text = format_html("{}{}", notes, form.fields[name].help_text)
+
+
+def _next_commune(user, commune, period):
+    """The commune after this one (in code order) in the same district that `user` may enter, active in the
+    quarter; None at the last one."""
+    return (
+        Commune.objects.editable_by(user)
+        .active_on(period.bounds[0])
+        .filter(district_id=commune.district_id, code__gt=commune.code)
+        .order_by("code")
+        .first()
+    )
 
 
 def _disable(*forms):

@@ -70,6 +70,30 @@
     }
   });
 
+  // "Next village with a problem": the next village (after the one being typed in) with an error, a warning or a
+  // reviewer's comment, its line opened and its first marked input (or its first input) focused.
+  var nextProblem = document.getElementById("grid-next-problem");
+  if (nextProblem) {
+    nextProblem.addEventListener("click", function () {
+      var blocks = Array.prototype.slice.call(table.querySelectorAll("tbody.has-problem"));
+      if (!blocks.length) return;
+      var here = document.activeElement && document.activeElement.closest("tbody.village-block");
+      var all = Array.prototype.slice.call(table.querySelectorAll("tbody.village-block"));
+      var from = here ? all.indexOf(here) : -1;
+      var target = blocks.filter(function (b) { return all.indexOf(b) > from; })[0] || blocks[0];
+      var line = target.querySelector(".village-detail");
+      var more = target.querySelector(".grid-more");
+      if (line) line.setAttribute("data-open", "true");
+      if (more) more.setAttribute("aria-expanded", "true");
+      var input = target.querySelector(".is-invalid, .has-comment input, .has-comment select") ||
+        target.querySelector("input, select");
+      if (input) {
+        input.focus();
+        input.scrollIntoView({ block: "center" });
+      }
+    });
+  }
+
   table.addEventListener("input", countFilled);
   table.addEventListener("change", countFilled);
   table.addEventListener("focusin", function (event) {

@@ -150,17 +150,26 @@ def seven_villages(thpong):
     return thpong
 
 
+@pytest.fixture
+def focal_point(seven_villages):
+    user = UserFactory(username="focal_amleang", first_name="Dara", last_name="Kim")
+    AssignmentFactory(user=user, role=Role.COMMUNE_FOCAL_POINT, commune=seven_villages)
+    return user
+
+
+@pytest.mark.parametrize("person", ["dso_thpong", "focal_amleang"])
 @pytest.mark.parametrize(("size", "width", "height"), [("laptop", 1366, 768), ("phone", 390, 844)])
-def test_the_village_grid_fits_a_laptop_and_a_phone_in_khmer(
-    live_server, browser, seven_villages, artifacts_dir, size, width, height
+def test_a_commune_is_completed_on_a_laptop_and_a_phone_in_khmer(
+    live_server, browser, focal_point, artifacts_dir, person, size, width, height
 ):
-    """No horizontal scrolling, the village's name in view while typing, Enter moves down the column, and the
-    progress line counts the villages with every figure filled in."""
+    """A DSO and a commune focal point complete a commune of seven villages: no horizontal scrolling, the village's
+    name in view while typing, Enter moves down the column, the progress line counts the villages with every
+    figure filled in, and every figure is saved."""
     context = browser.new_context(locale="km-KH", viewport={"width": width, "height": height})
     page = context.new_page()
     url = f"{live_server.url}/reports/0508/2019/q3/commune/050801/"
     page.goto(url)
-    page.fill("input[name=username]", "dso_thpong")
+    page.fill("input[name=username]", person)
     page.fill("input[name=password]", PASSWORD)
     page.click("#submit-id-submit")
     expect(page).to_have_url(url)
@@ -203,5 +212,14 @@ def test_the_village_grid_fits_a_laptop_and_a_phone_in_khmer(
     )
     assert on_top == "05080107"
     assert not scrolls_sideways()
-    page.screenshot(path=os.path.join(artifacts_dir, f"entry-grid-{size}-km.png"))
+    page.screenshot(path=os.path.join(artifacts_dir, f"entry-grid-{size}-{person}-km.png"))
+
+    # The rest of the commune, then Save: every village is in.
+    for index in range(1, 7):
+        fill_village(page, index, FIGURES["05080102"])
+    expect(page.locator("#grid-filled")).to_have_text("7")
+    page.click("#commune-form button[type=submit]")
+    expect(page.locator(".alert-success")).to_have_count(1)
+    assert VillageQuarter.objects.filter(report__district__code="0508").count() == 7
+    assert not scrolls_sideways()
     context.close()

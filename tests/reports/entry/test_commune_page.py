@@ -24,6 +24,7 @@ from tests.reports.entry.helpers import (
     error_next_to,
     login_redirect,
     messages_of,
+    report_url,
     section_url,
     village_values,
 )
@@ -391,3 +392,42 @@ def test_stashed_post_with_a_garbled_version_still_shows_the_page(client_for, ds
 
     assert response.status_code == 200
     assert values(response)["villages-0-households_total"] == "100"
+
+
+# --- Commune page: save and go on -----------------------------------------------------------------
+
+
+def test_save_and_next_goes_to_the_next_commune_then_back_to_the_report(client_for, dso_a, world, q3):
+    client = client_for(dso_a)
+    page = html(client.get(commune_url("050801")))
+    assert "Save and go to Test Commune 050802" in page
+
+    response = client.post(
+        commune_url("050801"), {**commune_post([good_village(100), good_village(60)]), "then": "next"}
+    )
+    assert response.status_code == 302 and response.url == commune_url("050802")
+    assert saved_figures(a1_report(world, q3), world.commune_a1)  # saved before moving on
+
+    assert "Save and go back to the report" in html(client.get(commune_url("050802")))
+    last = commune_post([good_village(80), good_village(40)])
+    response = client.post(commune_url("050802"), {**last, "then": "next"})
+    assert response.status_code == 302 and response.url == report_url()
+
+
+def test_save_and_next_is_not_offered_where_there_is_nowhere_to_go(client_for, focal_a1, world, q3):
+    """A commune focal point enters one commune and cannot read the district's report."""
+    client = client_for(focal_a1)
+    assert 'id="save-and-next"' not in html(client.get(commune_url("050801")))
+    response = client.post(
+        commune_url("050801"), {**commune_post([good_village(100), good_village(60)]), "then": "next"}
+    )
+    assert response.status_code == 302 and response.url == commune_url("050801")
+
+
+def test_a_failed_save_and_next_stays_on_the_page_with_everything_typed(client_for, dso_a, world, q3):
+    client = client_for(dso_a)
+    bad = good_village(100, hh_unimproved=99)
+    response = client.post(commune_url("050801"), {**commune_post([bad, good_village(60)]), "then": "next"})
+    assert response.status_code == 200
+    assert values(response)["villages-0-hh_unimproved"] == "99"
+    assert 'id="grid-next-problem"' in html(response)
