@@ -8,8 +8,7 @@ options override these.
 import os
 
 # One process more than cores: on 2 cores, 3 x 64 met the load targets and kept pages quick during the login
-# burst, where 2 x 16, 2 x 40, 2 x 64 and 3 x 32 did not
-# (README, "Benchmarks").
+# burst, where 2 x 16, 2 x 40, 2 x 64 and 3 x 32 did not (README, "Benchmarks").
 workers = int(os.environ.get("WEB_WORKERS", (os.cpu_count() or 2) + 1))
 worker_class = "gthread"
 # Many threads: during a login burst most of them only wait for a password hash (drssd_portal/passwords.py).
