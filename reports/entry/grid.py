@@ -8,6 +8,7 @@ widgets drew (name, id, value, the same attributes), so the posted form is uncha
 
 import datetime
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from html import escape
 
 from django.utils.safestring import SafeString, mark_safe
@@ -47,6 +48,11 @@ DETAIL_COLUMNS = [
 COLUMNS = FIGURE_COLUMNS + DETAIL_COLUMNS
 
 
+SAVED_MEANWHILE = _("Saved meanwhile:")
+EMPTY = _("(empty)")
+USE_IT = _("Use it")
+
+
 class RowState:
     """What a village row needs from the DSO, worst first."""
 
@@ -74,6 +80,11 @@ class Cell:
     input: SafeString
     errors: list[str]
     comments: list
+    theirs: str | None = None  # after an edit conflict: the value saved meanwhile, where it differs from this one
+
+    @property
+    def theirs_html(self):
+        return mark_safe(theirs_html(self))  # noqa: S308  # escaped inside
 
 
 @dataclass
@@ -96,12 +107,22 @@ class VillageRow:
     @property
     def opens_details(self):
         """ "true" when the line under the figures starts open: it has something to read or a value in it."""
-        opens = self.warnings or self.errors or self.comments or any(cell.value for cell in self.details)
+        opens = (
+            self.warnings
+            or self.errors
+            or self.comments
+            or any(cell.value or cell.theirs is not None for cell in self.details)
+        )
         return "true" if opens else "false"
 
     @property
     def has_problem(self):
-        return self.state in (RowState.ERROR, RowState.WARNING) or bool(self.comments)
+        return self.state in (RowState.ERROR, RowState.WARNING) or bool(self.comments) or self.differs
+
+    @property
+    def differs(self):
+        """After an edit conflict: some value of this village was saved differently meanwhile."""
+        return any(cell.theirs is not None for cell in self.figures + self.details)
 
     @property
     def css(self):
@@ -131,11 +152,12 @@ class VillageGrid:
         return sum(row.has_problem for row in self.rows)
 
 
-def village_grid(rows, previous, by_target, *, editable, forms=None):
+def village_grid(rows, previous, by_target, *, editable, forms=None, saved_meanwhile=None):
     """The grid of a commune page: `rows` are the commune's village rows (stored or pre-filled), `previous` last
     quarter's rows by village id, `by_target` the open review comments by target, and `forms` the village forms
     in the same order once a page was posted (their values and errors are shown; none on a plain visit, where the
-    grid is drawn from the rows without building a form)."""
+    grid is drawn from the rows without building a form). After an edit conflict `saved_meanwhile` holds the rows
+    as stored now, by village id: where a stored value differs from the posted one, the cell shows it beside."""
     choices = [("", "—")] + [(value, str(label)) for value, label in OdfStatus.choices]
     labels = {column.name: str(column.label) for column in COLUMNS}
     grid = VillageGrid()
@@ -166,6 +188,11 @@ def village_grid(rows, previous, by_target, *, editable, forms=None):
             cells[column.name] = Cell(
                 column, name, value, drawn, list(errors.get(column.name, [])), comments.get(column.name, [])
             )
+            if saved_meanwhile is not None:
+                stored = saved_meanwhile.get(row.village_id)
+                theirs = _shown(None, name, stored, column) if stored is not None else ""
+                if not same_value(theirs, value):
+                    cells[column.name].theirs = theirs
         figures = [cells[column.name] for column in FIGURE_COLUMNS]
         row_errors = [(labels[name], message) for name in labels for message in errors.get(name, [])]
         row_errors += [("", message) for message in errors.get("__all__", [])]
@@ -205,13 +232,61 @@ def _shown(form, name, row, column):
     return str(value)
 
 
+def same_value(a, b):
+    """Whether two shown values are the same figure ("0120" and "120" are; "" and "0" are not)."""
+    a, b = a.strip(), b.strip()
+    if a == b:
+        return True
+    try:
+        return int(a) == int(b)
+    except ValueError:
+        return False
+
+
+def theirs_html(cell):
+    """Under an input after an edit conflict: the value saved meanwhile and a button that takes it (js)."""
+    if cell.theirs is None:
+        return ""
+    shown = dict(OdfStatus.choices).get(cell.theirs, cell.theirs) if cell.column.kind == "choice" else cell.theirs
+    saved_meanwhile, empty, use_it = str(SAVED_MEANWHILE), str(EMPTY), str(USE_IT)
+    return (
+        f'<div class="grid-theirs small">{escape(saved_meanwhile)} '
+        f"<strong>{escape(str(shown)) if shown != '' else escape(empty)}</strong> "
+        f'<button type="button" class="btn btn-link btn-sm p-0 grid-take" data-for="id_{escape(cell.name)}" '
+        f'data-value="{escape(cell.theirs)}">{escape(use_it)}</button></div>'
+    )
+
+
+def activity_differences(form, stored):
+    """After an edit conflict on a commune page: {field: the "saved meanwhile" line} for each commune activity whose
+    stored value differs from the posted one."""
+    differences = {}
+    for name in form.fields:
+        value = form.data.get(form.add_prefix(name)) or ""
+        stored_value = getattr(stored, name)
+        theirs = "" if stored_value is None else str(stored_value)
+        if not same_value(theirs, value) and not _same_amount(theirs, value):
+            cell = Cell(Column(name, "", "count"), form.add_prefix(name), value, SafeString(""), [], [], theirs)
+            differences[name] = mark_safe(theirs_html(cell))  # noqa: S308  # escaped inside
+    return differences
+
+
+def _same_amount(a, b):
+    """Money: "150" and "150.00" are the same amount."""
+    try:
+        return Decimal(a.strip()) == Decimal(b.strip())
+    except (InvalidOperation, ValueError):
+        return False
+
+
 def _figure_cells(figures):
     """The figures' table cells, each input under its label (the label is shown on phones only)."""
     return mark_safe(  # noqa: S308  # every value in it went through escape()
         "".join(
-            f'<td class="grid-cell grid-{cell.column.kind}{" has-comment" if cell.comments else ""}">'
+            f'<td class="grid-cell grid-{cell.column.kind}{" has-comment" if cell.comments else ""}'
+            f'{" has-theirs" if cell.theirs is not None else ""}">'
             f'<label class="grid-label" for="id_{escape(cell.name)}">{escape(str(cell.column.label))}</label>'
-            f"{cell.input}</td>"
+            f"{cell.input}{theirs_html(cell)}</td>"
             for cell in figures
         )
     )

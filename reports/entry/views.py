@@ -56,6 +56,20 @@ def conflict_message(conflict):
     }
 
 
+def commune_conflict_message(conflict):
+    """The commune page's edit conflict: the values saved meanwhile are shown beside the ones typed."""
+    return _(
+        "%(who)s saved this commune at %(when)s, after you opened it. Your values were NOT saved. Where the saved "
+        "value differs from yours it is shown under your value: press “Use it” to take it, or keep yours; then "
+        "press Save again."
+    ) % {
+        "who": conflict.saved_by,
+        "when": date_format(timezone.localtime(conflict.saved_at), "SHORT_DATETIME_FORMAT")
+        if conflict.saved_at
+        else "?",
+    }
+
+
 @login_required
 def district_reports(request, district):
     district = readable_district(request.user, district)
@@ -99,6 +113,7 @@ def commune_entry(request, district, year, quarter, commune):
             expected_version=expected,
             by=request.user,
         ),
+        explain_conflict=commune_conflict_message,
     )
     following = _next_commune(request.user, commune, period)
     can_read_district = District.objects.visible_to(request.user).filter(pk=commune.district_id).exists()
@@ -118,8 +133,20 @@ def commune_entry(request, district, year, quarter, commune):
     comments = [c for c in report.open_review_comments() if not c.target or c.target.startswith(about)]
     by_target = ReviewComment.by_target(comments)
     _attach_comments(activity_form, by_target, f"commune:{commune.code}:")
+    # A save refused because someone saved meanwhile (or a page loaded before their save): show their values
+    # beside the ones typed, figure by figure, so nothing is overwritten without being seen.
+    saved_meanwhile, activities_meanwhile = None, {}
+    if request.method == "POST" and posted_version(request) != version:
+        saved_meanwhile = {row.village_id: row for row in report.village_quarters.filter(village__commune=commune)}
+        stored_record = CommuneQuarter.objects.get(pk=record.pk)
+        activities_meanwhile = grid.activity_differences(activity_form, stored_record)
     village_grid = grid.village_grid(
-        rows, previous, by_target, editable=editable, forms=formset.forms if formset.is_bound else None
+        rows,
+        previous,
+        by_target,
+        editable=editable,
+        forms=formset.forms if formset.is_bound else None,
+        saved_meanwhile=saved_meanwhile,
     )
     return render(
         request,
@@ -140,6 +167,7 @@ def commune_entry(request, district, year, quarter, commune):
             "editable": editable,
             "version": version,
             "next_commune": following,
+            "activities_meanwhile": activities_meanwhile,
             "can_read_district": can_read_district,
         },
     )
@@ -255,7 +283,7 @@ def _commune_record(commune, period, *, can_write):
     return report, record or CommuneQuarter(report=report, commune=commune)
 
 
-def _save_versioned(request, data, record, *, forms, save):
+def _save_versioned(request, data, record, *, forms, save, explain_conflict=None):
     """Validate and save a page of forms guarded by `record.version`.
 
     Returns (saved, version): on success the caller redirects; otherwise the page is shown again with
@@ -274,7 +302,7 @@ def _save_versioned(request, data, record, *, forms, save):
     try:
         save(posted_version(request))
     except entry.EditConflict as conflict:
-        messages.error(request, conflict_message(conflict))
+        messages.error(request, (explain_conflict or conflict_message)(conflict))
         return False, type(record).objects.get(pk=record.pk).version
     messages.success(request, _("Saved. You can continue later: the draft is kept."))
     return True, version

@@ -94,6 +94,18 @@
     });
   }
 
+  // After an edit conflict: "Use it" puts the value saved meanwhile into the input beside it.
+  document.addEventListener("click", function (event) {
+    var take = event.target.closest(".grid-take");
+    if (!take) return;
+    var input = document.getElementById(take.getAttribute("data-for"));
+    if (!input) return;
+    input.value = take.getAttribute("data-value");
+    input.dispatchEvent(new Event("input", { bubbles: true }));
+    take.closest(".grid-theirs").classList.add("grid-taken");
+    input.focus();
+  });
+
   table.addEventListener("input", countFilled);
   table.addEventListener("change", countFilled);
   table.addEventListener("focusin", function (event) {

@@ -223,3 +223,49 @@ def test_a_commune_is_completed_on_a_laptop_and_a_phone_in_khmer(
     assert VillageQuarter.objects.filter(report__district__code="0508").count() == 7
     assert not scrolls_sideways()
     context.close()
+
+
+def test_an_edit_conflict_shows_the_other_persons_values_and_takes_them_figure_by_figure(
+    live_server, browser, thpong, artifacts_dir
+):
+    other = UserFactory(username="dso_thpong_2", first_name="Sreymom", last_name="Keo")
+    AssignmentFactory(user=other, role=Role.DSO, district=thpong.district)
+    url = f"{live_server.url}/reports/0508/2019/q3/commune/050801/"
+    pages = []
+    for username in ("dso_thpong", "dso_thpong_2"):
+        context = browser.new_context(locale="km-KH", viewport={"width": 1366, "height": 768})
+        page = context.new_page()
+        page.goto(url)
+        page.fill("input[name=username]", username)
+        page.fill("input[name=password]", PASSWORD)
+        page.click("#submit-id-submit")
+        expect(page).to_have_url(url)
+        pages.append(page)
+    mine, theirs = pages
+
+    # Both opened the page; Sreymom saves first.
+    for index, code in enumerate(VILLAGES):
+        fill_village(theirs, index, FIGURES[code])
+    theirs.click("#commune-form button[type=submit]")
+    expect(theirs.locator(".alert-success")).to_have_count(1)
+
+    # Sokha typed other figures for the first village: refused, with Sreymom's values beside Sokha's.
+    fill_village(mine, 0, {**FIGURES["05080101"], "hh_handwashing": "90", "latrines_built": "6"})
+    fill_village(mine, 1, FIGURES["05080102"])
+    mine.click("#commune-form button[type=submit]")
+    expect(mine.locator(".alert-danger")).to_contain_text("Sreymom Keo")
+    first = mine.locator("tbody[data-village='05080101']")
+    expect(first.locator(".grid-theirs")).to_have_count(2)
+    expect(mine.locator("tbody[data-village='05080102'] .grid-theirs")).to_have_count(0)
+    expect(mine.locator("[name=villages-0-hh_handwashing]")).to_have_value("90")  # nothing typed is lost
+    mine.screenshot(path=os.path.join(artifacts_dir, "entry-conflict-km.png"))
+
+    # Take theirs for the handwashing figure, keep mine for the latrines built, and save again.
+    first.locator(".grid-cell", has=mine.locator("[name=villages-0-hh_handwashing]")).locator(".grid-take").click()
+    expect(mine.locator("[name=villages-0-hh_handwashing]")).to_have_value("70")
+    mine.click("#commune-form button[type=submit]")
+    expect(mine.locator(".alert-success")).to_have_count(1)
+    row = VillageQuarter.objects.get(village__code="05080101")
+    assert (row.hh_handwashing, row.latrines_built) == (70, 6)
+    for page in pages:
+        page.context.close()

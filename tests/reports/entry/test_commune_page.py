@@ -285,16 +285,27 @@ def test_commune_save_from_an_out_of_date_page_is_refused_naming_who_saved_first
     assert response.status_code == 200
     conflict = [m for m in messages_of(response) if "after you opened it" in m]
     assert len(conflict) == 1
-    assert conflict[0].startswith("Sreymom Keo saved this page at ")
+    assert conflict[0].startswith("Sreymom Keo saved this commune at ")
     assert (
         first.updated_at.astimezone(datetime.timezone(datetime.timedelta(hours=7))).strftime("%d/%m/%Y %H:%M")
         in conflict[0]
     )
-    assert "Your values below were NOT saved." in conflict[0]
+    assert "Your values were NOT saved." in conflict[0]
     shown = values(response)
     assert shown["villages-0-households_total"] == "200"
     assert shown["villages-1-households_total"] == "80"
     assert shown["version"] == "1"  # Save again keeps these values, knowingly
+    # Figure by figure, the value saved meanwhile is shown under the one typed, with a button that takes it.
+    page = html(response)
+    first_village = page.split('data-village="05080101"', 1)[1].split("</tbody>", 1)[0]
+    assert (
+        'Saved meanwhile: <strong>100</strong> <button type="button" class="btn btn-link btn-sm p-0 grid-take" '
+        'data-for="id_villages-0-households_total" data-value="100">Use it</button>'
+    ) in first_village
+    differing = [f for f, v in good_village(100).items() if good_village(200)[f] != v]
+    assert first_village.count('class="grid-theirs') == len(differing)  # only where the figures differ
+    assert 'data-for="id_villages-0-latrines_built"' not in first_village
+    assert 'id="grid-next-problem"' in page
     saved = saved_figures(a1_report(world, q3), world.commune_a1)
     assert [saved[code]["households_total"] for code in A1_VILLAGES] == [100, 60]
     record = CommuneQuarter.objects.get(commune=world.commune_a1)

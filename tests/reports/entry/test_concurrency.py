@@ -63,7 +63,7 @@ def test_second_save_from_the_same_loaded_page_is_refused_and_keeps_its_values(r
     assert response.status_code == 200
     record = CommuneQuarter.objects.select_related("updated_by").get(commune=world.commune_a1)
     (message,) = conflict_messages(response)
-    assert message.startswith("dso_a saved this page at ")  # dso_a has no full name: the username
+    assert message.startswith("dso_a saved this commune at ")  # dso_a has no full name: the username
     assert saved_at_text(record) in message
     shown = values(response)
     assert [shown["villages-0-households_total"], shown["villages-1-households_total"]] == ["200", "80"]
@@ -79,7 +79,7 @@ def test_conflict_message_names_the_first_user_by_full_name(dso_a, dso_a2, world
     response = second.post(URL, commune_post([good_village(200), good_village(80)], version=0))
 
     (message,) = conflict_messages(response)
-    assert message.startswith("Sreymom Keo saved this page at ")
+    assert message.startswith("Sreymom Keo saved this commune at ")
     assert households(world, q3) == [100, 60]
 
 
@@ -146,7 +146,7 @@ def test_simultaneous_saves_one_wins_the_other_is_refused(monkeypatch, dso_a, ds
     expected = {"dso_a": [100, 60], "dso_a2": [200, 80]}
     assert households(world, q3) == expected[winner]
     (message,) = conflict_messages(responses[loser])
-    assert message.startswith({"dso_a": "dso_a", "dso_a2": "Sreymom Keo"}[winner] + " saved this page at ")
+    assert message.startswith({"dso_a": "dso_a", "dso_a2": "Sreymom Keo"}[winner] + " saved this commune at ")
     shown = values(responses[loser])
     assert [int(shown[f"villages-{i}-households_total"]) for i in (0, 1)] == expected[loser]
 
