@@ -269,3 +269,46 @@ def test_an_edit_conflict_shows_the_other_persons_values_and_takes_them_figure_b
     assert (row.hh_handwashing, row.latrines_built) == (70, 6)
     for page in pages:
         page.context.close()
+
+
+def test_nothing_typed_is_lost_offline_or_on_a_reload(live_server, browser, thpong, artifacts_dir):
+    """Typed values are kept in the browser: a reload offers them back; a save pressed offline is held and sent
+    when the connection returns, once."""
+    context = browser.new_context(locale="km-KH", viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    url = f"{live_server.url}/reports/0508/2019/q3/commune/050801/"
+    page.goto(url)
+    page.fill("input[name=username]", "dso_thpong")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("#submit-id-submit")
+    expect(page).to_have_url(url)
+
+    # Typed, then the tab reloads (a crash, a power cut): the figures are offered back, named.
+    fill_village(page, 0, FIGURES["05080101"])
+    page.reload()
+    expect(page.locator("[name=villages-0-households_total]")).to_have_value("")
+    notice = page.locator(".keep-typed-notice")
+    expect(notice).to_contain_text("(10 ")
+    expect(notice).to_contain_text("ត្រពាំងជោ")  # the village, in the figures' names
+    page.screenshot(path=os.path.join(artifacts_dir, "entry-restore-km.png"))
+    page.click("#keep-typed-restore")
+    expect(page.locator("[name=villages-0-households_total]")).to_have_value("120")
+    expect(page.locator("[name=villages-0-odf_status]")).to_have_value("triggered")
+
+    # The connection drops; Save is pressed: nothing is sent, the person is told, the values stay.
+    fill_village(page, 1, FIGURES["05080102"])
+    context.set_offline(True)
+    page.click("#commune-form button[type=submit]")
+    expect(page.locator(".keep-typed-notice.alert-danger")).to_be_visible()
+    expect(page).to_have_url(url)
+    assert not VillageQuarter.objects.exists()
+    page.screenshot(path=os.path.join(artifacts_dir, "entry-offline-km.png"))
+
+    # It returns: the page is saved, once, and nothing is offered back any more.
+    context.set_offline(False)
+    expect(page.locator(".alert-success")).to_have_count(1)
+    assert VillageQuarter.objects.count() == 2
+    assert CommuneQuarter.objects.get(commune=thpong).version == 1
+    page.reload()
+    expect(page.locator(".keep-typed-notice")).to_have_count(0)
+    context.close()
