@@ -255,8 +255,14 @@ class Stack:
 
     def connect(self, database=DATABASE):
         """An autocommit connection of the test itself to the cluster."""
+        # Parameters merged on the client, as psycopg2 did: the tests' queries leave some types to PostgreSQL.
         connection = psycopg.connect(
-            host="127.0.0.1", port=self.pg_port, user="postgres", dbname=database, connect_timeout=5
+            host="127.0.0.1",
+            port=self.pg_port,
+            user="postgres",
+            dbname=database,
+            connect_timeout=5,
+            cursor_factory=psycopg.ClientCursor,
         )
         connection.autocommit = True
         return connection

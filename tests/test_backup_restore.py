@@ -167,7 +167,9 @@ def _backup(database_url, media, backup_dir, keep=14):
 def _connect(url, dbname):
     import psycopg
 
-    database = psycopg.connect(urlsplit(url)._replace(path="/" + dbname).geturl(), connect_timeout=5)
+    database = psycopg.connect(
+        urlsplit(url)._replace(path="/" + dbname).geturl(), connect_timeout=5, cursor_factory=psycopg.ClientCursor
+    )
     database.autocommit = True
     return database
 

@@ -107,7 +107,9 @@ def _connect(url, dbname):
     """An autocommit psycopg connection to database `dbname` on the server of `url`."""
     import psycopg
 
-    connection = psycopg.connect(urlsplit(url)._replace(path="/" + dbname).geturl(), connect_timeout=5)
+    connection = psycopg.connect(
+        urlsplit(url)._replace(path="/" + dbname).geturl(), connect_timeout=5, cursor_factory=psycopg.ClientCursor
+    )
     connection.autocommit = True
     return connection
 
@@ -176,6 +178,15 @@ def _row_hashes(connection, columns):
     return hashes
 
 
+def _with_psycopg2(env, tmp):
+    """The previous layout's code streams rollup rows with psycopg2's copy_expert: its runs get psycopg2 (a test
+    dependency) by hiding psycopg 3 from Django, which then falls back to psycopg2."""
+    hide = tmp / "hide-psycopg3"
+    hide.mkdir()
+    (hide / "sitecustomize.py").write_text('import sys\nsys.modules["psycopg"] = None\n')
+    return {**env, "PYTHONPATH": str(hide)}
+
+
 def _subprocess_env(database_url, media_root):
     """The environment of the manage.py runs: this database and media root, no Redis (eager Celery), DEBUG unset."""
     env = {
@@ -218,10 +229,11 @@ def test_database_of_previous_layout_upgrades_in_place(capsys):
         )
         assert archive.returncode == 0, f"cannot export {PREVIOUS_LAYOUT} (a shallow clone?): {archive.stderr}"
         env = _subprocess_env(database_url, media)
+        old_env = _with_psycopg2(env, Path(tmp))
 
-        _manage(old_tree, env, "migrate", "--no-input", "-v0")
-        demo = _manage(old_tree, env, "load_demo").strip().splitlines()[-1]
-        seeded = _shell(old_tree, env, SEED)
+        _manage(old_tree, old_env, "migrate", "--no-input", "-v0")
+        demo = _manage(old_tree, old_env, "load_demo").strip().splitlines()[-1]
+        seeded = _shell(old_tree, old_env, SEED)
         connection = _connect(database_url, name)
         columns = _columns(connection)
         before = _row_hashes(connection, columns)

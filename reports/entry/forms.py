@@ -173,6 +173,13 @@ class DistrictSectionForm(EntryForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         limit_narratives(self, ["achievements", "challenges", "support_needed", "next_quarter_plan"])
+        self.fields["ft_annual_allocation"].help_text = _(
+            "Filled in from last quarter's report of the same year: change it if the allocation changed."
+        )
+        self.fields["ft_carried_over"].help_text = _(
+            "Filled in from last quarter's report, if there is one: its balance plus what it received, minus what "
+            "it spent. Check it against the accounts."
+        )
         held = self.fields["wg_meeting_held"] = forms.NullBooleanField(
             label=_("District working-group meeting held"), required=False, widget=forms.NullBooleanSelect
         )
@@ -252,11 +259,15 @@ class TrainingForm(EntryForm):
             )
             field.widget.attrs.setdefault("aria-label", str(field.label))
             if isinstance(field, CountField):
-                field.required = True
+                field.required = False
+                field.widget.attrs["placeholder"] = "0"  # a blank count is 0, and the row shows it
 
     def clean(self):
         cleaned = super().clean()
         levels = ["participants_provincial", "participants_district", "participants_commune", "participants_village"]
+        for name in [*levels, "women"]:
+            if name in cleaned and cleaned[name] is None and name not in self.errors:
+                cleaned[name] = 0
         if all(cleaned.get(f) is not None for f in levels):
             message = validation.participants_error(
                 women=cleaned.get("women"), participants=sum(cleaned[f] for f in levels)

@@ -24,6 +24,7 @@ class CommuneProgress:
     warnings: int = 0
     errors: int = 0
     activities_entered: bool = False
+    open_comments: int = 0  # the reviewer's open comments on the commune or its villages
 
     @property
     def is_complete(self):
@@ -68,6 +69,7 @@ def summarise(report):
     """What is missing from `report` and its headline figures, with progress against the year's plan."""
     summary = ReportSummary()
     summary.communes, totals = _communes_and_totals(report, summary)
+    _count_open_comments(summary.communes, report)
     summary.district_missing = [
         validation.MISSING_DISTRICT_SECTIONS[key] for key in validation.district_section_missing(report)
     ]
@@ -75,6 +77,15 @@ def summarise(report):
     _add_year_to_date(summary, report)
     summary.target = DistrictPlanTarget.objects.filter(district=report.district, year=report.period.year).first()
     return summary
+
+
+def _count_open_comments(communes, report):
+    """Open review comments per commune: on the commune's activities or on one of its villages (a village's code
+    starts with its commune's)."""
+    targets = [comment.target for comment in report.open_review_comments() if comment.target]
+    for progress in communes:
+        code = progress.commune.code
+        progress.open_comments = sum(t.startswith((f"commune:{code}:", f"village:{code}")) for t in targets)
 
 
 def _communes_and_totals(report, summary):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable, Mapping
+from decimal import Decimal
 from typing import TypeVar
 
 from django.contrib.auth.models import User
@@ -237,11 +238,37 @@ def require_targets_unlocked(district: District, year: int) -> None:
 
 
 def open_report(*, district: District, period: ReportingPeriod) -> DistrictReport:
-    """The district's report for the quarter, created as a draft the first time a DSO opens it."""
+    """The district's report for the quarter, created as a draft the first time a DSO opens it, with the money
+    carried from last quarter's report (budget_carried_from)."""
+    previous_period = period.previous()
+    previous = (
+        DistrictReport.objects.filter(district=district, period=previous_period).first() if previous_period else None
+    )
     report, _created = DistrictReport.objects.get_or_create(
-        district=district, period=period, defaults={"status": ReportStatus.DRAFT}
+        district=district,
+        period=period,
+        defaults={"status": ReportStatus.DRAFT, **budget_carried_from(previous, period)},
     )
     return report
+
+
+def budget_carried_from(previous: DistrictReport | None, period: ReportingPeriod) -> dict[str, Decimal]:
+    """What a new report starts with from last quarter's: the annual allocation within the same year, and the
+    balance carried over (last quarter's carried-over balance plus what it received, minus what it spent; when
+    last quarter entered any of those and it is not negative: an overspent quarter is for the DSO to explain, not
+    for the portal to carry). The DSO checks and corrects them; nothing is carried from no report."""
+    if previous is None:
+        return {}
+    carried: dict[str, Decimal] = {}
+    if previous.period.year == period.year and previous.ft_annual_allocation is not None:
+        carried["ft_annual_allocation"] = previous.ft_annual_allocation
+    money = [previous.ft_carried_over, previous.ft_received, *(getattr(previous, f) for f in previous.SPENT_FIELDS)]
+    if any(value is not None for value in money):
+        spent = sum((getattr(previous, f) or Decimal(0) for f in previous.SPENT_FIELDS), Decimal(0))
+        balance = (previous.ft_carried_over or Decimal(0)) + (previous.ft_received or Decimal(0)) - spent
+        if balance >= 0:
+            carried["ft_carried_over"] = balance
+    return carried
 
 
 def open_commune_quarter(*, report: DistrictReport, commune: Commune) -> CommuneQuarter:

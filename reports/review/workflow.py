@@ -19,9 +19,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from districts.models import District, Province
+from districts.people import display_name
 from districts.scoping import is_mrd
 from drssd_portal.dispatch import enqueue_on_commit
 from reports.entry.summary import summarise
@@ -117,6 +119,24 @@ def current_round(report: DistrictReport | ProvincialReport) -> int:
     return max(1, report.events.filter(action=WorkflowAction.SUBMITTED).count())
 
 
+def _already_past_draft(report: DistrictReport) -> str:
+    """Why a report that is no longer a draft cannot be submitted (a second tab, a double click): who moved it
+    on, and when."""
+    action = WorkflowAction.APPROVED if report.status == ReportStatus.APPROVED else WorkflowAction.SUBMITTED
+    event = report.events.filter(action=action).select_related("by").order_by("-at", "-id").first()
+    if event is None:
+        return _("Only a draft or returned report can be submitted; this one is %(status)s.") % {
+            "status": report.get_status_display().lower()
+        }
+    facts = {
+        "when": date_format(timezone.localtime(event.at), "SHORT_DATETIME_FORMAT"),
+        "who": display_name(event.by) or "?",
+    }
+    if action == WorkflowAction.APPROVED:
+        return _("This report was already approved on %(when)s by %(who)s: it cannot be submitted again.") % facts
+    return _("This report was already submitted on %(when)s by %(who)s: it is with the PDRD for review.") % facts
+
+
 def _require_dso(report: DistrictReport, by: User) -> None:
     # SECURITY: only a DSO of the report's own district submits it.
     if not District.objects.editable_by(by).filter(pk=report.district_id).exists():
@@ -160,11 +180,7 @@ def _require_independent(report: DistrictReport, by: User) -> None:
 def submit_report(*, report: DistrictReport, by: User) -> ReportEvent:
     _require_dso(report, by)
     report = _lock(report)
-    _refuse_unless(
-        report.status in (ReportStatus.DRAFT, ReportStatus.RETURNED),
-        _("Only a draft or returned report can be submitted; this one is %(status)s.")
-        % {"status": report.get_status_display().lower()},
-    )
+    _refuse_unless(report.status in (ReportStatus.DRAFT, ReportStatus.RETURNED), _already_past_draft(report))
     _refuse_unless(report.period.is_open, _("This quarter is closed; ask the MRD to reopen it."))
     problems = submission_problems(report)
     if problems:

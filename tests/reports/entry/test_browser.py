@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from districts.models import Role
 from reports.entry import validation
-from reports.models import CommuneQuarter, VillageQuarter
+from reports.models import CommuneQuarter, Training, VillageQuarter
 from tests.factories import (
     AssignmentFactory,
     CommuneFactory,
@@ -312,3 +312,26 @@ def test_nothing_typed_is_lost_offline_or_on_a_reload(live_server, browser, thpo
     page.reload()
     expect(page.locator(".keep-typed-notice")).to_have_count(0)
     context.close()
+
+
+def test_training_rows_are_added_without_saving(live_server, khmer_page, thpong):
+    page = khmer_page
+    url = f"{live_server.url}/reports/0508/2019/q3/district/"
+    page.goto(url)
+    page.fill("input[name=username]", "dso_thpong")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("#submit-id-submit")
+    expect(page).to_have_url(url)
+    expect(page.locator("#training-table tbody tr")).to_have_count(1)
+
+    page.click("#add-training")
+    page.click("#add-training")
+    expect(page.locator("#training-table tbody tr")).to_have_count(3)
+    for index, topic in enumerate(["clts", "clts", "clts"]):
+        page.select_option(f"[name=trainings-{index}-topic]", topic)
+        page.fill(f"[name=trainings-{index}-participants_village]", str(10 + index))  # the other counts left blank
+    page.click("#district-form button[type=submit]")
+
+    expect(page.locator(".alert-success")).to_have_count(1)
+    saved = sorted(Training.objects.values_list("participants_village", "women", "participants_district"))
+    assert saved == [(10, 0, 0), (11, 0, 0), (12, 0, 0)]

@@ -68,7 +68,7 @@ def test_dso_cannot_change_a_submitted_or_approved_report_through_any_edit_page(
         assert client.post(path, data).status_code == 403, path
     response = client.post(url("submit"), follow=True)
 
-    assert any("Only a draft or returned report can be submitted" in m for m in flashed(response))
+    assert any(m.startswith("This report was already ") and " by " in m for m in flashed(response))
     assert stored(report) == before
 
 
@@ -421,3 +421,22 @@ def test_anonymous_visitor_is_sent_to_the_login(report, client_for, path):
     response = client_for(None).get(path())
 
     assert response.status_code == 302 and response.url == login_redirect(path())
+
+
+def test_the_report_page_counts_the_open_comments_of_each_commune(report, client_for, dso_a, reviewer_p):
+    submit(report, dso_a)
+    client_for(reviewer_p).post(
+        url("return"),
+        return_post(
+            ("village:households_total", VILLAGE, "Last quarter you had 120 households."),
+            ("", "", "Please check the other villages too."),
+        ),
+    )
+
+    page = html(client_for(dso_a).get(url("report")))
+    rows = page.split('id="commune-table"', 1)[1].split("</table>", 1)[0].split("<tr>")[2:]
+    counts = {
+        row.split("<td>", 2)[1].split("</td>")[0]: 'class="badge text-bg-danger open-comments">1<' in row
+        for row in rows
+    }
+    assert list(counts.values()) == [True, False]  # the village's commune; the general comment counts for none

@@ -8,7 +8,7 @@ import datetime
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import translation
+from django.utils import timezone, translation
 
 from reports.models import (
     OdfStatus,
@@ -241,8 +241,9 @@ WRONG_STATE = [
     ("reopen", ReportStatus.SUBMITTED, "Only an approved report can be reopened; this one is submitted."),
     ("reopen", ReportStatus.DRAFT, "Only an approved report can be reopened"),
     ("reopen", ReportStatus.RETURNED, "Only an approved report can be reopened"),
-    ("submit", ReportStatus.APPROVED, "Only a draft or returned report can be submitted; this one is approved."),
-    ("submit", ReportStatus.SUBMITTED, "Only a draft or returned report can be submitted; this one is submitted."),
+    # A second tab or a double click: who moved the report on, and when (the submitting DSO has no full name).
+    ("submit", ReportStatus.APPROVED, "This report was already approved on "),
+    ("submit", ReportStatus.SUBMITTED, "This report was already submitted on "),
 ]
 
 
@@ -385,3 +386,16 @@ def test_village_retired_before_the_quarter_is_not_required_for_submission(world
 
     assert workflow.submission_problems(report) == []
     assert workflow.submit_report(report=report, by=dso_a).to_status == ReportStatus.SUBMITTED
+
+
+def test_submitting_again_from_a_stale_tab_says_who_submitted_and_when(report, dso_a):
+    workflow.submit_report(report=report, by=dso_a)
+    event = report.events.get(action="submitted")
+
+    with pytest.raises(ValidationError) as error:
+        workflow.submit_report(report=report, by=dso_a)
+
+    when = timezone.localtime(event.at).strftime("%d/%m/%Y %H:%M")
+    assert (
+        messages_of(error) == f"This report was already submitted on {when} by dso_a: it is with the PDRD for review."
+    )
