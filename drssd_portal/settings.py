@@ -118,6 +118,9 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 # checked before reuse, so a restarted PostgreSQL costs one reconnect, not an error.
 DB_POOL_MAX_SIZE = env.int("DB_POOL_MAX_SIZE", default=0)
 if DB_POOL_MAX_SIZE and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    from drssd_portal.database_pool import retry_connections_steadily
+
+    retry_connections_steadily()  # after a PostgreSQL restart, reconnect within half a second
     DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps them
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": min(2, DB_POOL_MAX_SIZE),

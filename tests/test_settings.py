@@ -112,6 +112,8 @@ django.setup()
 from django.conf import settings
 database = settings.DATABASES["default"]
 print(database["CONN_MAX_AGE"], database["CONN_HEALTH_CHECKS"], database.get("OPTIONS", {}).get("pool"))
+from psycopg_pool.base import AttemptWithBackoff
+print("retry", AttemptWithBackoff.INITIAL_DELAY, AttemptWithBackoff.DELAY_BACKOFF)
 """
 
 
@@ -119,12 +121,13 @@ def test_connections_are_kept_and_checked_and_web_processes_share_a_pool(monkeyp
     postgres = "postgres://postgres@127.0.0.1:5432/drssd"
     kept = run(["-c", PRINT_CONNECTIONS], clean_env(DATABASE_URL=postgres))
     assert kept.returncode == 0, kept.stderr
-    assert kept.stdout.split() == ["60", "True", "None"]
+    assert kept.stdout.split() == ["60", "True", "None", "retry", "1.0", "2.0"]
 
     pooled = run(["-c", PRINT_CONNECTIONS], clean_env(DATABASE_URL=postgres, DB_POOL_MAX_SIZE="8"))
     assert pooled.returncode == 0, pooled.stderr
     assert pooled.stdout.startswith("0 True {")  # the pool keeps them; Django refuses both at once
     assert "'max_size': 8" in pooled.stdout
+    assert pooled.stdout.split()[-3:] == ["retry", "0.5", "1.0"]  # a restarted PostgreSQL is found within 0.5 s
 
     # gunicorn.conf.py asks for the pool in the web processes, and leaves an explicit choice alone.
     config: dict = {}
