@@ -240,6 +240,9 @@ def require_targets_unlocked(district: District, year: int) -> None:
 def open_report(*, district: District, period: ReportingPeriod) -> DistrictReport:
     """The district's report for the quarter, created as a draft the first time a DSO opens it, with the money
     carried from last quarter's report (budget_carried_from)."""
+    existing = DistrictReport.objects.filter(district=district, period=period).first()
+    if existing is not None:
+        return existing
     previous_period = period.previous()
     previous = (
         DistrictReport.objects.filter(district=district, period=previous_period).first() if previous_period else None

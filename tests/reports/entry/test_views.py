@@ -399,7 +399,8 @@ def test_commune_page_query_count_does_not_grow_with_villages(
             assert client.get(url).status_code == 200  # every row saved
         counts[villages] = (first_visit, prefilled, _count(client, url))
     assert counts[30][1:] == counts[60][1:]
-    assert max(counts[30][0], counts[60][0]) <= 25  # first visit also creates the report and commune record
+    # The first visit also creates the report (with last quarter's allocation and balance) and the commune record.
+    assert max(counts[30][0], counts[60][0]) <= 28
 
 
 def test_report_page_query_count_does_not_grow_with_villages(
