@@ -129,7 +129,8 @@ step "Starting gunicorn ($WORKERS workers x $THREADS threads), a Celery worker a
 WEB_WORKERS=$WORKERS WEB_THREADS=$THREADS .venv/bin/gunicorn drssd_portal.wsgi --bind "127.0.0.1:$PORT" \
   --control-socket "$RUN_DIR/gunicorn.ctl" >"$RUN_DIR/gunicorn.log" 2>&1 &
 PIDS+=($!)
-.venv/bin/celery -A drssd_portal worker -n "loadtest-$PORT@%h" --loglevel=INFO --concurrency=2 \
+# The worker at a lower CPU priority, as in docker-compose.yml: rollups wait a moment, people do not.
+nice -n 10 .venv/bin/celery -A drssd_portal worker -n "loadtest-$PORT@%h" --loglevel=INFO --concurrency=2 \
   >"$RUN_DIR/worker.log" 2>&1 &
 PIDS+=($!)
 .venv/bin/celery -A drssd_portal beat --loglevel=INFO --schedule="$RUN_DIR/celerybeat-schedule" \
