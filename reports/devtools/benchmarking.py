@@ -16,3 +16,17 @@ def seconds(value):
 
 def millis(value):
     return f"{value * 1000:.0f} ms"
+
+
+def logged_in_client(user, language):
+    """A test client logged in as `user`, for the host the settings allow, reading pages in `language`."""
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client(
+        HTTP_HOST=(settings.ALLOWED_HOSTS or ["127.0.0.1"])[0].lstrip(".") or "127.0.0.1",
+        secure=settings.SECURE_SSL_REDIRECT,
+    )
+    client.force_login(user)
+    client.cookies["django_language"] = language
+    return client

@@ -48,12 +48,13 @@ def conflict_message(conflict):
     return _(
         "%(who)s saved this page at %(when)s, after you opened it. Your values below were NOT saved. "
         "Compare them with the saved ones (open this page in a new tab), then press Save again to keep yours."
-    ) % {
-        "who": conflict.saved_by,
-        "when": date_format(timezone.localtime(conflict.saved_at), "SHORT_DATETIME_FORMAT")
-        if conflict.saved_at
-        else "?",
-    }
+    ) % _conflict_facts(conflict)
+
+
+def _conflict_facts(conflict):
+    """Who saved first, and when, in the reader's date style."""
+    when = conflict.saved_at and date_format(timezone.localtime(conflict.saved_at), "SHORT_DATETIME_FORMAT")
+    return {"who": conflict.saved_by, "when": when or "?"}
 
 
 def commune_conflict_message(conflict):
@@ -62,12 +63,7 @@ def commune_conflict_message(conflict):
         "%(who)s saved this commune at %(when)s, after you opened it. Your values were NOT saved. Where the saved "
         "value differs from yours it is shown under your value: press “Use it” to take it, or keep yours; then "
         "press Save again."
-    ) % {
-        "who": conflict.saved_by,
-        "when": date_format(timezone.localtime(conflict.saved_at), "SHORT_DATETIME_FORMAT")
-        if conflict.saved_at
-        else "?",
-    }
+    ) % _conflict_facts(conflict)
 
 
 @login_required

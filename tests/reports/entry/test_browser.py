@@ -76,6 +76,15 @@ def khmer_page(browser):
     context.close()
 
 
+def log_in(page, url, username):
+    """Open `url`, log in on the page it sends to, and arrive at `url`."""
+    page.goto(url)
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("#submit-id-submit")
+    expect(page).to_have_url(url)
+
+
 def fill_village(page, index, figures):
     for field, value in figures.items():
         page.fill(f"[name=villages-{index}-{field}]", value)
@@ -168,12 +177,12 @@ def test_a_commune_is_completed_on_a_laptop_and_a_phone_in_khmer(
     context = browser.new_context(locale="km-KH", viewport={"width": width, "height": height})
     page = context.new_page()
     url = f"{live_server.url}/reports/0508/2019/q3/commune/050801/"
-    page.goto(url)
-    page.fill("input[name=username]", person)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("#submit-id-submit")
-    expect(page).to_have_url(url)
+    log_in(page, url, person)
     expect(page.locator("#grid-filled")).to_have_text("0")
+    # Measured once the page is laid out as people see it: style sheets, the grid's script and the Khmer font in.
+    page.wait_for_load_state("load")
+    page.wait_for_selector("#village-table.js-grid", state="attached")
+    page.evaluate("document.fonts.ready.then(() => true)")
 
     def scrolls_sideways():
         return page.evaluate(
@@ -235,11 +244,7 @@ def test_an_edit_conflict_shows_the_other_persons_values_and_takes_them_figure_b
     for username in ("dso_thpong", "dso_thpong_2"):
         context = browser.new_context(locale="km-KH", viewport={"width": 1366, "height": 768})
         page = context.new_page()
-        page.goto(url)
-        page.fill("input[name=username]", username)
-        page.fill("input[name=password]", PASSWORD)
-        page.click("#submit-id-submit")
-        expect(page).to_have_url(url)
+        log_in(page, url, username)
         pages.append(page)
     mine, theirs = pages
 
@@ -277,11 +282,7 @@ def test_nothing_typed_is_lost_offline_or_on_a_reload(live_server, browser, thpo
     context = browser.new_context(locale="km-KH", viewport={"width": 390, "height": 844})
     page = context.new_page()
     url = f"{live_server.url}/reports/0508/2019/q3/commune/050801/"
-    page.goto(url)
-    page.fill("input[name=username]", "dso_thpong")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("#submit-id-submit")
-    expect(page).to_have_url(url)
+    log_in(page, url, "dso_thpong")
 
     # Typed, then the tab reloads (a crash, a power cut): the figures are offered back, named.
     fill_village(page, 0, FIGURES["05080101"])
@@ -317,11 +318,7 @@ def test_nothing_typed_is_lost_offline_or_on_a_reload(live_server, browser, thpo
 def test_training_rows_are_added_without_saving(live_server, khmer_page, thpong):
     page = khmer_page
     url = f"{live_server.url}/reports/0508/2019/q3/district/"
-    page.goto(url)
-    page.fill("input[name=username]", "dso_thpong")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("#submit-id-submit")
-    expect(page).to_have_url(url)
+    log_in(page, url, "dso_thpong")
     expect(page.locator("#training-table tbody tr")).to_have_count(1)
 
     page.click("#add-training")

@@ -16,14 +16,13 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.db.models import Count, Q
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from districts.models import Assignment, Commune, Role
 from reports import quarters
-from reports.devtools.benchmarking import millis, print_results
+from reports.devtools.benchmarking import logged_in_client, millis, print_results
 from reports.devtools.loadtest import pages
 from reports.models import ReportingPeriod
 
@@ -128,10 +127,4 @@ class Command(BaseCommand):
         user = get_user_model().objects.get_or_create(username=USER, defaults={"password": "!"})[0]
         Assignment.objects.filter(user=user).exclude(district=commune.district).delete()
         Assignment.objects.get_or_create(user=user, role=Role.DSO, district=commune.district)
-        client = Client(
-            HTTP_HOST=(settings.ALLOWED_HOSTS or ["127.0.0.1"])[0].lstrip(".") or "127.0.0.1",
-            secure=settings.SECURE_SSL_REDIRECT,
-        )
-        client.force_login(user)
-        client.cookies["django_language"] = language
-        return client
+        return logged_in_client(user, language)

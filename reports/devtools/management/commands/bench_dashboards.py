@@ -19,12 +19,12 @@ from django.contrib.staticfiles import finders
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.db.models import Count, Q
-from django.test import Client, override_settings
+from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from districts.models import Assignment, District, Province, Role, Village
-from reports.devtools.benchmarking import millis, print_results
+from reports.devtools.benchmarking import logged_in_client, millis, print_results
 from reports.models import ReportingPeriod
 from reports.rollups.models import NATIONAL_CODE, Rollup, RollupLevel
 
@@ -222,13 +222,7 @@ class Command(BaseCommand):
         return mrd, dso
 
     def _client(self, user, language):
-        client = Client(
-            HTTP_HOST=(settings.ALLOWED_HOSTS or ["127.0.0.1"])[0].lstrip(".") or "127.0.0.1",
-            secure=settings.SECURE_SSL_REDIRECT,
-        )
-        client.force_login(user)
-        client.cookies["django_language"] = language
-        return client
+        return logged_in_client(user, language)
 
     def _header(self, language):
         with connection.cursor() as cursor:
