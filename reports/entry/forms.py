@@ -176,10 +176,6 @@ class DistrictSectionForm(EntryForm):
         self.fields["ft_annual_allocation"].help_text = _(
             "Filled in from last quarter's report of the same year: change it if the allocation changed."
         )
-        self.fields["ft_carried_over"].help_text = _(
-            "Filled in from last quarter's report, if there is one: its balance plus what it received, minus what "
-            "it spent. Check it against the accounts."
-        )
         held = self.fields["wg_meeting_held"] = forms.NullBooleanField(
             label=_("District working-group meeting held"), required=False, widget=forms.NullBooleanSelect
         )
@@ -217,7 +213,10 @@ class DistrictSectionForm(EntryForm):
             ),
             Fieldset(_("Narrative"), "achievements", "challenges", "support_needed", "next_quarter_plan"),
         )
-        self.fields["ft_carried_over"].help_text = _("Received in earlier quarters of this year and not yet spent.")
+        self.fields["ft_carried_over"].help_text = _(
+            "Received in earlier quarters of this year and not yet spent. Filled in from last quarter's report: its "
+            "balance plus what it received, minus what it spent; check it against the accounts."
+        )
 
     def clean(self):
         cleaned = super().clean()

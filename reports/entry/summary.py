@@ -24,7 +24,7 @@ class CommuneProgress:
     warnings: int = 0
     errors: int = 0
     activities_entered: bool = False
-    open_comments: int = 0  # the reviewer's open comments on the commune or its villages
+    open_comments: int = 0  # the reviewer's open comments on the commune or its villages (count_open_comments)
 
     @property
     def is_complete(self):
@@ -69,7 +69,6 @@ def summarise(report):
     """What is missing from `report` and its headline figures, with progress against the year's plan."""
     summary = ReportSummary()
     summary.communes, totals = _communes_and_totals(report, summary)
-    _count_open_comments(summary.communes, report)
     summary.district_missing = [
         validation.MISSING_DISTRICT_SECTIONS[key] for key in validation.district_section_missing(report)
     ]
@@ -79,10 +78,11 @@ def summarise(report):
     return summary
 
 
-def _count_open_comments(communes, report):
-    """Open review comments per commune: on the commune's activities or on one of its villages (a village's code
+def count_open_comments(communes, comments):
+    """Set each commune's count of the report's open review `comments` (report.open_review_comments(), which the
+    report page fetches anyway): those on the commune's activities or on one of its villages (a village's code
     starts with its commune's)."""
-    targets = [comment.target for comment in report.open_review_comments() if comment.target]
+    targets = [comment.target for comment in comments if comment.target]
     for progress in communes:
         code = progress.commune.code
         progress.open_comments = sum(t.startswith((f"commune:{code}:", f"village:{code}")) for t in targets)

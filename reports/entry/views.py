@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
@@ -111,14 +112,10 @@ def commune_entry(request, district, year, quarter, commune):
         ),
         explain_conflict=commune_conflict_message,
     )
-    following = _next_commune(request.user, commune, period)
-    can_read_district = District.objects.visible_to(request.user).filter(pk=commune.district_id).exists()
     if saved:
-        if request.POST.get("then") == "next" and following is not None:
-            return redirect("reports:commune", district, year, quarter, following.code)
-        if request.POST.get("then") == "next" and can_read_district:
-            return redirect("reports:report", district, year, quarter)
-        return redirect(request.path)
+        return redirect(_after_commune_save(request, commune, period))
+    following = _next_commune(request.user, commune, period)
+    can_read_district = _can_read_district(request.user, commune)
 
     editable = can_write and report.is_editable
     if not editable:
@@ -328,6 +325,22 @@ def _attach_comments(form, by_target, prefix):
                 ((_("PDRD comment:"), c.text) for c in comments),
             )
             form.fields[name].help_text = format_html("{}{}", notes, form.fields[name].help_text)
+
+
+def _after_commune_save(request, commune, period):
+    """Where a saved commune page goes: the page again, or with "Save and go on" the next commune the user may
+    enter, or after the last one the district's report (for those who may read it)."""
+    if request.POST.get("then") == "next":
+        following = _next_commune(request.user, commune, period)
+        if following is not None:
+            return reverse("reports:commune", args=[commune.district.code, period.year, period.quarter, following.code])
+        if _can_read_district(request.user, commune):
+            return reverse("reports:report", args=[commune.district.code, period.year, period.quarter])
+    return request.path
+
+
+def _can_read_district(user, commune):
+    return District.objects.visible_to(user).filter(pk=commune.district_id).exists()
 
 
 def _next_commune(user, commune, period):

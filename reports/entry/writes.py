@@ -256,20 +256,19 @@ def open_report(*, district: District, period: ReportingPeriod) -> DistrictRepor
 
 
 def budget_carried_from(previous: DistrictReport | None, period: ReportingPeriod) -> dict[str, Decimal]:
-    """What a new report starts with from last quarter's: the annual allocation within the same year, and the
-    balance carried over (last quarter's carried-over balance plus what it received, minus what it spent; when
-    last quarter entered any of those and it is not negative: an overspent quarter is for the DSO to explain, not
-    for the portal to carry). The DSO checks and corrects them; nothing is carried from no report."""
-    if previous is None:
+    """What a new report starts with from last quarter's report of the same year (a year starts afresh): the
+    annual allocation, and the balance "received in earlier quarters of this year and not yet spent" (last
+    quarter's carried-over balance plus what it received, minus what it spent), when last quarter entered any of
+    those. The DSO checks and corrects them."""
+    if previous is None or previous.period.year != period.year:
         return {}
     carried: dict[str, Decimal] = {}
-    if previous.period.year == period.year and previous.ft_annual_allocation is not None:
+    if previous.ft_annual_allocation is not None:
         carried["ft_annual_allocation"] = previous.ft_annual_allocation
-    money = [previous.ft_carried_over, previous.ft_received, *(getattr(previous, f) for f in previous.SPENT_FIELDS)]
-    if any(value is not None for value in money):
-        spent = sum((getattr(previous, f) or Decimal(0) for f in previous.SPENT_FIELDS), Decimal(0))
-        balance = (previous.ft_carried_over or Decimal(0)) + (previous.ft_received or Decimal(0)) - spent
-        if balance >= 0:
+    spent = previous.spent_total
+    if previous.ft_carried_over is not None or previous.ft_received is not None or spent is not None:
+        balance = (previous.ft_carried_over or Decimal(0)) + (previous.ft_received or Decimal(0)) - (spent or 0)
+        if balance >= 0:  # an overspent quarter (refused by the entry rules since) is for the DSO to explain
             carried["ft_carried_over"] = balance
     return carried
 

@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, render
 
 from districts.models import District
 from reports.entry import writes as entry
-from reports.entry.summary import summarise
+from reports.entry.summary import count_open_comments, summarise
 from reports.entry.views import readable_district
 from reports.models import DistrictReport, ReportingPeriod, ReportStatus
 from reports.review.forms import ReasonForm, ReturnCommentFormSet, return_units
@@ -37,10 +37,12 @@ def report_page(request, district, period, return_formset=None):
     }
     if report is not None:
         summary = summarise(report)
+        comments = report.open_review_comments()
+        count_open_comments(summary.communes, comments)
         context.update(
             summary=summary,
             trainings=report.trainings.all(),
-            comments=report.open_review_comments(),
+            comments=comments,
             events=report.events.select_related("by"),
         )
         if can_review and report.status == ReportStatus.SUBMITTED:

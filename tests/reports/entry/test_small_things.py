@@ -41,12 +41,15 @@ def test_an_open_report_is_never_refilled(world, q3, q2_money):
     assert writes.open_report(district=world.district_a, period=q3).ft_carried_over == Decimal("10.00")
 
 
-def test_the_allocation_is_not_carried_into_a_new_year_nor_a_negative_balance(q2_money):
+def test_nothing_is_carried_into_a_new_year_nor_a_negative_balance(q2_money):
+    # "Carried over" is what earlier quarters of this year received and did not spend (the field's own help):
+    # a new year starts afresh, allocation and balance alike.
     next_year = ReportingPeriodFactory.build(year=2020, quarter=1)
-    assert writes.budget_carried_from(q2_money, next_year) == {"ft_carried_over": Decimal("179.50")}
-    q2_money.spent_training = Decimal("500.00")
     assert writes.budget_carried_from(q2_money, next_year) == {}
-    assert writes.budget_carried_from(None, next_year) == {}
+    same_year = ReportingPeriodFactory.build(year=2019, quarter=3)
+    q2_money.spent_training = Decimal("500.00")
+    assert writes.budget_carried_from(q2_money, same_year) == {"ft_annual_allocation": Decimal("700.00")}
+    assert writes.budget_carried_from(None, same_year) == {}
 
 
 def test_blank_training_counts_are_saved_as_zero(client_for, dso_a, world, q3):
