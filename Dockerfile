@@ -1,12 +1,12 @@
 # Production image for the web, worker and beat services of docker-compose.yml.
 FROM python:3.11-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
-# Khmer fonts and Pango/HarfBuzz for WeasyPrint PDFs; Chromium for the PDFs' charts (kaleido exports
-# them to PNG); gettext to compile translations; pg_dump and pg_restore for the backup service (Debian's
-# PostgreSQL 15 client, the version of the db service: pg_dump must be at least the server's).
+# Khmer fonts and Pango/HarfBuzz for WeasyPrint PDFs (their charts are drawn without a browser); gettext
+# to compile translations; pg_dump and pg_restore for the backup service (Debian's PostgreSQL 15 client,
+# the version of the db service: pg_dump must be at least the server's).
 RUN apt-get update \
  && apt-get install -y --no-install-recommends fonts-noto-core fonts-khmeros gettext \
-      libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 chromium postgresql-client \
+      libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 postgresql-client \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY requirements.txt .

@@ -9,10 +9,10 @@ cd "$(dirname "$0")/.."
 with_tests=false
 [ "${1:-}" = "--test" ] && with_tests=true
 
-# Khmer fonts for pages and PDFs, gettext for compiling translations; Pango and HarfBuzz for WeasyPrint (PDFs);
-# Chromium for the PDFs' charts (kaleido exports them to PNG) and for the browser tests; poppler for tests.
-system_packages=(fonts-noto-core fonts-khmeros gettext libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 chromium)
-$with_tests && system_packages+=(poppler-utils)
+# Khmer fonts for pages and PDFs, gettext for compiling translations; Pango and HarfBuzz for WeasyPrint (PDFs).
+# Tests only: Chromium for the browser tests, poppler to read the PDFs back.
+system_packages=(fonts-noto-core fonts-khmeros gettext libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0)
+$with_tests && system_packages+=(chromium poppler-utils)
 # pg_dump, pg_restore and psql for the backup test (the PostgreSQL server's own package may already bring them).
 $with_tests && ! command -v pg_dump >/dev/null && system_packages+=(postgresql-client)
 

@@ -1,11 +1,12 @@
 """What the three PDF documents share: titles, indicator lines, the page footer, digests and rendering with charts.
 
 Rates come from reports.indicators or the rows' indicator properties; charts from
-reports.dashboards.figures, exported to PNG by reports.documents.renderer.
+reports.dashboards.figures, drawn for print by reports.documents.print_charts.
 """
 
 import hashlib
 import json
+import logging
 from dataclasses import dataclass
 
 from django.utils import timezone
@@ -14,16 +15,20 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from districts.templatetags.portal import count, money, percent
+from reports.documents import print_charts
 from reports.documents import renderer as pdf
 from reports.documents.models import PdfKind
 from reports.rollups.models import Rollup
 
+logger = logging.getLogger(__name__)
+
 # Part of every stored PDF's key: bump it when a template changes what a stored document shows.
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 TREND_QUARTERS = 12  # quarters shown in trend charts (three years)
 LEAGUE_EXTREMES = 15  # districts shown at each end of the national district league table
-# Chart sizes in CSS pixels; the print stylesheet fits them to the text column (170 mm wide).
-WIDE_CHART, HALF_CHART = (900, 330), (520, 340)
+# Chart sizes in CSS pixels (1/96 in), drawn at print size: the text column of an A4 page is 182 mm (688 px)
+# wide, a chart in a row of two 336 px. Horizontal (league) charts take the height their rows need (None).
+WIDE_CHART, HALF_CHART, PROVINCE_CHART = (688, 240), (336, 220), (688, 200)
 
 DOCUMENT_TITLES = {
     PdfKind.DISTRICT: gettext_lazy("District quarterly report"),
@@ -90,7 +95,7 @@ def common_context(kind, title, unit_line, period, language, marking=None):
         "language": language,
         "generated_at": timezone.localtime(),
         "page_footer": page_footer_parts(),
-        "image_url": {},
+        "charts": {},
     }
 
 
@@ -146,9 +151,23 @@ def unit_names(units):
 
 
 def render_with_charts(template, context, figures, language, *, progress=None):
-    images = pdf.chart_pngs(figures, progress=progress)
-    context["image_url"] = {name: pdf.image_url(f"{name}.png") for name in images}
-    return pdf.render_pdf(template, context, language, images={f"{name}.png": png for name, png in images.items()})
+    """Render a document whose charts are {name: (figure dict, width px, height px or None)}."""
+    context["charts"] = draw_charts(figures)
+    if progress:
+        progress(len(figures), len(figures))
+    return pdf.render_pdf(template, context, language)
+
+
+def draw_charts(figures):
+    """{name: print_charts.PrintChart}; a chart that cannot be drawn is logged and left out (the template
+    says so in its place, and the tables hold its figures)."""
+    drawn = {}
+    for name, (figure, width, height) in figures.items():
+        try:
+            drawn[name] = print_charts.draw(figure, width, height, name=name)
+        except Exception:
+            logger.exception("Could not draw the chart %s; the PDF is made without it.", name)
+    return drawn
 
 
 def format_date(moment):

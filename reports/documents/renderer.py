@@ -1,29 +1,26 @@
 """render_pdf(): the one place in the portal that calls WeasyPrint.
 
 A template is rendered under the requested language and laid out by WeasyPrint with a URL fetcher
-that serves two things only: our own static files (the print stylesheet) and the images handed to
-this render (the charts, as PNG bytes). Everything else is refused: other schemes (file:, data:,
-ftp:), any host (no network, not even 127.0.0.1), paths outside the static roots (../, symlinks
-pointing out), and file types a PDF has no use for. A refused resource is left out of the PDF and
-logged by WeasyPrint; the document still renders.
+that serves our own static files only (the print stylesheet). Everything else is refused: other
+schemes (file:, data:, ftp:), any host (no network, not even 127.0.0.1), paths outside the static
+roots (../, symlinks pointing out), and file types a PDF has no use for. A refused resource is left
+out of the PDF and logged by WeasyPrint; the document still renders.
 
-Templates address resources with {% static %} ("/static/css/print.css") and the image URLs of
-image_url(); both resolve against PDF_BASE_URL, a host under the reserved .invalid domain that
-no resolver knows: the fetcher answers for it, nothing is ever sent over the network.
+Templates address resources with {% static %} ("/static/css/print.css"), which resolves against
+PDF_BASE_URL, a host under the reserved .invalid domain that no resolver knows: the fetcher answers
+for it, nothing is ever sent over the network.
 
 Khmer: the print stylesheet puts Noto Sans first (Latin letters and digits) and Noto Sans Khmer
-second; WeasyPrint shapes Khmer correctly in HTML text (not in SVG <text>, hence PNG charts).
-WeasyPrint's text layer keeps one Unicode string per glyph, so text copied or extracted from a
+second; WeasyPrint shapes Khmer correctly in HTML text (not in SVG <text>: the charts keep their text
+in HTML, see print_charts.py). Pango breaks lines only where the text allows it, so every document's
+body gets Khmer word boundaries first (khmer_text.py). WeasyPrint's text layer maps each glyph to one
+Unicode string for the whole file (the first cluster it met it in), so text copied or extracted from a
 Khmer PDF can drop or repeat parts of some syllables; what is printed is right.
 """
 
-import atexit
-import hashlib
-import json
 import logging
 import os
 import posixpath
-import threading
 import time
 from dataclasses import dataclass
 from functools import lru_cache
@@ -35,13 +32,13 @@ from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from reports.documents.khmer_text import break_khmer_lines
+
 logger = logging.getLogger(__name__)
-# WeasyPrint logs every layout step, kaleido and choreographer every tab: INFO noise in the portal's logs.
-for _name in ("weasyprint.progress", "kaleido", "choreographer", "logistro"):
-    logging.getLogger(_name).setLevel(logging.WARNING)
+# WeasyPrint logs every layout step: INFO noise in the portal's logs.
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 PDF_BASE_URL = "http://drssd-pdf.invalid/"
-IMAGE_PREFIX = "/pdf-images/"
 # What a PDF may load from the static files: stylesheets, images and fonts.
 ALLOWED_TYPES = {
     ".css": "text/css",
@@ -68,23 +65,17 @@ class RenderedPdf:
     write_seconds: float
 
 
-def image_url(name):
-    """The URL a template uses for an image handed to render_pdf(images={name: bytes})."""
-    return f"{IMAGE_PREFIX}{name}"
-
-
-def render_pdf(template_name, context, language, *, images=None):
+def render_pdf(template_name, context, language):
     """Render `template_name` with `context` under `language` into a PDF; returns a RenderedPdf.
 
-    `images`: {name: PNG bytes}, referenced in the template by image_url(name). The template and
-    its context are evaluated under translation.override(language), so gettext, unit names
-    (District.name) and date formats all follow the document's language, not the request's.
+    The template and its context are evaluated under translation.override(language), so gettext, unit
+    names (District.name) and date formats all follow the document's language, not the request's.
     """
     from weasyprint import HTML
 
     with translation.override(language):
-        html = render_to_string(template_name, context)
-    fetcher = _fetcher_class()(images=images)
+        html = break_khmer_lines(render_to_string(template_name, context))
+    fetcher = _fetcher_class()()
     started = time.perf_counter()
     document = HTML(string=html, base_url=PDF_BASE_URL, url_fetcher=fetcher).render()
     laid_out = time.perf_counter()
@@ -97,7 +88,7 @@ def render_pdf(template_name, context, language, *, images=None):
     )
 
 
-def resolve(url, images=None):
+def resolve(url):
     """(body bytes, mime type) for an allowed URL; ResourceRefused for anything else.
 
     The fetcher's whole policy, as a plain function so tests can ask it directly.
@@ -114,11 +105,6 @@ def resolve(url, images=None):
     path = unquote(parts.path)
     if "\\" in path or "\x00" in path:
         raise ResourceRefused(f"Refused {url!r}: malformed path.")
-    if path.startswith(IMAGE_PREFIX):
-        name = path[len(IMAGE_PREFIX) :]
-        if images and name in images:
-            return images[name], "image/png"
-        raise ResourceRefused(f"Refused {url!r}: no such image in this document.")
     prefix = "/" + static_url.path.strip("/") + "/"
     if not path.startswith(prefix):
         raise ResourceRefused(f"Refused {url!r}: outside the static files.")
@@ -178,177 +164,16 @@ def _fetcher_class():
     class StaticOnlyFetcher(URLFetcher):
         """Serves resolve()'s answers; never opens a URL itself (no network, no file:// handler)."""
 
-        def __init__(self, images=None):
+        def __init__(self):
             super().__init__(allowed_protocols=(), fail_on_errors=False)
-            self.images = images or {}
 
         def fetch(self, url, headers=None):
-            body, mime_type = resolve(url, self.images)
+            body, mime_type = resolve(url)
             return URLFetcherResponse(url, body=body, headers={"Content-Type": mime_type})
 
     return StaticOnlyFetcher
 
 
-def fetch(url, images=None):
+def fetch(url):
     """Fetch `url` exactly as a render would (for tests and diagnostics); raises ResourceRefused."""
-    return _fetcher_class()(images=images).fetch(url)
-
-
-# --- Charts: Plotly figure dicts (reports.dashboards.figures) to PNG with kaleido ---------------------------
-
-CHART_SCALE = 2  # pixels per CSS pixel: about 240 dpi at the width of an A4 text column
-CHART_TABS = 2  # Chromium tabs rendering at once (one per core here)
-CHART_CACHE_SECONDS = 60 * 60 * 24 * 30
-CHART_CACHE_ENABLED = True  # bench_pdfs turns it off to time the export itself
-CHART_IDLE_SECONDS = 10 * 60  # a Chromium unused this long is closed (a web worker keeps none for long)
-# plotly.js for kaleido's page: the basic bundle (scatter and bar, all the figures draw) starts Chromium in
-# about 2 s instead of 3.5-7 s with the full bundle; kaleido falls back to the plotly package's bundle without it.
-PLOTLY_BUNDLE = "vendor/plotly/plotly-basic.min.js"
-
-
-class ChartExporter:
-    """One headless Chromium per process (through kaleido), on its own event-loop thread; thread-safe.
-
-    Starting Chromium takes seconds and each image then a fraction of one, so the browser is kept
-    for the life of the process. After a fork (a Celery worker's child), the child starts its own.
-    kaleido's own sync server is not used: it hands results back through one shared queue, so two
-    threads exporting at once could receive each other's images.
-    """
-
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._pid = None
-        self._loop = self._kaleido = self._stop = None
-        self._last_used = 0.0
-        self._thread = None
-
-    def export(self, jobs, timeout=120):
-        """PNG bytes for each (figure, width, height) of `jobs`, in order; rendered CHART_TABS at a time."""
-        import asyncio
-
-        loop, exporter = self._ensure_started()
-        self._last_used = time.monotonic()
-        futures = [
-            asyncio.run_coroutine_threadsafe(
-                exporter.calc_fig(
-                    figure, opts={"format": "png", "width": width, "height": height, "scale": CHART_SCALE}
-                ),
-                loop,
-            )
-            for figure, width, height in jobs
-        ]
-        try:
-            pngs = [future.result(timeout=timeout) for future in futures]
-            self._last_used = time.monotonic()
-            return pngs
-        except BaseException:
-            for future in futures:
-                future.cancel()
-            self.stop()  # a browser that failed once is not trusted again: the next export starts a new one
-            raise
-
-    def _ensure_started(self):
-        with self._lock:
-            if self._pid != os.getpid() or self._loop is None or not self._loop.is_running():
-                self._start()
-            return self._loop, self._kaleido
-
-    def _start(self):
-        import asyncio
-        import concurrent.futures
-
-        import kaleido
-
-        ready = concurrent.futures.Future()
-
-        bundle = _find_static(PLOTLY_BUNDLE)
-
-        async def serve():
-            # mathjax=False: kaleido's default page would load MathJax from a CDN (no network here).
-            async with kaleido.Kaleido(n=CHART_TABS, mathjax=False, timeout=60, plotlyjs=bundle) as exporter:
-                stop = self._stop = asyncio.Event()
-                ready.set_result((asyncio.get_running_loop(), exporter))
-                while not stop.is_set():
-                    try:
-                        await asyncio.wait_for(stop.wait(), timeout=30)
-                    except TimeoutError:
-                        if time.monotonic() - self._last_used > CHART_IDLE_SECONDS:
-                            with self._lock:
-                                if time.monotonic() - self._last_used > CHART_IDLE_SECONDS:
-                                    self._loop = self._kaleido = self._stop = None
-                                    stop.set()
-
-        def run():
-            try:
-                asyncio.run(serve())
-            except BaseException as error:  # noqa: BLE001 - reported to the waiting caller
-                if not ready.done():
-                    ready.set_exception(error)
-                else:
-                    logger.exception("The chart exporter stopped.")
-
-        self._last_used = time.monotonic()
-        self._thread = threading.Thread(target=run, name="pdf-chart-exporter", daemon=True)
-        self._thread.start()
-        self._loop, self._kaleido = ready.result(timeout=120)
-        self._pid = os.getpid()
-
-    def stop(self, wait=False):
-        """Close the browser; with `wait`, until it has exited (at interpreter exit, before temp files go)."""
-        loop, stop, thread = self._loop, self._stop, self._thread
-        self._loop = self._kaleido = self._stop = None
-        if loop is not None and stop is not None and self._pid == os.getpid() and loop.is_running():
-            loop.call_soon_threadsafe(stop.set)
-            if wait and thread is not None:
-                thread.join(timeout=15)
-
-
-_exporter = ChartExporter()
-atexit.register(_exporter.stop, wait=True)
-
-
-def chart_pngs(charts, *, progress=None):
-    """{name: PNG bytes} for {name: (figure dict, width px, height px)}.
-
-    Identical figures are exported once: PNGs are cached under a digest of the figure and its size
-    (the cache is Django's: Redis in production). A chart that cannot be exported (no Chromium,
-    a crash) is logged and left out; the templates print a note in its place.
-    `progress(done, total)` is called as charts are done.
-    """
-    from django.core.cache import cache
-
-    keys = {
-        name: "pdf-chart:"
-        + hashlib.sha256(
-            json.dumps([figure, width, height, CHART_SCALE], sort_keys=True, default=str).encode()
-        ).hexdigest()
-        for name, (figure, width, height) in charts.items()
-    }
-    cached = _cache_call(cache.get_many, list(set(keys.values()))) if CHART_CACHE_ENABLED else None
-    images = {name: cached[key] for name, key in keys.items() if key in (cached or {})}
-    missing = [name for name in charts if name not in images]
-    if progress:
-        progress(len(images), len(charts))
-    for start in range(0, len(missing), CHART_TABS * 2):
-        batch = missing[start : start + CHART_TABS * 2]
-        try:
-            pngs = _exporter.export([charts[name] for name in batch])
-        except Exception:
-            logger.exception("Could not export %d chart(s) to PNG; the PDF is made without them.", len(batch))
-            continue
-        for name, png in zip(batch, pngs, strict=False):
-            images[name] = png
-        if CHART_CACHE_ENABLED:
-            _cache_call(cache.set_many, {keys[name]: images[name] for name in batch}, CHART_CACHE_SECONDS)
-        if progress:
-            progress(len(images), len(charts))
-    return images
-
-
-def _cache_call(method, *args):
-    """A cache that is down (Redis) costs the charts' reuse, never the PDF."""
-    try:
-        return method(*args)
-    except Exception:
-        logger.warning("The chart cache is unavailable; exporting the charts again.", exc_info=True)
-        return None
+    return _fetcher_class()().fetch(url)

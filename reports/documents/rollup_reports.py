@@ -22,6 +22,7 @@ from reports.documents.common import (
     FORMAT_VERSION,
     HALF_CHART,
     LEAGUE_EXTREMES,
+    PROVINCE_CHART,
     TREND_QUARTERS,
     WIDE_CHART,
     Indicator,
@@ -310,7 +311,8 @@ def _add_districts(document, context, figures, language):
         line.status = ReportStatus(line.status).label if line.status else _("Not started")
     figures["league"] = (
         charts.league_figure(districts, language=language, baseline=document.baseline, axis_title=_("District")),
-        *_league_size(districts),
+        WIDE_CHART[0],
+        None,
     )
     by_code = sorted(league, key=lambda line: line.row.code)
     context.update(
@@ -338,7 +340,8 @@ def _add_provinces_and_districts(document, context, figures, language):
     district_league = _league([r for r in districts if r.sanitation_coverage is not None], before)
     figures["league"] = (
         charts.league_figure(provinces, language=language, baseline=document.baseline, axis_title=_("Province")),
-        *_league_size(provinces),
+        WIDE_CHART[0],
+        None,
     )
     province_pages = []
     province_league = _league(provinces, before)
@@ -346,8 +349,7 @@ def _add_provinces_and_districts(document, context, figures, language):
         line.chart_name = f"province-{line.row.code}"
         figures[line.chart_name] = (
             charts.coverage_figure(document.series.get(line.row.code, []), language=language),
-            900,
-            260,
+            *PROVINCE_CHART,
         )
         province_pages.append(
             (
@@ -368,11 +370,6 @@ def _add_provinces_and_districts(document, context, figures, language):
         province_pages=province_pages,
         districts_without_data=len(districts) - len(district_league),
     )
-
-
-def _league_size(rows):
-    """Width and height (px) of a league chart: as the builder sizes it, one bar per unit."""
-    return 900, max(260, 60 + 24 * len(rows))
 
 
 def _activity_lines(now, before):

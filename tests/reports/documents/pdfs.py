@@ -47,3 +47,21 @@ def first_page_png(content, name, dpi=110):
         timeout=60,
     )
     return f"{prefix}.png"
+
+
+def word_boxes(content):
+    """[(page number, page width pt, x min, x max, word)] of every word, from `pdftotext -bbox-layout`."""
+    if shutil.which("pdftotext") is None:
+        pytest.fail("pdftotext (poppler-utils) is needed: scripts/setup.sh --test installs it")
+    done = subprocess.run(
+        ["pdftotext", "-bbox-layout", "-", "-"], input=content, capture_output=True, check=True, timeout=120
+    )
+    boxes = []
+    pages = done.stdout.decode().split("<page ")[1:]
+    for number, page in enumerate(pages, start=1):
+        width = float(re.search(r'width="([\d.]+)"', page).group(1))
+        for x_min, x_max, word in re.findall(
+            r'<word xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)" yMax="[\d.]+">([^<]*)</word>', page
+        ):
+            boxes.append((number, width, float(x_min), float(x_max), word))
+    return boxes

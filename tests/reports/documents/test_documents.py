@@ -20,7 +20,7 @@ from reports.models import ReportStatus
 from reports.review import workflow
 from reports.rollups import build as rollup
 from reports.rollups.models import DataState
-from tests.reports.documents.pdfs import first_page_png, pdf_images, pdf_pages, pdf_text
+from tests.reports.documents.pdfs import first_page_png, pdf_images, pdf_pages, pdf_text, word_boxes
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]  # WeasyPrint renders every document
 
@@ -77,7 +77,9 @@ def test_district_report_in_english_has_the_units_the_figures_and_the_approval(p
     assert "Received this quarter $1,000.00" in text and "Spent this quarter $650.00" in text
     assert "65.0%" in text
     assert "Flooding in September." in text
-    assert pdf_images(rendered.content) == 2  # the coverage and ODF charts
+    # The coverage and ODF charts: vector shapes with their text (legend, axes) in the text layer, no images.
+    assert pdf_images(rendered.content) == 0
+    assert "Sanitation coverage (%)" in text and "Verified ODF villages" in text and "Households (%)" in text
     assert_page_numbers(pages)
     first_page_png(rendered.content, "pdf-district-en")
 
@@ -100,7 +102,7 @@ def test_district_report_in_khmer_is_in_khmer(pdf_data, no_missing_glyphs):
         assert re.search(rf"ទំព័រ\s*{number}\s*\S+\s*{len(pages)}", page), page[-80:]
     assert "50.0%" in text and "40.0%" in text and "$1,000.00" in text
     assert "Sokha Chea" in text
-    assert pdf_images(rendered.content) == 2
+    assert pdf_images(rendered.content) == 0  # the charts are vectors, their text Khmer (test_print_charts.py)
     png = first_page_png(rendered.content, "pdf-district-km")
     assert png.endswith(".png")
 
@@ -164,7 +166,8 @@ def test_provincial_summary_in_both_languages(pdf_data, no_missing_glyphs):
     assert re.search(r"Households in total 400 400 \+0", text)
     assert "2 of 2 district reports submitted" in text and "1 approved" in text
     assert "PROVISIONAL" not in text and "Approved reports only." in text
-    assert pdf_images(english.content) >= 5
+    assert pdf_images(english.content) == 0  # the charts are vectors
+    assert "Reporting rate (%)" in text and "Utilisation, year to date (%)" in text and "End of last year (%)" in text
     assert_page_numbers(pages)
     first_page_png(english.content, "pdf-provincial-en")
 
@@ -194,7 +197,8 @@ def test_national_rollup_in_both_languages(pdf_data, no_missing_glyphs):
     assert re.search(r"Households in total 800 400 \+400", text)
     assert "3 of 3 district reports submitted" in text and "2 approved" in text
     assert_page_numbers(pages)
-    assert pdf_images(english.content) >= 5 + 2  # summary charts, one per province page
+    assert pdf_images(english.content) == 0  # summary charts and one per province page, all vectors
+    assert text.count("Sanitation coverage (%)") >= 1 + 2  # the legend of the summary's and each province's chart
     first_page_png(english.content, "pdf-national-en")
 
     khmer = rollup_reports.render_rollup_document(document, "km")
@@ -228,4 +232,52 @@ def test_hostile_narratives_and_names_print_as_text_and_reach_no_local_file(pdf_
     assert "<script>alert(1)</script>" in text
     assert "file:///etc/passwd" in text and '=HYPERLINK("https://evil.example/","x")' in text
     assert "root:" not in text
-    assert pdf_images(rendered.content) == 2  # the two charts, no image from a file:// address
+    assert pdf_images(rendered.content) == 0  # no image from a file:// address (the charts are vectors)
+
+
+# --- Khmer that wraps: no word past the right margin -----------------------------------------------------------
+
+# A Khmer narrative written as Khmer is written: words run together, no spaces, 5,000 characters.
+LONG_KHMER = (
+    "ស្រុកបានអនុវត្តការចុះផ្សព្វផ្សាយអនាម័យនៅតាមភូមិចំនួនដប់ប្រាំភូមិហើយប្រជាពលរដ្ឋបានសាងសង់បង្គន់អនាម័យថ្មី"
+    "ដោយខ្លួនឯងក្រុមការងារឃុំបានតាមដានការប្រើប្រាស់បង្គន់និងការលាងដៃដោយសាប៊ូ" * 40
+)[:5000]
+RIGHT_MARGIN_PT = 14 / 25.4 * 72  # print.css: 14 mm
+
+
+def assert_no_word_past_the_right_margin(content):
+    boxes = word_boxes(content)
+    past = [(page, x_max, word[:12]) for page, width, _x, x_max, word in boxes if x_max > width - RIGHT_MARGIN_PT + 1]
+    assert past == [], past[:5]
+    return boxes
+
+
+def khmer_lines_of(boxes):
+    """How many lines hold the narrative's words (each broken line starts a new word box at the left margin)."""
+    return sum(1 for _page, _width, x_min, _x, word in boxes if "ផ្សព្វ" in word or "ស្រុក" in word)
+
+
+@pytest.mark.parametrize("language", ["en", "km"])
+def test_a_long_khmer_narrative_wraps_inside_the_page_of_every_document(pdf_data, language):
+    from reports.models import ProvincialReport
+
+    report = pdf_data.report_a
+    report.achievements = LONG_KHMER
+    report.challenges = "ផ្លូវ" + LONG_KHMER[:800]
+    district_pdf = district_report.render_district(report, language).content
+    boxes = assert_no_word_past_the_right_margin(district_pdf)
+    # The narrative is all there, on many lines (it used to be one line running off the page).
+    narrative_words = [word for _p, _w, _x, _xm, word in boxes if any("\u1780" <= c <= "\u17ff" for c in word)]
+    assert sum(len(word) for word in narrative_words) > 4000
+    assert khmer_lines_of(boxes) > 20
+    first_page_png(district_pdf, f"pdf-district-long-khmer-{language}")
+
+    ProvincialReport.objects.create(
+        province=pdf_data.world.province_p, period=pdf_data.q3, achievements=LONG_KHMER, challenges=LONG_KHMER[:900]
+    )
+    province = rollup_reports.collect_provincial(pdf_data.world.province_p, pdf_data.q3, DataState.APPROVED)
+    provincial_pdf = rollup_reports.render_rollup_document(province, language).content
+    assert khmer_lines_of(assert_no_word_past_the_right_margin(provincial_pdf)) > 20
+
+    nation = rollup_reports.collect_national(pdf_data.q3, DataState.APPROVED)
+    assert_no_word_past_the_right_margin(rollup_reports.render_rollup_document(nation, language).content)

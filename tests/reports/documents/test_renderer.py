@@ -1,4 +1,4 @@
-"""render_pdf's URL fetcher serves our static files and the render's own images, and refuses everything else."""
+"""render_pdf's URL fetcher serves our static files, and refuses everything else."""
 
 import logging
 import os
@@ -31,7 +31,7 @@ PASSWD = "file:///etc/passwd"
         f"{pdf.PDF_BASE_URL}static/vendor/bootstrap/bootstrap.bundle.min.js",  # not a type a PDF loads
         f"{pdf.PDF_BASE_URL}static/css/missing.css",
         f"{pdf.PDF_BASE_URL}manage.py",
-        f"{pdf.PDF_BASE_URL}pdf-images/secret.png",  # not an image of this render
+        f"{pdf.PDF_BASE_URL}pdf-images/secret.png",  # not a static file
     ],
 )
 def test_fetcher_refuses_anything_but_our_static_files(url):
@@ -43,12 +43,6 @@ def test_fetcher_serves_the_print_stylesheet():
     response = pdf.fetch(f"{pdf.PDF_BASE_URL}static/css/print.css")
     assert response.content_type == "text/css"
     assert b"Noto Sans Khmer" in response.read()
-
-
-def test_fetcher_serves_the_images_handed_to_the_render():
-    response = pdf.fetch(pdf.PDF_BASE_URL.rstrip("/") + pdf.image_url("chart.png"), images={"chart.png": b"PNG"})
-    assert response.read() == b"PNG"
-    assert response.content_type == "image/png"
 
 
 def test_fetcher_refuses_a_symlink_in_the_static_files_that_points_outside(settings, tmp_path):
