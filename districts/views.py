@@ -9,6 +9,7 @@ from districts import scoping
 from districts.models import Commune, District, Province
 from districts.roles import Role
 from reports import report_states
+from reports.models import ReportingPeriod
 
 
 @login_required
@@ -49,7 +50,20 @@ def national(request):
             distinct=True,
         ),
     )
-    return render(request, "districts/national.html", {"provinces": provinces})
+    # The national rollup's PDF: the latest quarter with approved reports first (an empty quarter's PDF is pages
+    # of dashes), every quarter below it with how many reports it holds.
+    quarters = list(ReportingPeriod.objects.with_report_counts().order_by("-year", "-quarter"))
+    pdf_period = next((q for q in quarters if q.approved_reports), quarters[0] if quarters else None)
+    return render(
+        request,
+        "districts/national.html",
+        {
+            "provinces": provinces,
+            "pdf_period": pdf_period,
+            "pdf_quarters": quarters,
+            "districts_expected": District.objects.filter(retired_on__isnull=True).count(),
+        },
+    )
 
 
 @login_required

@@ -6,12 +6,13 @@ request. About a dozen queries whatever the district's size.
 """
 
 from django.db.models import Q
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from districts.people import display_name
 from reports.dashboards import figures as charts
 from reports.dashboards.captions import CAPTIONS, TITLES
+from reports.documents import numbering, official_form
 from reports.documents.common import (
     DOCUMENT_TITLES,
     TREND_QUARTERS,
@@ -24,7 +25,7 @@ from reports.documents.common import (
 )
 from reports.documents.models import PdfKind
 from reports.entry.summary import summarise
-from reports.models import DistrictPlanTarget, DistrictReport, OdfStatus, ReportStatus, VillageQuarter
+from reports.models import DistrictPlanTarget, DistrictReport, NationalSettings, OdfStatus, ReportStatus, VillageQuarter
 from reports.rollups.build import report_rows
 from reports.rollups.models import DataState, Rollup, RollupLevel
 
@@ -93,8 +94,31 @@ def district_document(report, language):
             chart_captions={name: CAPTIONS[name] for name in figures},
             trend_note=_("Earlier quarters: approved reports. %(period)s: this report, as it stands.")
             % {"period": period.label},
+            official=_official(report),
         )
         return "reports/documents/district.html", context, figures
+
+
+def _official(report):
+    """The letterhead and signature blocks; an approved report gets its reference number (numbering.py)."""
+    khmer_digits = NationalSettings.current().khmer_digits
+    number = None
+    if report.status == ReportStatus.APPROVED and report.approved_at:
+        number = numbering.number_for(
+            kind=PdfKind.DISTRICT,
+            unit_code=report.district.code,
+            subject=numbering.district_report_subject(report),
+            issued_at=report.approved_at,
+        )
+    return official_form.official_context(
+        kind=PdfKind.DISTRICT,
+        unit=report.district,
+        place=_("%(district)s District") % {"district": report.district.name},
+        number=number,
+        issued_on=timezone.localtime(report.approved_at).date() if number else timezone.localdate(),
+        signatories=official_form.district_signatories(report, khmer_digits),
+        khmer_digits=khmer_digits,
+    )
 
 
 def render_district(report, language, *, progress=None):

@@ -14,7 +14,7 @@ from django.db import models
 from django.db.models import Exists, Q
 from django.utils.translation import gettext_lazy as _
 
-__all__ = ["STUCK_AFTER_SECONDS", "PdfKind", "PdfState", "StoredPdf"]
+__all__ = ["STUCK_AFTER_SECONDS", "DocumentNumber", "PdfKind", "PdfState", "StoredPdf"]
 
 # A queued or rendering stored PDF untouched for this long is taken to be lost (its worker died).
 STUCK_AFTER_SECONDS = 15 * 60
@@ -118,3 +118,37 @@ class StoredPdf(models.Model):
         return (
             f"drssd-{self.kind}-{self.unit_code}-{period.year}-Q{period.quarter}-{self.data_state}-{self.language}.pdf"
         )
+
+
+class DocumentNumber(models.Model):
+    """The reference number (លេខ) of one version of an official document: allocated once per version,
+    numbered per issuing body and calendar year (reports/documents/numbering.py has the rules)."""
+
+    issuer = models.CharField(
+        _("issuing body"),
+        max_length=8,
+        help_text=_("District code (district administration), province code (PDRD) or MRD."),
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    sequence = models.PositiveIntegerField(_("number"))
+    kind = models.CharField(_("document"), max_length=12, choices=PdfKind.choices)
+    subject = models.CharField(
+        _("document version"),
+        max_length=160,
+        unique=True,
+        help_text=_("Which version of which document the number was given to."),
+    )
+    issued_at = models.DateTimeField(_("issued at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("document reference number")
+        verbose_name_plural = _("document reference numbers")
+        ordering = ["issuer", "year", "sequence"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["issuer", "year", "sequence"], name="document_number_unique_per_issuer_year"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.issuer}/{self.year}/{self.sequence:03d}"

@@ -13,15 +13,16 @@ for it, nothing is ever sent over the network.
 Khmer: the print stylesheet puts Noto Sans first (Latin letters and digits) and Noto Sans Khmer
 second; WeasyPrint shapes Khmer correctly in HTML text (not in SVG <text>: the charts keep their text
 in HTML, see print_charts.py). Pango breaks lines only where the text allows it, so every document's
-body gets Khmer word boundaries first (khmer_text.py). WeasyPrint's text layer maps each glyph to one
-Unicode string for the whole file (the first cluster it met it in), so text copied or extracted from a
-Khmer PDF can drop or repeat parts of some syllables; what is printed is right.
+body gets Khmer word boundaries first (khmer_text.py). The text layer (what copying or extracting text
+gives) is built cluster by cluster (text_layer.py): every letter is there, in the order the page draws
+them (a vowel or subscript drawn before its consonant comes first).
 """
 
 import logging
 import os
 import posixpath
 import time
+import zlib
 from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import unquote, urlsplit
@@ -32,6 +33,7 @@ from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from reports.documents import text_layer
 from reports.documents.khmer_text import break_khmer_lines
 
 logger = logging.getLogger(__name__)
@@ -39,6 +41,9 @@ logger = logging.getLogger(__name__)
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 PDF_BASE_URL = "http://drssd-pdf.invalid/"
+# PDF/A-3b for filing: fonts embedded, an sRGB output intent, XMP metadata from the template's <title>, <meta> and
+# <html lang> (base.html); checked in the tests with the page-validation PDF/A validator.
+PDF_VARIANT = "pdf/a-3b"
 # What a PDF may load from the static files: stylesheets, images and fonts.
 ALLOWED_TYPES = {
     ".css": "text/css",
@@ -73,19 +78,60 @@ def render_pdf(template_name, context, language):
     """
     from weasyprint import HTML
 
+    _install_cluster_text_layer()
     with translation.override(language):
         html = break_khmer_lines(render_to_string(template_name, context))
     fetcher = _fetcher_class()()
     started = time.perf_counter()
     document = HTML(string=html, base_url=PDF_BASE_URL, url_fetcher=fetcher).render()
     laid_out = time.perf_counter()
-    content = document.write_pdf()
+    content = document.write_pdf(pdf_variant=PDF_VARIANT, finisher=_pdf_a_fixes)
     return RenderedPdf(
         content=content,
         pages=len(document.pages),
         layout_seconds=laid_out - started,
         write_seconds=time.perf_counter() - laid_out,
     )
+
+
+def _install_cluster_text_layer():
+    """Every WeasyPrint Font of this process keeps its glyph-to-text map cluster by cluster (text_layer.py)."""
+    from weasyprint.pdf import fonts
+
+    if getattr(fonts.Font, "_cluster_to_unicode", False):
+        return
+    original = fonts.Font.__init__
+
+    def __init__(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        self.to_unicode = text_layer.ClusterToUnicode(self)
+
+    fonts.Font.__init__ = __init__
+    fonts.Font._cluster_to_unicode = True
+
+
+def _pdf_a_fixes(document, pdf):
+    """Two things WeasyPrint 70 / pydyf 0.13 get wrong for PDF/A-2 and -3; called by write_pdf just before the file
+    is written.
+
+    - The catalog's XMP metadata stream must have no Filter (ISO 19005-2/3, 6.6.2.1); WeasyPrint leaves it
+      uncompressed for PDF/A-1 only.
+    - pydyf writes a stream's data, then "\nendstream". A compressed stream whose last byte is a carriage return
+      then reads as ending in a CR LF end-of-line, one byte short of its /Length (a validator's 6.1.7.1 failure).
+      A zlib stream ends with the Adler-32 checksum of its data, so the last byte is known before compressing:
+      such a stream (about 1 in 256) is written uncompressed instead.
+    """
+    import pydyf
+
+    reference = pdf.catalog.get("Metadata")
+    if reference:
+        number = reference.split()[0]  # b"45 0 R"
+        pdf.objects[int(number)].compress = False
+    for pdf_object in pdf.objects:
+        if isinstance(pdf_object, pydyf.Stream) and pdf_object.compress:
+            data = b"\n".join(pydyf._to_bytes(item) for item in pdf_object.stream)
+            if zlib.adler32(data) & 0xFF == 0x0D:
+                pdf_object.compress = False
 
 
 def resolve(url):

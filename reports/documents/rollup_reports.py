@@ -10,13 +10,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Q
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from districts.models import Province
 from reports import indicators
 from reports.dashboards import figures as charts
 from reports.dashboards.captions import CAPTIONS, TITLES
+from reports.documents import numbering, official_form
 from reports.documents.common import (
     DOCUMENT_TITLES,
     FORMAT_VERSION,
@@ -54,6 +55,7 @@ class RollupDocument:
     reports: dict = field(default_factory=dict)  # district id -> (status, submitted_at) (provincial)
     provincial_report: object = None
     target_year: int = 2025
+    khmer_digits: bool = True  # NationalSettings: the letterhead's digits in Khmer documents
 
     @property
     def unit_code(self):
@@ -79,6 +81,7 @@ class RollupDocument:
             self.period.quarter,
             self.data_state,
             self.target_year,
+            self.khmer_digits,
             [row_fingerprint(r) for r in self.rows],
             sorted(row_fingerprint(r) for r in self.before.values()),
             {code: [row_fingerprint(r) for r in rows] for code, rows in self.series.items()},
@@ -170,9 +173,10 @@ def collect_provincial(province, period, data_state):
         commune_rows=communes,
         reports=reports,
         provincial_report=ProvincialReport.objects.filter(province=province, period=period)
+        .select_related("submitted_by")
         .prefetch_related("missing__district")
         .first(),
-        target_year=NationalSettings.current().target_year,
+        **_national_settings(),
     )
 
 
@@ -192,8 +196,13 @@ def collect_national(period, data_state):
         before=before,
         series=_series(trend, data_state, level__in=[RollupLevel.NATIONAL, RollupLevel.PROVINCE]),
         baseline=_baseline(period, data_state, level=RollupLevel.PROVINCE),
-        target_year=NationalSettings.current().target_year,
+        **_national_settings(),
     )
+
+
+def _national_settings():
+    national = NationalSettings.current()
+    return {"target_year": national.target_year, "khmer_digits": national.khmer_digits}
 
 
 def collect(kind, unit_code, period, data_state):
@@ -265,6 +274,7 @@ def rollup_document(document, language):
             ),
             completeness_rate=main.reporting_completeness,
             timeliness_rate=main.reporting_timeliness,
+            official=_official(document),
         )
         if document.kind == PdfKind.PROVINCIAL:
             _add_districts(document, context, figures, language)
@@ -275,6 +285,30 @@ def rollup_document(document, language):
             chart_captions={name: CAPTIONS.get(name.split("-")[0], "") for name in figures},
         )
         return f"reports/documents/{document.kind}.html", context, figures
+
+
+def _official(document):
+    """The letterhead and signature blocks; a document of approved data gets its reference number (numbering.py)."""
+    number = None
+    if not document.is_provisional:
+        subject = numbering.rollup_subject(
+            document.kind, document.unit_code, document.period, document.data_state, document.digest()
+        )
+        number = numbering.number_for(kind=document.kind, unit_code=document.unit_code, subject=subject)
+    if document.kind == PdfKind.PROVINCIAL:
+        place = _("%(province)s Province") % {"province": document.unit.name}
+        signatories = official_form.provincial_signatories(document.provincial_report, document.khmer_digits)
+    else:
+        place, signatories = _("Phnom Penh"), official_form.national_signatories()
+    return official_form.official_context(
+        kind=document.kind,
+        unit=document.unit,
+        place=place,
+        number=number,
+        issued_on=timezone.localtime(number.issued_at).date() if number else timezone.localdate(),
+        signatories=signatories,
+        khmer_digits=document.khmer_digits,
+    )
 
 
 def _main_row(document):

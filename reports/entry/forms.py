@@ -308,7 +308,7 @@ class ReportingPeriodForm(forms.ModelForm):
 class NationalSettingsForm(forms.ModelForm):
     class Meta:
         model = NationalSettings
-        fields = ["target_year"]
+        fields = ["target_year", "khmer_digits"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -20,6 +20,14 @@ class NationalSettings(models.Model):
         validators=[MinValueValidator(2014), MaxValueValidator(2100)],
         help_text=_("The year by which every rural village should be open-defecation free."),
     )
+    khmer_digits = models.BooleanField(
+        _("Khmer digits in Khmer documents"),
+        default=True,
+        help_text=_(
+            "The reference number, the place and date line and the page numbers of Khmer PDFs in Khmer digits "
+            "(០១២៣); untick for Arabic digits (0123). Tables keep Arabic digits."
+        ),
+    )
 
     class Meta:
         verbose_name = _("national settings")
@@ -36,6 +44,19 @@ class NationalSettings(models.Model):
 class ReportingPeriodQuerySet(models.QuerySet):
     def open(self):
         return self.filter(is_open=True)
+
+    def with_report_counts(self):
+        """Each quarter with `approved_reports` and `submitted_reports` (waiting for review): one grouped query."""
+        from reports.models.choices import ReportStatus
+
+        return self.annotate(
+            approved_reports=models.Count(
+                "district_reports", filter=models.Q(district_reports__status=ReportStatus.APPROVED)
+            ),
+            submitted_reports=models.Count(
+                "district_reports", filter=models.Q(district_reports__status=ReportStatus.SUBMITTED)
+            ),
+        )
 
 
 class ReportingPeriod(models.Model):

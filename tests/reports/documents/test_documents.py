@@ -1,21 +1,20 @@
 """The three PDFs, rendered for the known dataset of pdf_data (conftest.py) and read back with pypdf.
 
-Khmer text read back from a PDF: WeasyPrint's text layer (its ToUnicode map) gives each glyph ONE
-Unicode string, the one of the first syllable the glyph was drawn in. Subscript consonants (coeng +
-consonant) therefore come back dropped, or added where a later syllable reuses a base glyph, and
-which ones depends on everything printed before (e.g. "កំពង់ស្ពឺ" reads "កំពង់ស្រ្ពឺ" once "ស្រុក"
-came first). What is printed is right: see the PNG pages these tests save in test-artifacts/.
-So Khmer strings are compared on their skeleton: without whitespace (pypdf splits syllables) and
-without subscript consonants; base consonants, vowels and signs must all be there, in order.
+Khmer text read back from a PDF: every letter is in the text layer (text_layer.py, test_text_layer.py),
+but in the order the page draws the glyphs: a subscript ro or a vowel drawn before its consonant comes
+first, and pypdf splits syllables with spaces. So Khmer strings are compared on their skeleton: without
+whitespace and without subscript consonants; base consonants, vowels and signs must all be there, in order.
+What is printed is right: see the PNG pages these tests save in test-artifacts/.
 """
 
 import logging
 import re
+from io import BytesIO
 
 import pytest
-from django.utils import translation
+from django.utils import timezone, translation
 
-from reports.documents import district_report, rollup_reports
+from reports.documents import district_report, numbering, rollup_reports
 from reports.models import ReportStatus
 from reports.review import workflow
 from reports.rollups import build as rollup
@@ -26,8 +25,9 @@ pytestmark = [pytest.mark.django_db, pytest.mark.slow]  # WeasyPrint renders eve
 
 
 def khmer_skeleton(text):
-    """`text` without whitespace, zero-width spaces and subscript consonants (U+17D2 and the consonant after it)."""
-    return re.sub("\u17d2.", "", re.sub("[\\s\u200b]+", "", text))
+    """`text` without whitespace, zero-width spaces, subscript consonants (U+17D2 and the consonant after it) and
+    dependent vowels (U+17B6-U+17C5, some drawn before their consonant): the consonants and signs, in order."""
+    return re.sub("[\u17b6-\u17c5]", "", re.sub("\u17d2.", "", re.sub("[\\s\u200b]+", "", text)))
 
 
 def assert_khmer_in(expected, text):
@@ -36,8 +36,9 @@ def assert_khmer_in(expected, text):
 
 
 def test_khmer_skeleton_keeps_what_the_text_layer_keeps():
-    assert khmer_skeleton("កំពង់ ស្រ្ពឺ") == khmer_skeleton("កំពង់ស្ពឺ") == "កំពង់សឺ"
-    assert khmer_skeleton("ស ុក") == khmer_skeleton("ស្រុក")
+    assert khmer_skeleton("កំពង់ ស្ពឺ") == khmer_skeleton("កំពង់ស្ពឺ") == "កំពង់ស"
+    assert khmer_skeleton("្រសុក") == khmer_skeleton("ស្រុក")  # the ro subscript is drawn first
+    assert khmer_skeleton("េដាយ") == khmer_skeleton("ដោយ")  # so is the first part of ោ
     assert khmer_skeleton("ត្បូងឃ្មុំ") != khmer_skeleton("ថ្ពង")
 
 
@@ -81,6 +82,17 @@ def test_district_report_in_english_has_the_units_the_figures_and_the_approval(p
     assert pdf_images(rendered.content) == 0
     assert "Sanitation coverage (%)" in text and "Verified ODF villages" in text and "Households (%)" in text
     assert_page_numbers(pages)
+    # The administrative form: national heading, issuing body, reference number, place and date, signatures.
+    report = pdf_data.report_a
+    year = timezone.localtime(report.approved_at).year
+    assert "Kingdom of Cambodia" in pages[0] and "Nation Religion King" in pages[0]
+    assert "Kampong Speu Provincial Administration" in pages[0] and "Thpong District Administration" in pages[0]
+    assert f"No. 0508/{year}/001" in pages[0]
+    day = f"{timezone.localtime(report.approved_at).day} {timezone.localtime(report.approved_at):%B} {year}"
+    assert f"Done at Thpong District, {day}" in pages[-1]
+    assert all(heading in pages[-1] for heading in ("Prepared by", "Reviewed by", "Seen and approved"))
+    assert "dso_a" in pages[-1] and "Sokha Chea" in pages[-1] and f"Approved on {day}" in pages[-1]
+    assert "District Governor" in pages[-1] and "Signature and seal" in pages[-1]
     first_page_png(rendered.content, "pdf-district-en")
 
 
@@ -98,11 +110,16 @@ def test_district_report_in_khmer_is_in_khmer(pdf_data, no_missing_glyphs):
     assert_khmer_in(
         [quarter, "ភូមិ", "ឃុំ", "សូចនាករ", "របាយការណ៍ប្រចាំត្រីមាសរបស់ស្រុក", "អនុម័តដោយ Sokha Chea", "អត្រាគ្របដណ្តប់អនាម័យ"], text
     )
-    for number, page in enumerate(pages, start=1):  # "ទំព័រ X នៃ Y" (the vowel of នៃ may not read back)
-        assert re.search(rf"ទំព័រ\s*{number}\s*\S+\s*{len(pages)}", page), page[-80:]
+    for number, page in enumerate(pages, start=1):  # "ទំព័រ X នៃ Y" in Khmer digits (the vowel of នៃ may not read back)
+        khmer = str(number).translate(numbering.KHMER_DIGITS), str(len(pages)).translate(numbering.KHMER_DIGITS)
+        assert re.search(rf"ទំព័រ\s*{khmer[0]}\s*\S+\s*{khmer[1]}", page), page[-80:]
     assert "50.0%" in text and "40.0%" in text and "$1,000.00" in text
     assert "Sokha Chea" in text
     assert pdf_images(rendered.content) == 0  # the charts are vectors, their text Khmer (test_print_charts.py)
+    # The national heading and the same reference number as the English copy, in Khmer digits (the default).
+    assert_khmer_in(["ព្រះរាជាណាចក្រកម្ពុជា", "ជាតិសាសនាព្រះមហាក្សត្រ", "រដ្ឋបាលស្រុកថ្ពង"], text)
+    year = str(timezone.localtime(pdf_data.report_a.approved_at).year).translate(numbering.KHMER_DIGITS)
+    assert f"០៥០៨/{year}/០០១" in text
     png = first_page_png(rendered.content, "pdf-district-km")
     assert png.endswith(".png")
 
@@ -116,6 +133,8 @@ def test_every_page_of_a_draft_report_says_it_is_a_draft(pdf_data, dso_a, no_mis
     assert len(pages) > 1
     for page in pages:
         assert "DRAFT — not submitted, not approved" in page
+    assert "No reference number: not an approved version" in pages[0] and "No. 0508/" not in " ".join(pages)
+    assert "Not yet approved" in pages[-1]
     first_page_png(rendered.content, "pdf-district-draft-en")
 
 
@@ -144,7 +163,9 @@ def approver_p_of(data):
 
 
 def test_district_report_queries_do_not_grow_with_the_villages(pdf_data, django_assert_max_num_queries):
-    with django_assert_max_num_queries(40):
+    # About a dozen for the figures, the rest for the letterhead: the national setting, the reference number
+    # (allocated on the first render: a savepoint, the last number, the insert) and the signatories.
+    with django_assert_max_num_queries(50):
         district_report.district_document(pdf_data.report_a, "en")
 
 
@@ -166,6 +187,9 @@ def test_provincial_summary_in_both_languages(pdf_data, no_missing_glyphs):
     assert re.search(r"Households in total 400 400 \+0", text)
     assert "2 of 2 district reports submitted" in text and "1 approved" in text
     assert "PROVISIONAL" not in text and "Approved reports only." in text
+    year = timezone.localdate().year  # numbered when first printed
+    assert "Provincial Department of Rural Development of Kampong Speu" in pages[0] and f"No. 05/{year}/001" in pages[0]
+    assert "Director of the Provincial Department of Rural Development" in pages[-1]
     assert pdf_images(english.content) == 0  # the charts are vectors
     assert "Reporting rate (%)" in text and "Utilisation, year to date (%)" in text and "End of last year (%)" in text
     assert_page_numbers(pages)
@@ -183,6 +207,7 @@ def test_provisional_provincial_summary_counts_submitted_reports_and_says_so_on_
     pages = pdf_pages(rollup_reports.render_rollup_document(document, "en").content)
     assert all("PROVISIONAL — includes reports submitted but not yet approved" in page for page in pages)
     assert re.search(r"Households in total 800 400 \+400", " ".join(pages))  # A and B
+    assert "No reference number: not an approved version" in pages[0] and "No. 05/" not in " ".join(pages)
 
 
 def test_national_rollup_in_both_languages(pdf_data, no_missing_glyphs):
@@ -196,6 +221,8 @@ def test_national_rollup_in_both_languages(pdf_data, no_missing_glyphs):
     # Approved: A (400 households) and C (400); B waits for review. Last quarter: A alone.
     assert re.search(r"Households in total 800 400 \+400", text)
     assert "3 of 3 district reports submitted" in text and "2 approved" in text
+    assert "Department of Rural Health Care" in pages[0] and f"No. MRD/{timezone.localdate().year}/001" in pages[0]
+    assert "Done at Phnom Penh" in pages[-1] and "Director of the Department of Rural Health Care" in pages[-1]
     assert_page_numbers(pages)
     assert pdf_images(english.content) == 0  # summary charts and one per province page, all vectors
     assert text.count("Sanitation coverage (%)") >= 1 + 2  # the legend of the summary's and each province's chart
@@ -281,3 +308,33 @@ def test_a_long_khmer_narrative_wraps_inside_the_page_of_every_document(pdf_data
 
     nation = rollup_reports.collect_national(pdf_data.q3, DataState.APPROVED)
     assert_no_word_past_the_right_margin(rollup_reports.render_rollup_document(nation, language).content)
+
+
+# --- PDF/A-3b for filing --------------------------------------------------------------------------------------
+
+
+def test_every_document_is_valid_pdf_a_3b_with_its_metadata(pdf_data):
+    """Checked with page (the page-validation package: a PDF/A validator that passes the veraPDF corpus)."""
+    import page
+    from pypdf import PdfReader
+
+    documents = {
+        "district": lambda language: district_report.render_district(pdf_data.report_a, language),
+        "provincial": lambda language: rollup_reports.render_rollup_document(
+            rollup_reports.collect_provincial(pdf_data.world.province_p, pdf_data.q3, DataState.APPROVED), language
+        ),
+        "national": lambda language: rollup_reports.render_rollup_document(
+            rollup_reports.collect_national(pdf_data.q3, DataState.APPROVED), language
+        ),
+    }
+    for name, render in documents.items():
+        for language in ("en", "km"):
+            content = render(language).content
+            report = page.validate_pdf_bytes(content, profile="3b")
+            assert report.is_compliant, (name, language, [(f.rule_id, f.message) for f in report.failures])
+            reader = PdfReader(BytesIO(content))
+            assert reader.trailer["/Root"]["/Lang"] == language
+            if language == "en":
+                title = reader.metadata.title
+                assert "/" in title.rsplit("No. ", 1)[1], title  # the reference number is in the title
+                assert reader.metadata.subject and "Q3 2019" in reader.metadata.subject

@@ -63,7 +63,9 @@ def test_stacked_bars_reach_the_sum_and_grouped_bars_stand_side_by_side(rows):  
 
 def _plot_bounds(chart):
     """(top, bottom) of the plot: the highest gridline and the x axis line."""
-    ys = [float(y) for y in re.findall(r'<line x1="[\d.]+" y1="([\d.]+)" x2="[\d.]+" y2="\1" stroke="#e3e6ea"', chart.svg)]
+    ys = [
+        float(y) for y in re.findall(r'<line x1="[\d.]+" y1="([\d.]+)" x2="[\d.]+" y2="\1" stroke="#e3e6ea"', chart.svg)
+    ]
     return min(ys), max(ys)
 
 
@@ -96,14 +98,19 @@ def test_provisional_figures_are_hatched_and_open_and_say_so(rows):  # noqa: F81
 def test_league_chart_has_a_row_per_unit_with_its_name_as_text():
     province = ProvinceFactory(code="05", name_latin="Kampong Speu")
     names = ["Basedth", "Thpong", "Oudong <script>alert(1)</script>"]
-    rows = []
+    units = []
     for number, name in enumerate(names, start=1):
         district = DistrictFactory(province=province, code=f"050{number}", name_latin=name)
-        rows.append(
-            make_row(period(2025, 1), code=district.code, district=district, households_total=100,
-                     hh_improved_own=20 * number)  # fmt: skip
+        units.append(
+            make_row(
+                period(2025, 1),
+                code=district.code,
+                district=district,
+                households_total=100,
+                hh_improved_own=20 * number,
+            )  # fmt: skip
         )
-    figure = charts.league_figure(rows, language="en", baseline={"0501": 10.0}, axis_title="District")
+    figure = charts.league_figure(units, language="en", baseline={"0501": 10.0}, axis_title="District")
     chart = print_charts.draw(figure, 688)
     assert label_texts(chart, "category") == [names[2], names[1], names[0]]  # highest coverage first
     assert chart.height >= 3 * print_charts._HorizontalChart.ROW

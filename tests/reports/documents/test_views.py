@@ -1,5 +1,6 @@
 """PDF URLs: who may download what, and stored files that cannot be fetched by guessing their URL."""
 
+import datetime
 import uuid
 
 import pytest
@@ -7,6 +8,7 @@ from django.test import Client
 from django.urls import reverse
 
 from reports.documents.models import PdfState, StoredPdf
+from reports.models import ReportingPeriod
 from tests.reports.documents.pdfs import pdf_text
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]  # each builds the PDF dataset and most render
@@ -173,6 +175,7 @@ def test_status_endpoint_reports_progress(pdf_data, reviewer_p, client_for):
     # The progress page polls that endpoint and offers nothing to download yet.
     page = client.get(provincial_url()).content.decode()
     assert reverse("reports:pdf_status", args=[stored.public_id]) in page and 'id="pdf-download"' in page
+    assert "Language: English · approved reports only" in " ".join(page.split())
     assert 'id="pdf-download" href="' + reverse("reports:pdf_file", args=[stored.public_id]) + '" hidden' in page
     assert client.get(reverse("reports:pdf_file", args=[stored.public_id])).status_code == 404
 
@@ -185,3 +188,24 @@ def test_report_and_provincial_pages_link_to_their_pdfs(pdf_data, reviewer_p, mr
     assert reverse("reports:pdf_provincial", args=["05", 2019, 3]) + "?lang=en" in page
     page = client_for(mrd).get(reverse("districts:national")).content.decode()
     assert reverse("reports:pdf_national", args=[2019, 3]) + "?lang=km" in page
+
+
+def test_progress_page_says_which_document_language_and_data_it_prepares(pdf_data, reviewer_p, client_for):
+    client = client_for(reviewer_p)
+    client.cookies["django_language"] = "km"
+    page = client.get(provincial_url(lang="km", data="provisional")).content.decode()
+    assert "ខ្មែរ" in page and 'id="pdf-what"' in page
+    assert "បណ្តោះអាសន្ន" in page and "PROVISIONAL" not in page
+
+
+def test_national_page_offers_the_latest_quarter_with_approved_reports_first(pdf_data, mrd, client_for):
+    """Q4 2019 exists but holds no report: its national PDF would be pages of dashes, so Q3 comes first and Q4 is
+    listed below it as empty."""
+    ReportingPeriod.objects.create(year=2019, quarter=4, deadline=datetime.date(2020, 1, 15))
+    page = client_for(mrd).get(reverse("districts:national")).content.decode()
+    default = page[page.index('id="national-pdf"') : page.index("<details>")]
+    assert reverse("reports:pdf_national", args=[2019, 3]) in default
+    assert reverse("reports:pdf_national", args=[2019, 4]) not in default
+    assert "Q3 2019 (PDF), 2 of 3 district reports approved" in " ".join(default.split())
+    listing = page[page.index("<details>") :]
+    assert reverse("reports:pdf_national", args=[2019, 4]) in listing and "no reports yet" in listing

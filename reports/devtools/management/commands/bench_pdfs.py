@@ -31,10 +31,15 @@ from reports.documents import common, district_report, rendering, rollup_reports
 from reports.documents import renderer as pdf
 from reports.documents import store as pdf_store
 from reports.documents.models import PdfKind, StoredPdf
+from reports.entry.forms import NARRATIVE_MAX_CHARACTERS
 from reports.models import DistrictReport, ReportingPeriod, ReportStatus
 from reports.rollups.models import NATIONAL_CODE, DataState
 
 # Issue 14's targets: seconds cold and warm, warm as a multiple of the floor, peak MB of every process involved.
+KHMER_SENTENCE = (
+    "ស្រុកបានអនុវត្តការចុះផ្សព្វផ្សាយអនាម័យនៅតាមភូមិចំនួនដប់ប្រាំភូមិហើយប្រជាពលរដ្ឋបានសាងសង់បង្គន់អនាម័យថ្មី"
+    "ដោយខ្លួនឯងក្រុមការងារឃុំបានតាមដានការប្រើប្រាស់បង្គន់និងការលាងដៃដោយសាប៊ូ"
+)
 TARGETS = {
     "district": {"cold": 1.5, "warm": 1.0, "floor_ratio": 3.0, "megabytes": 250},
     "national": {"warm": 20.0, "megabytes": 400},
@@ -66,6 +71,8 @@ class Command(BaseCommand):
         districts = [district] if district else self._largest_and_median_districts(period)
         province = province or (Province.objects.annotate(n=Count("districts")).order_by("-n", "code").first().code)
         cases = [f"district:{code}:{period.year}:{period.quarter}" for code in districts] + [
+            # The median district again, its four narratives at the entry form's limit, in Khmer without spaces.
+            f"district:{districts[-1]}:{period.year}:{period.quarter}:long",
             f"provincial:{province}:{period.year}:{period.quarter}",
             f"national:{NATIONAL_CODE}:{period.year}:{period.quarter}",
         ]
@@ -149,11 +156,11 @@ class Command(BaseCommand):
     # --- The child: one document, cold then warm, and its floor ----------------------------------------------
 
     def _child(self, case, language, repeat):
-        kind, code, year, quarter = case.split(":")
+        kind, code, year, quarter, *variant = case.split(":")
         period = ReportingPeriod.objects.get(year=int(year), quarter=int(quarter))
         settings.MEDIA_ROOT = tempfile.mkdtemp(prefix="bench-pdfs-")
         if kind == PdfKind.DISTRICT:
-            render, template, context, label = _district_case(code, period, language)
+            render, template, context, label = _district_case(code, period, language, long_narratives=bool(variant))
         else:
             render, template, context, label = _stored_case(kind, code, period, language)
         cold_pdf, cold = render()
@@ -177,11 +184,15 @@ class Command(BaseCommand):
         shutil.rmtree(settings.MEDIA_ROOT, ignore_errors=True)
 
 
-def _district_case(code, period, language):
-    """(render() -> (RenderedPdf, seconds), template, context, label) of a district report, rendered in the request."""
+def _district_case(code, period, language, long_narratives=False):
+    """(render() -> (RenderedPdf, seconds), template, context, label) of a district report, rendered in the request.
+    `long_narratives`: its four narratives at NARRATIVE_MAX_CHARACTERS of Khmer without spaces (not saved)."""
     report = DistrictReport.objects.select_related("district__province", "period", "approved_by").get(
         district__code=code, period=period
     )
+    if long_narratives:
+        text = (KHMER_SENTENCE * (NARRATIVE_MAX_CHARACTERS // len(KHMER_SENTENCE) + 1))[:NARRATIVE_MAX_CHARACTERS]
+        report.achievements = report.challenges = report.support_needed = report.next_quarter_plan = text
 
     def render():
         started = time.perf_counter()
@@ -189,12 +200,10 @@ def _district_case(code, period, language):
         return rendered, time.perf_counter() - started
 
     template, context, _figures = district_report.district_document(report, language)
-    return (
-        render,
-        template,
-        context,
-        f"district {code} {report.district.name_latin} ({report.village_quarters.count()} villages)",
-    )
+    label = f"district {code} {report.district.name_latin} ({report.village_quarters.count()} villages)"
+    if long_narratives:
+        label = f"district {code}, 4 narratives x {NARRATIVE_MAX_CHARACTERS:,} Khmer characters"
+    return render, template, context, label
 
 
 def _stored_case(kind, code, period, language):
