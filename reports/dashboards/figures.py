@@ -1,8 +1,8 @@
 """Figure builders: plain Plotly figure dicts from rollup rows, for the dashboards and the PDFs.
 
 Each builder is `(rows..., *, language, ...) -> dict` with "data" and "layout" only: no HTML, no
-plotly import, so the dashboards embed it with json_script and the PDF renderer can hand the same
-dict to kaleido. Rows are reports.models.Rollup rows (with `.period`, and `.unit` for league
+plotly import, so the dashboards embed it with json_script and the PDFs draw the same dict
+(reports/documents/print_charts.py). Rows are reports.models.Rollup rows (with `.period`, and `.unit` for league
 charts), oldest first; a builder plots exactly the rows it is given. Every label, axis title and
 hover text is translated under `language`. Rates come from the rows' indicator properties or
 reports.indicators: nothing here divides.

@@ -33,20 +33,23 @@ def pdf_images(content):
 
 
 def first_page_png(content, name, dpi=110):
-    """Save the PDF and its first page as a PNG in test-artifacts/ for a person to look at; returns the PNG path."""
+    """Save the PDF, its first page and its last page as PNGs in test-artifacts/ for a person to look at; returns
+    the first page's PNG path (the last page is <name>-last-page.png)."""
     os.makedirs(ARTIFACTS, exist_ok=True)
     pdf_path = os.path.join(ARTIFACTS, f"{name}.pdf")
     with open(pdf_path, "wb") as handle:
         handle.write(content)
     if shutil.which("pdftoppm") is None:
         pytest.fail("pdftoppm (poppler-utils) is needed: scripts/setup.sh --test installs it")
-    prefix = os.path.join(ARTIFACTS, f"{name}-page")
-    subprocess.run(
-        ["pdftoppm", "-r", str(dpi), "-png", "-f", "1", "-l", "1", "-singlefile", pdf_path, prefix],
-        check=True,
-        timeout=60,
-    )
-    return f"{prefix}.png"
+    pages = len(pdf_pages(content))
+    for page, suffix in ((1, "page"), (pages, "last-page")):
+        subprocess.run(
+            ["pdftoppm", "-r", str(dpi), "-png", "-f", str(page), "-l", str(page), "-singlefile", pdf_path,
+             os.path.join(ARTIFACTS, f"{name}-{suffix}")],
+            check=True,
+            timeout=60,
+        )  # fmt: skip
+    return os.path.join(ARTIFACTS, f"{name}-page.png")
 
 
 def word_boxes(content):
