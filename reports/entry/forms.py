@@ -138,8 +138,19 @@ class BaseVillageFormSet(forms.BaseFormSet):
                 )
 
     def rows_to_save(self):
-        """New rows (pre-filled or empty) and changed ones."""
-        return [form.instance for form in self.forms if form.instance.pk is None or form.has_changed()]
+        """New rows (pre-filled or empty), changed ones and ones confirmed now. A row carried over from last quarter
+        stays unconfirmed until one of its figures is changed or its "Unchanged" box (villages-N-confirm, read here:
+        not a form field, an unticked box is not posted) is ticked."""
+        rows = []
+        for form in self.forms:
+            row = form.instance
+            carried = getattr(row, "prefilled", False) or (row.pk is not None and not row.confirmed)
+            confirming = carried and (form.has_changed() or self.data.get(form.add_prefix("confirm")) == "on")
+            if carried:
+                row.confirmed = confirming
+            if row.pk is None or form.has_changed() or confirming:
+                rows.append(row)
+        return rows
 
 
 VillageFormSet = forms.formset_factory(VillageQuarterForm, formset=BaseVillageFormSet, extra=0)

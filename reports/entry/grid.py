@@ -37,7 +37,7 @@ FIGURE_COLUMNS = [
     Column("idpoor_households", _("IDPoor households")),
     Column("idpoor_improved", _("IDPoor with improved latrine")),
     Column("latrines_built", _("Latrines built this quarter")),
-    Column("hh_handwashing", _("Handwashing with soap and water")),
+    Column("hh_handwashing", _("Hand-washing with soap and water")),  # a hyphen: a narrow heading breaks there
     Column("odf_status", _("ODF status"), "choice"),
 ]
 # Used now and then: they fold into the line under the village's figures.
@@ -58,7 +58,7 @@ class RowState:
 
     ERROR = "error"
     WARNING = "warning"
-    PREFILLED = "prefilled"  # carried over from last quarter, not saved this quarter
+    PREFILLED = "prefilled"  # carried over from last quarter, not confirmed (not yet saved, or saved unchanged)
     NOT_STARTED = "not-started"
     SAVED = "saved"
 
@@ -66,7 +66,7 @@ class RowState:
 STATE_LABELS = {
     RowState.ERROR: _("has an error"),
     RowState.WARNING: _("has a warning"),
-    RowState.PREFILLED: _("from last quarter"),
+    RowState.PREFILLED: _("from last quarter, not confirmed"),
     RowState.NOT_STARTED: _("not saved yet"),
     RowState.SAVED: _("saved"),
 }
@@ -99,6 +99,12 @@ class VillageRow:
     comments: list[tuple[str, object]]  # (the figure's heading, the reviewer's open comment on it)
     state: str
     filled: bool  # every figure of the row has a value
+    confirm_ticked: bool = False  # a carried row's "Unchanged" box, as posted
+
+    @property
+    def confirmable(self):
+        """A row carried over from last quarter: its "Unchanged" box confirms the figures as they are."""
+        return self.state == RowState.PREFILLED
 
     @property
     def state_label(self):
@@ -208,6 +214,7 @@ def village_grid(rows, previous, by_target, *, editable, forms=None, saved_meanw
                 comments=[(labels.get(name, ""), c) for name, cs in comments.items() for c in cs],
                 state=_state(row, row_errors, warnings),
                 filled=all(cell.value != "" for cell in figures),
+                confirm_ticked=form is not None and form.data.get(f"villages-{index}-confirm") == "on",
             )
         )
     return grid
@@ -297,7 +304,7 @@ def _state(row, errors, warnings):
         return RowState.ERROR
     if warnings:
         return RowState.WARNING
-    if getattr(row, "prefilled", False):
+    if getattr(row, "prefilled", False) or (row.pk is not None and not row.confirmed):
         return RowState.PREFILLED
     if row.pk is None:
         return RowState.NOT_STARTED

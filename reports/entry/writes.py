@@ -145,7 +145,7 @@ def save_commune_page(
     if new:
         bulk_create_with_history(new, VillageQuarter, default_user=by)
     if changed:
-        fields = VillageQuarter.COUNT_FIELDS + ["odf_status", "odf_status_date", "explanation"]
+        fields = VillageQuarter.COUNT_FIELDS + ["odf_status", "odf_status_date", "explanation", "confirmed"]
         bulk_update_with_history(changed, VillageQuarter, fields, default_user=by)
     return record
 

@@ -88,6 +88,9 @@ class VillageQuarter(models.Model):
     hh_handwashing = count_field(_("handwashing place with soap and water"))
     odf_status = models.CharField(_("ODF status"), max_length=16, choices=OdfStatus.choices, blank=True)
     odf_status_date = models.DateField(_("ODF status date"), null=True, blank=True)
+    # False while the row holds last quarter's figures as they were carried over, saved but not yet looked at:
+    # the commune page marks it "from last quarter, not confirmed" until a figure is changed or "Unchanged" ticked.
+    confirmed = models.BooleanField(_("figures confirmed this quarter"), default=True)
     explanation = models.TextField(
         _("explanation of warnings"),
         blank=True,

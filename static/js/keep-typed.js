@@ -115,13 +115,18 @@
     }
   }
 
-  form.addEventListener("input", keep);
-  form.addEventListener("change", keep);
+  function typed() {
+    form.setAttribute("data-dirty", "1");  // read by logout.js before it clears what was kept
+    keep();
+  }
+  form.addEventListener("input", typed);
+  form.addEventListener("change", typed);
 
   // A save pressed without a connection waits for it.
   var waiting = null;
   form.addEventListener("submit", function (event) {
     keep();
+    form.removeAttribute("data-dirty");
     if (navigator.onLine !== false) return;
     event.preventDefault();
     var submitter = event.submitter || null;

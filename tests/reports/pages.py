@@ -58,7 +58,8 @@ def form_fields(response):
 
 
 def values(response):
-    return {name: field["value"] for name, field in form_fields(response).items()}
+    """What a browser would post from the page's controls: an unticked checkbox sends nothing."""
+    return {name: field["value"] for name, field in form_fields(response).items() if field["value"] is not None}
 
 
 def html(response):

@@ -332,3 +332,27 @@ def test_training_rows_are_added_without_saving(live_server, khmer_page, thpong)
     expect(page.locator(".alert-success")).to_have_count(1)
     saved = sorted(Training.objects.values_list("participants_village", "women", "participants_district"))
     assert saved == [(10, 0, 0), (11, 0, 0), (12, 0, 0)]
+
+
+def test_logging_out_asks_about_unsaved_figures_and_leaves_nothing_in_the_browser(live_server, khmer_page, thpong):
+    """On a shared computer the next person finds none of a DSO's figures kept by the keep-typed safety net."""
+    page = khmer_page
+    url = f"{live_server.url}/reports/0508/2019/q3/commune/050801/"
+    log_in(page, url, "dso_thpong")
+    fill_village(page, 0, FIGURES["05080101"])
+    kept = "() => Object.keys(localStorage).filter(k => k.startsWith('drssd-typed:')).length"
+    assert page.evaluate(kept) == 1
+
+    # Figures typed and not saved: logging out asks first; "Cancel" keeps the person on the page, figures kept.
+    page.once("dialog", lambda dialog: dialog.dismiss())
+    page.click(".navbar .dropdown-toggle:has-text('Sokha')")
+    page.click("#logout-form button")
+    expect(page).to_have_url(url)
+    assert page.evaluate(kept) == 1
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click(".navbar .dropdown-toggle:has-text('Sokha')")
+    page.click("#logout-form button")
+    page.wait_for_load_state()
+    assert "/reports/" not in page.url or "login" in page.url
+    assert page.evaluate(kept) == 0

@@ -198,7 +198,7 @@ def test_new_quarter_is_prefilled_with_last_quarters_stock_figures(client_for, d
     assert shown["villages-0-odf_status"] == "triggered"
     # Flows start empty each quarter.
     assert shown["villages-0-latrines_built"] == ""
-    assert html(response).count(">from last quarter</span>") == 2
+    assert html(response).count(">from last quarter, not confirmed</span>") == 2
     assert not VillageQuarter.objects.filter(report__period=q3).exists()  # shown, not saved yet
 
 
@@ -216,7 +216,39 @@ def test_prefilled_values_saved_unchanged_become_this_quarters_rows(client_for, 
     assert response.status_code == 302
     saved = saved_figures(a1_report(world, q3), world.commune_a1)
     assert {code: row["households_total"] for code, row in saved.items()} == Q2_HOUSEHOLDS
-    assert ">from last quarter</span>" not in html(client.get(commune_url()))
+    assert ">from last quarter, not confirmed</span>" not in html(client.get(commune_url()))
+
+
+def test_a_village_saved_as_carried_over_stays_not_confirmed_until_changed_or_ticked(
+    client_for, dso_a, world, q3, q2_report
+):
+    """Saving the page stores every village; the ones nobody touched keep saying they hold last quarter's figures."""
+    client = client_for(dso_a)
+    posted = {
+        name: value
+        for name, value in values(client.get(commune_url())).items()
+        if name.startswith(("villages-", "activities-", "version"))
+    }
+    posted["villages-1-latrines_built"] = "3"  # village 2 is looked at; village 1 is saved as carried over
+    assert client.post(commune_url(), posted).status_code == 302
+
+    rows = {row.village.code: row for row in VillageQuarter.objects.filter(report__period=q3).select_related("village")}
+    assert rows["05080101"].confirmed is False and rows["05080102"].confirmed is True
+    page = html(client.get(commune_url()))
+    assert page.count(">from last quarter, not confirmed</span>") == 1
+    assert page.count('name="villages-0-confirm"') == 1 and 'name="villages-1-confirm"' not in page
+
+    # "Unchanged: confirm" ticked: the figures stay as they are and the village counts as looked at.
+    posted = {
+        name: value
+        for name, value in values(client.get(commune_url())).items()
+        if name.startswith(("villages-", "activities-", "version"))
+    }
+    posted["villages-0-confirm"] = "on"
+    assert client.post(commune_url(), posted).status_code == 302
+    row = VillageQuarter.objects.get(report__period=q3, village__code="05080101")
+    assert row.confirmed is True and row.households_total == Q2_HOUSEHOLDS["05080101"]
+    assert ">from last quarter, not confirmed</span>" not in html(client.get(commune_url()))
 
 
 def test_commune_page_without_last_quarter_marks_rows_not_saved_yet(client_for, dso_a, world, q3):
