@@ -23,9 +23,6 @@ from reports.documents import numbering
 from reports.documents.models import PdfKind
 from reports.models import ReportStatus
 
-# The months as Khmer administrative letters write them (Django's Khmer catalogue misspells March).
-KHMER_MONTHS = ("មករា", "កុម្ភៈ", "មីនា", "មេសា", "ឧសភា", "មិថុនា", "កក្កដា", "សីហា", "កញ្ញា", "តុលា", "វិច្ឆិកា", "ធ្នូ")
-
 
 @dataclass
 class Signatory:
@@ -42,10 +39,7 @@ def khmer_or_arabic(text, khmer_digits):
 
 def day_line(day, khmer_digits):
     """15 October 2019 / ថ្ងៃទី១៥ ខែតុលា ឆ្នាំ២០១៩, in the active language."""
-    if get_language() == "km":
-        month = KHMER_MONTHS[day.month - 1]
-    else:
-        month = str(MONTHS[day.month])
+    month = str(MONTHS[day.month])  # in Khmer from our own catalogue (reports/entry/dates.py: MONTH_NAMES)
     text = _("%(day)s %(month)s %(year)s") % {"day": day.day, "month": month, "year": day.year}
     return khmer_or_arabic(text, khmer_digits)
 

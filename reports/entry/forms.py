@@ -7,6 +7,7 @@ from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
 from reports.entry import validation
+from reports.entry.dates import DayMonthYearWidget
 from reports.models import (
     CommuneQuarter,
     DistrictPlanTarget,
@@ -80,7 +81,7 @@ class VillageQuarterForm(EntryForm):
         model = VillageQuarter
         fields = VillageQuarter.COUNT_FIELDS + ["odf_status", "odf_status_date", "explanation"]
         widgets = {
-            "odf_status_date": forms.DateInput(attrs={"type": "date"}),
+            "odf_status_date": DayMonthYearWidget(),
             "explanation": forms.Textarea(attrs={"rows": 1}),
         }
 
@@ -126,7 +127,10 @@ class BaseVillageFormSet(forms.BaseFormSet):
             missing = [
                 form.instance.village.code
                 for form in self.forms
-                if any(form.add_prefix(name) not in self.data for name in form.fields)
+                if any(
+                    field.widget.value_omitted_from_data(self.data, self.files, form.add_prefix(name))
+                    for name, field in form.fields.items()
+                )
             ]
             if missing:
                 raise forms.ValidationError(
@@ -174,7 +178,7 @@ class DistrictSectionForm(EntryForm):
         model = DistrictReport
         fields = DistrictReport.SECTION_FIELDS
         widgets = {
-            "wg_meeting_date": forms.DateInput(attrs={"type": "date"}),
+            "wg_meeting_date": DayMonthYearWidget(),
             "achievements": forms.Textarea(attrs={"rows": 3}),
             "challenges": forms.Textarea(attrs={"rows": 3}),
             "support_needed": forms.Textarea(attrs={"rows": 3}),
@@ -308,7 +312,7 @@ class ReportingPeriodForm(forms.ModelForm):
     class Meta:
         model = ReportingPeriod
         fields = ["year", "quarter", "deadline", "is_open"]
-        widgets = {"deadline": forms.DateInput(attrs={"type": "date"})}
+        widgets = {"deadline": DayMonthYearWidget()}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -15,6 +15,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from reports.entry import validation
+from reports.entry.dates import date_selects_html, posted_date
 from reports.models import OdfStatus, VillageQuarter
 
 
@@ -230,6 +231,8 @@ def _values(form, row):
 def _shown(form, name, row, column):
     """The value the input shows: what the person posted (valid or not, so nothing typed is lost), else the row's."""
     if form is not None:
+        if column.kind == "date":
+            return posted_date(form.data, name)
         return form.data.get(name) or ""
     value = getattr(row, column.name)
     if value is None:
@@ -324,7 +327,7 @@ def _draw(column, name, value, label, village, *, invalid, disabled, choices):
     if column.kind == "count":
         drawn = f'<input type="number" {common} value="{escape(value)}" min="0" step="1" inputmode="numeric">'
     elif column.kind == "date":
-        drawn = f'<input type="date" {common} value="{escape(value)}">'
+        drawn = date_selects_html(name, value, label=f"{label} — {village.name}", invalid=invalid, disabled=disabled)
     elif column.kind == "text":
         drawn = f'<textarea {common} rows="1">\n{escape(value)}</textarea>'
     else:

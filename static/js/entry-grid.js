@@ -100,8 +100,21 @@
     if (!take) return;
     var input = document.getElementById(take.getAttribute("data-for"));
     if (!input) return;
-    input.value = take.getAttribute("data-value");
-    input.dispatchEvent(new Event("input", { bubbles: true }));
+    var value = take.getAttribute("data-value");
+    if (input.hasAttribute("data-date-for")) {
+      // A date's three selects (reports/entry/dates.py): "2019-08-24" into day, month and year.
+      var parts = value ? value.split("-") : ["", "", ""];
+      var selects = { year: parts[0], month: parts[1], day: parts[2] };
+      Object.keys(selects).forEach(function (part) {
+        var select = input.querySelector(".date-" + part);
+        select.value = selects[part] ? String(parseInt(selects[part], 10)) : "";
+        select.dispatchEvent(new Event("input", { bubbles: true }));
+      });
+      input = input.querySelector("select");
+    } else {
+      input.value = value;
+      input.dispatchEvent(new Event("input", { bubbles: true }));
+    }
     take.closest(".grid-theirs").classList.add("grid-taken");
     input.focus();
   });

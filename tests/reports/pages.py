@@ -97,6 +97,12 @@ def good_village(households=100, **changes):
     return row
 
 
+def date_parts(name, value):
+    """A date as the page's three selects post it: {name_day, name_month, name_year}, "" where empty."""
+    year, month, day = str(value).split("-") if value else ("", "", "")
+    return {f"{name}_day": day.lstrip("0"), f"{name}_month": month.lstrip("0"), f"{name}_year": year}
+
+
 def commune_post(villages, *, version=0, activities=None, total_forms=None):
     """The POST of the commune page: one dict of figures per village, in code order."""
     data = {
@@ -108,7 +114,10 @@ def commune_post(villages, *, version=0, activities=None, total_forms=None):
     }
     for index, row in enumerate(villages):
         for field, value in row.items():
-            data[f"villages-{index}-{field}"] = "" if value is None else str(value)
+            if field == "odf_status_date":  # three selects: day, month, year (reports/entry/dates.py)
+                data.update(date_parts(f"villages-{index}-{field}", value))
+            else:
+                data[f"villages-{index}-{field}"] = "" if value is None else str(value)
     for field, value in (ACTIVITIES if activities is None else activities).items():
         data[f"activities-{field}"] = "" if value is None else str(value)
     return data

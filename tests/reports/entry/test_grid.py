@@ -48,7 +48,9 @@ def test_each_row_is_named_by_its_village_and_draws_every_input_once_with_the_fo
     assert 'name="villages-0-households_total" id="id_villages-0-households_total"' in first.figures_html
     assert 'value="100"' in first.figures[0].input
     assert '<option value="triggered" selected>' in first.figures[-1].input
-    assert 'value="2019-09-30"' in first.details[0].input
+    date = first.details[0].input  # three selects in the page's language: 30 / September / 2019
+    assert '<option value="30" selected>' in date and '<option value="9" selected>September</option>' in date
+    assert '<option value="2019" selected>' in date and 'name="villages-0-odf_status_date_day"' in date
     assert 'aria-label="Households in total — Trapeang Chour"' in first.figures[0].input
     assert second.figures[0].value == "" and 'value=""' in second.figures[0].input
 
