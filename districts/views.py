@@ -28,6 +28,7 @@ def home(request):
             "assignments": assignments,
             "national_reach": any(role in scoping.NATIONAL_ROLES for role in held),
             "returned_reports": report_states.returned_reports(request.user) if Role.DSO in held else [],
+            "quarters_to_fill": report_states.quarters_to_fill([a.district for a in assignments if a.role == Role.DSO]),
             # A focal point's assignment is what lets them enter their commune's figures.
             "commune_quarters": report_states.commune_quarters(communes, {c.pk for c in communes}),
         },

@@ -29,6 +29,38 @@ def returned_reports(user):
 
 
 @dataclass
+class QuarterToFill:
+    """An open quarter of one of a DSO's districts whose report is not yet submitted (or not yet started)."""
+
+    district: object
+    period: ReportingPeriod
+    report: DistrictReport | None
+
+    @property
+    def url(self):
+        return reverse("reports:report", args=[self.district.code, self.period.year, self.period.quarter])
+
+
+def quarters_to_fill(districts):
+    """[QuarterToFill] of these districts (a DSO's), the earliest quarter first: every open quarter whose report is
+    a draft or not started. Returned reports are listed by returned_reports(). Two queries, none without districts."""
+    if not districts:
+        return []
+    periods = list(ReportingPeriod.objects.open().order_by("year", "quarter"))
+    reports = {
+        (r.district_id, r.period_id): r
+        for r in DistrictReport.objects.filter(district__in=districts, period__in=periods)
+    }
+    found = []
+    for period in periods:
+        for district in districts:
+            report = reports.get((district.pk, period.pk))
+            if report is None or report.status == ReportStatus.DRAFT:
+                found.append(QuarterToFill(district, period, report))
+    return found
+
+
+@dataclass
 class CommuneQuarterState:
     """A commune's quarter: its district's report (None while not started) and whether the reader may enter
     the commune's figures now."""

@@ -190,6 +190,8 @@ def district_section(request, district, year, quarter):
         ),
     )
     if saved:
+        if request.POST.get("then") == "report":  # "Save and go back to the report"
+            return redirect("reports:report", report.district.code, report.period.year, report.period.quarter)
         return redirect(request.path)
     editable = can_write and report.is_editable
     if not editable:

@@ -4,11 +4,12 @@ training rows added without saving (Playwright, in test_browser.py)."""
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 
 from reports.entry import writes
 from reports.models import DistrictReport, Training
 from tests.factories import DistrictReportFactory, ReportingPeriodFactory
-from tests.reports.entry.helpers import messages_of, section_url
+from tests.reports.entry.helpers import messages_of, report_url, section_url
 from tests.reports.pages import TRAINING, district_post
 
 
@@ -66,3 +67,26 @@ def test_the_blank_counts_show_their_default_and_the_section_says_so(client_for,
     assert 'name="trainings-0-women"' in page and 'placeholder="0"' in page
     assert "A blank count is 0." in page
     assert 'id="training-empty-row"' in page and "trainings-__prefix__-topic" in page
+
+
+def test_a_dsos_home_offers_the_open_quarters_still_to_fill_in(client_for, dso_a, world, q3):
+    page = client_for(dso_a).get(reverse("home")).content.decode()
+    section = page[page.index('id="quarters-to-fill"') :]
+    assert 'id="open-quarter"' in section and reverse("reports:report", args=["0508", 2019, 3]) in section
+    assert "not started" in section and ">Start<" in section
+    DistrictReportFactory(district=world.district_a, period=q3, complete=True, by=dso_a)  # a draft: "Continue"
+    page = client_for(dso_a).get(reverse("home")).content.decode()
+    assert ">Continue<" in page[page.index('id="quarters-to-fill"') :]
+
+
+def test_a_reviewers_home_has_nothing_to_fill_in(client_for, reviewer_p, world, q3):
+    assert 'id="quarters-to-fill"' not in client_for(reviewer_p).get(reverse("home")).content.decode()
+
+
+def test_the_district_section_saves_and_goes_back_to_the_report(client_for, dso_a, world, q3):
+    client = client_for(dso_a)
+    client.get(section_url())
+    posted = district_post()
+    posted["then"] = "report"
+    response = client.post(section_url(), posted)
+    assert response.status_code == 302 and response.url == report_url()
