@@ -230,12 +230,16 @@ class Assignment(models.Model):
 
 
 class UserProfile(models.Model):
-    """What the portal remembers about a person beyond Django's user: the language of their e-mails."""
+    """What the portal remembers about a person beyond Django's user: their language (pages and e-mails) and
+    whether dates on Khmer pages are written in Khmer digits."""
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile", verbose_name=_("user")
     )
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE)
+    khmer_digits = models.BooleanField(
+        _("dates in Khmer digits"), default=False, help_text=_("On Khmer pages, dates written ១៥/១០/២០១៩.")
+    )
 
     class Meta:
         verbose_name = _("user profile")

@@ -99,6 +99,8 @@ TEMPLATES = [
                 "drssd_portal.context_processors.languages",
                 "drssd_portal.context_processors.navigation",
             ],
+            # `date` and `time` in Khmer digits for those who chose them (districts/templatetags/dates.py).
+            "builtins": ["districts.templatetags.dates"],
         },
     },
     {

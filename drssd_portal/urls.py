@@ -27,5 +27,6 @@ urlpatterns = [
     path("reports/", include("reports.urls")),
     # Django's language switch, also remembering the choice on the user's profile (districts/language.py).
     path("i18n/setlang/", language.set_language, name="set_language"),
+    path("i18n/digits/", language.set_date_digits, name="set_date_digits"),
     path("admin/", admin.site.urls),
 ]

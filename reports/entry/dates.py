@@ -3,7 +3,8 @@
 A browser's <input type="date"> shows the browser's own date order and month names (a Khmer page in an
 English browser showed 08/24/2017). DayMonthYearWidget is Django's SelectDateWidget in the order Cambodian
 forms write a date (day, month, year), with the months named in the page's language. The grid of the
-commune page draws the same three selects itself (date_selects_html), for speed.
+commune page draws the same three selects itself (date_selects_html), for speed. Days and years are in Khmer
+digits for those who chose them (districts/language.py).
 
 The month names: Django's Khmer catalogue spells March មិនា; MONTH_NAMES marks the twelve English names for
 our own catalogue, whose Khmer names (មករា ... ធ្នូ, as administrative letters write them) then win for every
@@ -17,6 +18,8 @@ from django import forms
 from django.utils.dates import MONTHS
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
+
+from districts.templatetags.dates import in_chosen_digits
 
 MONTH_NAMES = [
     gettext_noop("January"),
@@ -58,6 +61,11 @@ class DayMonthYearWidget(forms.SelectDateWidget):
         for subwidget, (part, part_label) in zip(context["widget"]["subwidgets"], PARTS, strict=True):
             subwidget["attrs"]["class"] = f"form-select d-inline-block w-auto me-1 date-{part}"
             subwidget["attrs"]["aria-label"] = f"{label} — {part_label}" if label else str(part_label)
+            if part != "month":
+                for _group, options, _index in subwidget["optgroups"]:
+                    for option in options:
+                        if option["value"] != "":
+                            option["label"] = in_chosen_digits(str(option["label"]))
         return context
 
     def value_omitted_from_data(self, data, files, name):
@@ -94,9 +102,9 @@ def date_selects_html(name, value, *, label, invalid=False, disabled=False):
     """The three selects of a date, drawn with the standard library's escape (the commune grid draws dozens)."""
     chosen = dict(zip(("day", "month", "year"), split_date(value), strict=True))
     options = {
-        "day": [(str(d), str(d)) for d in range(1, 32)],
+        "day": [(str(d), in_chosen_digits(str(d))) for d in range(1, 32)],
         "month": [(str(m), str(MONTHS[m])) for m in range(1, 13)],
-        "year": [(str(y), str(y)) for y in years()],
+        "year": [(str(y), in_chosen_digits(str(y))) for y in years()],
     }
     css = "form-select form-select-sm" + (" is-invalid" if invalid else "")
     selects = []

@@ -23,6 +23,7 @@ A, B, Q = "0508", "0501", "25"
 ROUTES = {
     "login": ("public", (), None, False),
     "set_language": ("public", (), None, False),
+    "set_date_digits": ("public", (), None, False),
     "logout": ("personal", (), None, False),
     "home": ("personal", (), None, False),
     "password_change": ("personal", (), None, False),
