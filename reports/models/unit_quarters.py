@@ -90,7 +90,7 @@ class VillageQuarter(models.Model):
     odf_status_date = models.DateField(_("ODF status date"), null=True, blank=True)
     # False while the row holds last quarter's figures as they were carried over, saved but not yet looked at:
     # the commune page marks it "from last quarter, not confirmed" until a figure is changed or "Unchanged" ticked.
-    confirmed = models.BooleanField(_("figures confirmed this quarter"), default=True)
+    confirmed = models.BooleanField(_("figures confirmed this quarter"), default=True, db_default=True)
     explanation = models.TextField(
         _("explanation of warnings"),
         blank=True,

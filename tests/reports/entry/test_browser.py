@@ -5,7 +5,9 @@ Headless Debian Chromium through Playwright against pytest-django's live server 
 `transactional_db`). Screenshots go to test-artifacts/.
 """
 
+import io
 import os
+import threading
 
 import pytest
 from django.utils import translation
@@ -359,18 +361,32 @@ def test_logging_out_asks_about_unsaved_figures_and_leaves_nothing_in_the_browse
     assert page.evaluate(kept) == 0
 
 
-def test_a_dso_completes_a_quarter_from_home_in_one_page_load_per_commune(live_server, world, q2, q3, dso_a, capsys):
+def test_a_dso_completes_a_quarter_from_home_in_one_page_load_per_commune(live_server, world, q2, q3, dso_a):
     """count_quarter_steps walks the quarter as a DSO: home, the report, each commune with "Save and go to ...",
     the district section with "Save and go back to the report", Submit. It prints the clicks and page loads."""
     from django.core.management import call_command
+    from django.db import connections
 
     # Last quarter approved for every village of the district: this quarter is pre-filled.
     villages = {v.code: {"total": 80, "own": 40, "shared": 0, "unimproved": 20, "idpoor_households": 10,
                          "idpoor_improved": 5, "latrines_built": 2, "hh_handwashing": 40}
                 for v in Village.objects.filter(commune__district=world.district_a)}  # fmt: skip
     DistrictReportFactory(district=world.district_a, period=q2, approved=True, villages=villages)
-    call_command("count_quarter_steps", url=live_server.url, username="dso_a", password=PASSWORD)
-    out = capsys.readouterr().out
+    # In a thread of its own: Playwright's sync API refuses to run where pytest-playwright's event loop runs.
+    printed = io.StringIO()
+
+    def walk_quarter():
+        try:
+            call_command(
+                "count_quarter_steps", url=live_server.url, username="dso_a", password=PASSWORD, stdout=printed
+            )
+        finally:
+            connections.close_all()  # the thread's own connection, or the test database cannot be dropped
+
+    walk = threading.Thread(target=walk_quarter)
+    walk.start()
+    walk.join(timeout=300)
+    out = printed.getvalue()
     communes = world.district_a.communes.count()
     # Home, the report, each commune, the report, the district section, the report, the report after Submit.
     assert f"page loads: {communes + 6} " in out and f"clicks: {communes + 5}" in out, out
