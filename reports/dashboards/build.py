@@ -35,7 +35,7 @@ from reports.dashboards.captions import CAPTIONS, TITLES
 from reports.models import DistrictPlanTarget, NationalSettings
 from reports.rollups.models import Rollup, RollupLevel
 
-CACHE_FORMAT = 1  # bump when the cached structure changes
+CACHE_FORMAT = 2  # bump when the cached structure changes
 CHILD_LEVEL = {"district": RollupLevel.COMMUNE, "province": RollupLevel.DISTRICT, "national": RollupLevel.PROVINCE}
 RECENT_QUARTERS = 8  # bar charts show the last two years
 PROJECTION_HORIZON = 50  # years: a later projected year is shown as "not at the current rate"
@@ -321,8 +321,14 @@ def _header(selection):
         # The query that selects this dashboard again: links and CSVs carry it.
         "query": f"?quarter={period.year}Q{period.quarter}" + ("&provisional=1" if selection.provisional else ""),
         "baseline_label": charts.quarter_label(period.year - 1, 4),
+        # Every quarter stays selectable; one without a single report counted says so.
         "periods": [
-            {"value": f"{r.period.year}Q{r.period.quarter}", "label": str(r.period.label)}
+            {
+                "value": f"{r.period.year}Q{r.period.quarter}",
+                "label": str(r.period.label)
+                if r.reports_included
+                else _("%(quarter)s (no reports)") % {"quarter": r.period.label},
+            }
             for r in reversed(selection.rows)
         ],
         "unapproved": any(charts.has_unapproved(r) for r in history),

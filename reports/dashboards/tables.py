@@ -217,7 +217,17 @@ def province_league(rows_by_code, base, children, keys, odf_districts, projectio
 
 
 def csv_rows(data, name):
-    """Header and rows of one chart's or table's numbers for a CSV download; None when there is no such name."""
+    """Header and rows of one table's or chart's numbers for a CSV download; None when there is no such name. A table
+    comes first: the league table and the league chart share their key, and the table has every column."""
+    for table in data.get("tables", []):
+        if table["key"] == name:
+            header = list(table["columns"]) + ([_("Provisional")] if data["provisional"] else [])
+            body = [
+                [cell["raw"] if cell["numeric"] else cell["text"] for cell in row]
+                + ([_("yes") if any(cell["flag"] for cell in row) else ""] if data["provisional"] else [])
+                for row in table["rows"]
+            ]
+            return header, body
     for chart in data.get("charts", []):
         if chart["key"] == name:
             table = chart["table"]
@@ -225,15 +235,6 @@ def csv_rows(data, name):
             header = list(table["columns"]) + ([_("Provisional")] if data["provisional"] else [])
             body = [
                 list(row) + ([_("yes") if row[0] in provisional else ""] if data["provisional"] else [])
-                for row in table["rows"]
-            ]
-            return header, body
-    for table in data.get("tables", []):
-        if table["key"] == name:
-            header = list(table["columns"]) + ([_("Provisional")] if data["provisional"] else [])
-            body = [
-                [cell["raw"] if cell["numeric"] else cell["text"] for cell in row]
-                + ([_("yes") if any(cell["flag"] for cell in row) else ""] if data["provisional"] else [])
                 for row in table["rows"]
             ]
             return header, body

@@ -263,6 +263,31 @@ def test_csv_has_the_numbers_of_the_chart(client_for, world, rolled, dso_a):
     assert table[0][-1] == "Provisional" and table[1][3] == "70.0"
 
 
+def test_league_csv_has_every_column_of_the_league_table(client_for, world, rolled, reviewer_p):
+    """The league chart shares the table's key; the CSV is the table's, with ODF, on-time and report columns."""
+    response = client_for(reviewer_p).get(province_url(world, "league"))
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[0] == [
+        "District",
+        "Sanitation coverage",
+        "Change this year",
+        "Verified ODF villages",
+        "Declared, not yet verified",
+        "On time, last 4 quarters",
+        "This quarter's report",
+    ]
+    assert len(rows) == 1 + world.province_p.districts.count()
+
+
+def test_a_quarter_without_reports_stays_selectable_but_says_so_and_is_not_the_default(client_for, world, rolled, mrd):
+    empty = ReportingPeriodFactory(year=2025, quarter=2)
+    rebuild_period(empty.pk)
+    data = client_for(mrd).get(national_url(world)).context["data"]
+    assert data["selected"] == "2025Q1"  # the latest quarter with reports, not the empty one after it
+    labels = {p["value"]: p["label"] for p in data["periods"]}
+    assert labels["2025Q2"] == "Q2 2025 (no reports)" and labels["2025Q1"] == "Q1 2025"
+
+
 # --- The cache -----------------------------------------------------------------------------------------
 
 
