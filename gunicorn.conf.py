@@ -21,3 +21,13 @@ timeout = int(os.environ.get("WEB_TIMEOUT", "120"))
 # in a long-lived process cannot grow for ever.
 max_requests = 5000
 max_requests_jitter = 500
+
+
+def post_worker_init(worker):
+    """Each web process warms the PDF renderer as it starts (reports/documents/renderer.py: warm_up), in the
+    background: the worker serves requests at once, and the first district report it renders is not a cold one."""
+    import threading
+
+    from reports.documents.renderer import warm_up
+
+    threading.Thread(target=warm_up, name="pdf-warm-up", daemon=True).start()

@@ -83,10 +83,11 @@ def render_pdf(template_name, context, language):
     with translation.override(language):
         html = break_khmer_lines(render_to_string(template_name, context))
     fetcher = _fetcher_class()()
-    started = time.perf_counter()
-    document = HTML(string=html, base_url=PDF_BASE_URL, url_fetcher=fetcher).render(font_config=_font_config())
-    laid_out = time.perf_counter()
-    content = document.write_pdf(pdf_variant=PDF_VARIANT, finisher=_pdf_a_fixes)
+    with _RENDER_LOCK:
+        started = time.perf_counter()
+        document = HTML(string=html, base_url=PDF_BASE_URL, url_fetcher=fetcher).render(font_config=_font_config())
+        laid_out = time.perf_counter()
+        content = document.write_pdf(pdf_variant=PDF_VARIANT, finisher=_pdf_a_fixes)
     return RenderedPdf(
         content=content,
         pages=len(document.pages),
@@ -95,18 +96,33 @@ def render_pdf(template_name, context, language):
     )
 
 
-_fonts = threading.local()
+# One render at a time per process, with one font configuration (Pango's font map and the fonts it has loaded)
+# kept for the life of the process: a new one per render was 0.15-0.2 s of a district report's second, and
+# Pango's font map is not thread-safe. Rendering is CPU work under the GIL, so threads lose little by taking turns.
+_RENDER_LOCK = threading.Lock()
+_fonts = {}
 
 
 def _font_config():
-    """WeasyPrint's font configuration (Pango's font map with the fonts it has loaded), kept per thread and process:
-    a new one per render cost about 0.15 s of a district report's second. Not shared between threads (Pango's
-    font map is not thread-safe), made anew in a forked process."""
+    """The process's WeasyPrint font configuration, made anew in a forked process. Call with _RENDER_LOCK held."""
     from weasyprint.text.fonts import FontConfiguration
 
-    if getattr(_fonts, "pid", None) != os.getpid():
-        _fonts.config, _fonts.pid = FontConfiguration(), os.getpid()
-    return _fonts.config
+    if _fonts.get("pid") != os.getpid():
+        _fonts.update(config=FontConfiguration(), pid=os.getpid())
+    return _fonts["config"]
+
+
+WARM_UP_TEMPLATE = "reports/documents/warm_up.html"
+
+
+def warm_up():
+    """Render a one-page document with every font the documents use: WeasyPrint, Pango, HarfBuzz, ICU and the fonts
+    are loaded before a person asks for a PDF (a fresh process's first render took 0.6-0.8 s more). Called as a
+    web or Celery worker process starts (gunicorn.conf.py, drssd_portal/celery.py); never raises."""
+    try:
+        render_pdf(WARM_UP_TEMPLATE, {}, "km")
+    except Exception:
+        logger.warning("Warming up the PDF renderer failed; the first PDF will take longer.", exc_info=True)
 
 
 def _install_cluster_text_layer():

@@ -1,9 +1,19 @@
-"""Celery entry point of the documents: rendering a queued provincial or national PDF."""
+"""Celery entry point of the documents: rendering a queued provincial or national PDF; warming the renderer up as
+each worker process starts."""
+
+import threading
 
 from celery import shared_task
+from celery.signals import worker_process_init
 from django.db import OperationalError
 
-from reports.documents import rendering
+from reports.documents import renderer, rendering
+
+
+@worker_process_init.connect
+def warm_up_pdf_renderer(**kwargs):
+    """A worker process loads WeasyPrint and the fonts before its first PDF task (in the background)."""
+    threading.Thread(target=renderer.warm_up, name="pdf-warm-up", daemon=True).start()
 
 
 @shared_task(

@@ -95,3 +95,17 @@ def test_only_render_pdf_calls_weasyprint():
                         if importing.search(handle.read()):
                             offenders.append(path)
     assert offenders == []
+
+
+def test_warm_up_renders_a_page_with_the_documents_fonts_and_never_raises(monkeypatch, caplog):
+    rendered = []
+    monkeypatch.setattr(pdf, "render_pdf", lambda *args, **kwargs: rendered.append(args))
+    pdf.warm_up()
+    assert rendered == [(pdf.WARM_UP_TEMPLATE, {}, "km")]
+    monkeypatch.undo()
+
+    pdf.warm_up()  # for real: WeasyPrint, Pango, ICU and the fonts loaded, nothing raised
+
+    monkeypatch.setattr(pdf, "WARM_UP_TEMPLATE", "reports/documents/no-such-template.html")
+    pdf.warm_up()  # a worker starts even when the warm-up fails; it says so
+    assert "Warming up the PDF renderer failed" in caplog.text

@@ -73,6 +73,8 @@ class Command(BaseCommand):
         cases = [f"district:{code}:{period.year}:{period.quarter}" for code in districts] + [
             # The median district again, its four narratives at the entry form's limit, in Khmer without spaces.
             f"district:{districts[-1]}:{period.year}:{period.quarter}:long",
+            # The same two districts in a worker process that warmed the renderer up as it started (gunicorn.conf.py).
+            *[f"district:{code}:{period.year}:{period.quarter}:started" for code in districts],
             f"provincial:{province}:{period.year}:{period.quarter}",
             f"national:{NATIONAL_CODE}:{period.year}:{period.quarter}",
         ]
@@ -147,7 +149,8 @@ class Command(BaseCommand):
             parts = ", ".join(f"{name} {seconds:.2f} s" for name, seconds in r["parts"].items())
             self.stdout.write(f"{r['label']}: warm run split: {parts}")
         self.stdout.write(
-            "cold = first render in a fresh process (imports, fonts, ICU); warm = median of the next renders; "
+            'cold = first render in a fresh process (imports, fonts, ICU), or "in a started worker": the first after '
+            "the warm-up a web or Celery worker runs as it starts; warm = median of the next renders; "
             "floor = WeasyPrint alone on one bare table of the same rows, same language; x floor = warm / floor. "
             "py peak = the Python process's peak RSS (VmHWM); other = the processes the render started (the sum of "
             "their PSS at the end of the run; the charts need none)."
@@ -160,7 +163,10 @@ class Command(BaseCommand):
         period = ReportingPeriod.objects.get(year=int(year), quarter=int(quarter))
         settings.MEDIA_ROOT = tempfile.mkdtemp(prefix="bench-pdfs-")
         if kind == PdfKind.DISTRICT:
-            render, template, context, label = _district_case(code, period, language, long_narratives=bool(variant))
+            render, template, context, label = _district_case(code, period, language, long_narratives="long" in variant)
+            if "started" in variant:
+                pdf.warm_up()  # as a web or Celery worker does when it starts, before any request
+                label += ", in a started worker"
         else:
             render, template, context, label = _stored_case(kind, code, period, language)
         cold_pdf, cold = render()
