@@ -24,6 +24,7 @@ from districts.models import UserProfile
 LANGUAGE_CODES = {code for code, _name in settings.LANGUAGES}
 CHOSEN_BEFORE_LOGIN = "language_chosen"
 DIGITS_COOKIE = "date_digits"
+KHMER_DIGITS = str.maketrans("0123456789", "០១២៣៤៥៦៧៨៩")  # for str.translate: the one table of the portal
 _khmer_digits = contextvars.ContextVar("khmer_date_digits", default=False)
 
 

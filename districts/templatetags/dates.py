@@ -5,10 +5,9 @@ writes follows the choice without a template naming it; numbers and tables keep 
 from django import template
 from django.template import defaultfilters
 
-from districts.language import khmer_date_digits
+from districts.language import KHMER_DIGITS, khmer_date_digits
 
 register = template.Library()
-KHMER_DIGITS = str.maketrans("0123456789", "០១២៣៤៥៦៧៨៩")
 
 
 def in_chosen_digits(text):

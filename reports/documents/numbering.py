@@ -20,11 +20,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from districts.language import KHMER_DIGITS
 from reports.documents.models import DocumentNumber, PdfKind
 from reports.rollups.models import NATIONAL_CODE
 
 MRD_ISSUER = "MRD"
-KHMER_DIGITS = str.maketrans("0123456789", "០១២៣៤៥៦៧៨៩")
 
 
 def issuer_code(kind, unit_code):

@@ -18,6 +18,7 @@ from django.utils.dates import MONTHS
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from districts.language import KHMER_DIGITS
 from districts.people import display_name
 from reports.documents import numbering
 from reports.documents.models import PdfKind
@@ -34,7 +35,7 @@ class Signatory:
 
 def khmer_or_arabic(text, khmer_digits):
     """`text` with Khmer digits when the document is in Khmer and the national setting asks for them."""
-    return text.translate(numbering.KHMER_DIGITS) if khmer_digits and get_language() == "km" else text
+    return text.translate(KHMER_DIGITS) if khmer_digits and get_language() == "km" else text
 
 
 def day_line(day, khmer_digits):
