@@ -28,7 +28,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, Exists, Model, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, Min, Model, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
 from districts.models import District
@@ -98,18 +98,29 @@ Sums = defaultdict[str, int | Decimal]
 
 
 def rebuild_district_quarter(district_id: int, period_id: int) -> int:
-    """Rebuild one district-quarter: its commune and district rows, then its province's row and the nation's.
+    """Rebuild one district-quarter: its commune and district rows, then its province's row and the nation's;
+    then the same for each later quarter that carries the district's figures forward (see carried_later()).
 
     Both data states. If the quarter was never built as a whole, builds the whole quarter instead
     (the province and national rows are sums of all district rows, so those must exist).
-    Returns the number of rows written.
+    Each quarter is its own transaction; the later ones are marked stale in the first, so a failure
+    part way leaves them to the periodic repair. Returns the number of rows written.
     """
+    written, later = _rebuild_district_quarter(district_id, period_id, follow=True)
+    for later_id in later:
+        written += _rebuild_district_quarter(district_id, later_id, follow=False)[0]
+    return written
+
+
+def _rebuild_district_quarter(district_id: int, period_id: int, *, follow: bool) -> tuple[int, list[int]]:
+    """(rows written, later quarters marked stale because they carry this district's figures; [] unless follow)."""
     period = ReportingPeriod.objects.filter(pk=period_id).first()
     district = District.objects.filter(pk=district_id).values("id", "province_id").first()
     if period is None or district is None:
-        return 0  # deleted since the task was queued: nothing to roll up
+        return 0, []  # deleted since the task was queued: nothing to roll up
     if Rollup.objects.filter(level=RollupLevel.NATIONAL, period=period).count() < len(STATES):
-        return rebuild_period(period_id)
+        written = rebuild_period(period_id, follow=[district_id] if follow else ())
+        return written, carried_later(district_id, period) if follow else []
     with transaction.atomic():
         storage.advisory_lock(storage.LOCK_PERIOD, period_id, shared=True)
         storage.advisory_lock(storage.LOCK_DISTRICT, period_id, district_id)
@@ -126,11 +137,16 @@ def rebuild_district_quarter(district_id: int, period_id: int) -> int:
         storage.advisory_lock(storage.LOCK_UPPER, period_id)
         written = len(rows) + _rebuild_upper(period, stamp, province_id=district["province_id"])
         storage.clear_marks(seen)
-    return written
+        later = _mark_carried_later(period, [district_id]).get(district_id, []) if follow else []
+    return written, later
 
 
-def rebuild_period(period_id: int) -> int:
-    """Rebuild every row of one quarter (both data states). Returns the number of rows written."""
+def rebuild_period(period_id: int, follow: Collection[int] = ()) -> int:
+    """Rebuild every row of one quarter (both data states). Returns the number of rows written.
+
+    `follow`: districts whose changed figures later quarters may carry forward: those later district-quarters
+    are marked stale in the same transaction, for the caller or the periodic repair to rebuild.
+    """
     period = ReportingPeriod.objects.filter(pk=period_id).first()
     if period is None:
         return 0
@@ -149,13 +165,14 @@ def rebuild_period(period_id: int) -> int:
             Rollup.objects.filter(period=period, level__in=[RollupLevel.PROVINCE, RollupLevel.NATIONAL]), stamp
         )
         storage.clear_marks(seen)
+        if follow:
+            _mark_carried_later(period, follow)
     return written
 
 
 def rebuild_all(progress: Callable[[int, int, ReportingPeriod], object] | None = None) -> int:
-    """Rebuild every quarter, oldest first, one transaction each. `progress(done, total, period)` after each.
-
-    Returns the number of rows written.
+    """Rebuild every quarter, oldest first (each carries figures forward from the one before), one
+    transaction each. `progress(done, total, period)` after each. Returns the number of rows written.
     """
     periods = list(ReportingPeriod.objects.order_by("year", "quarter"))
     written = 0
@@ -167,32 +184,114 @@ def rebuild_all(progress: Callable[[int, int, ReportingPeriod], object] | None =
 
 
 def repair_stale() -> dict[str, int]:
-    """Rebuild every stale district-quarter (a whole quarter when many of its districts are stale).
+    """Rebuild every stale district-quarter, oldest quarter first (a whole quarter when many of its districts
+    are stale), so a quarter that carries figures forward is rebuilt after the quarter it carries them from.
 
     Returns {"rebuilt": district-quarters covered, "failed": how many could not be rebuilt}; a
-    failure is logged and its mark kept for the next run.
+    failure is logged and its mark kept for the next run. Each quarter is visited once per run: a
+    rebuild marks only later quarters stale.
     """
-    by_period: defaultdict[int, list[int]] = defaultdict(list)
-    for district_id, period_id in StaleRollup.objects.order_by("period_id", "district_id").values_list(
-        "district_id", "period_id"
-    ):
-        by_period[period_id].append(district_id)
     rebuilt = failed = 0
-    for period_id, district_ids in by_period.items():
-        jobs: list[tuple[Callable[..., int], tuple[int, ...]]] = (
-            [(rebuild_period, (period_id,))]
+    visited: set[int] = set()
+    while True:
+        marks = StaleRollup.objects.exclude(period_id__in=visited).order_by("period__year", "period__quarter")
+        first = marks.values_list("period_id", flat=True).first()
+        if first is None:
+            return {"rebuilt": rebuilt, "failed": failed}
+        visited.add(first)
+        district_ids = list(marks.filter(period_id=first).order_by("district_id").values_list("district_id", flat=True))
+        jobs: list[tuple[Callable[..., int], tuple[Any, ...]]] = (
+            [(rebuild_period, (first, district_ids))]
             if len(district_ids) >= WHOLE_PERIOD_AT
-            else [(rebuild_district_quarter, (district_id, period_id)) for district_id in district_ids]
+            else [(rebuild_district_quarter, (district_id, first)) for district_id in district_ids]
         )
         for function, args in jobs:
+            covered = 1 if function is rebuild_district_quarter else len(district_ids)
             try:
                 function(*args)
             except Exception:
                 logger.exception("Rollup repair of %s%r failed; it stays marked stale.", function.__name__, args)
-                failed += 1 if function is rebuild_district_quarter else len(district_ids)
+                failed += covered
             else:
-                rebuilt += 1 if function is rebuild_district_quarter else len(district_ids)
-    return {"rebuilt": rebuilt, "failed": failed}
+                rebuilt += covered
+
+
+# --- Carrying figures forward ---------------------------------------------------------------------
+
+
+def carried_later(district_id: int, period: ReportingPeriod) -> list[int]:
+    """Ids of the built quarters after `period`, oldest first, whose rows of the district carry its figures
+    from `period` (or would, now): every later quarter up to the first in which the district's own report
+    counts in both data states. One query."""
+    later = (
+        Rollup.objects.filter(level=RollupLevel.DISTRICT, district_id=district_id)
+        .filter(Q(period__year__gt=period.year) | Q(period__year=period.year, period__quarter__gt=period.quarter))
+        .order_by("period__year", "period__quarter")
+        .values_list("period_id", "reports_included")
+    )
+    included: dict[int, int] = {}  # chronological: a dict keeps the order of its keys
+    for period_id, reports_included in later:
+        included[period_id] = included.get(period_id, 0) + reports_included
+    chain: list[int] = []
+    for period_id, counted in included.items():
+        if counted >= len(STATES):
+            break  # its own figures in every state: the chain ends before it
+        chain.append(period_id)
+    return chain
+
+
+def _mark_carried_later(period: ReportingPeriod, district_ids: Collection[int]) -> dict[int, list[int]]:
+    """Mark stale the later district-quarters that carry these districts' figures of `period`.
+    Returns {district id: [later period ids]}."""
+    chains = {district_id: carried_later(district_id, period) for district_id in district_ids}
+    now = timezone.now()
+    StaleRollup.objects.bulk_create(
+        [
+            StaleRollup(district_id=district_id, period_id=later_id, marked_at=now)
+            for district_id, chain in chains.items()
+            for later_id in chain
+        ],
+        update_conflicts=True,
+        unique_fields=["district", "period"],
+        update_fields=["marked_at"],
+    )
+    return chains
+
+
+def _carry_sources(
+    period: ReportingPeriod, district_id: int | None, states: Collection[DataState]
+) -> dict[tuple[str, int], tuple[datetime.date, Group, list[Group]]]:
+    """{(data state, district id): (first day of the quarter the figures are from, its district row's stock
+    figures, its commune rows' stock figures)} for every district with figures in the latest built quarter
+    before `period` (its own or carried there). Two queries."""
+    previous = (
+        ReportingPeriod.objects.filter(
+            Q(year__lt=period.year) | Q(year=period.year, quarter__lt=period.quarter),
+            rollups__level=RollupLevel.NATIONAL,
+        )
+        .order_by("-year", "-quarter")
+        .first()
+    )
+    if previous is None:
+        return {}
+    rows = Rollup.objects.filter(
+        period=previous, level__in=[RollupLevel.COMMUNE, RollupLevel.DISTRICT], data_state__in=states
+    )
+    if district_id is not None:
+        rows = rows.filter(district_id=district_id)
+    sources: dict[tuple[str, int], tuple[datetime.date, Group, list[Group]]] = {}
+    communes: defaultdict[tuple[str, int], list[Group]] = defaultdict(list)
+    for row in rows.values(
+        "level", "code", "data_state", "district_id", "commune_id", "reports_included", "carried_since",
+        *Rollup.STOCK_FIELDS,
+    ):  # fmt: skip
+        key = (row["data_state"], row["district_id"])
+        if row["level"] == RollupLevel.COMMUNE:
+            communes[key].append(row)
+        elif row["reports_included"] or row["carried_since"]:
+            since = previous.bounds[0] if row["reports_included"] else row["carried_since"]
+            sources[key] = (since, row, communes[key])
+    return sources
 
 
 # --- One report as it stands ---------------------------------------------------------------------
@@ -207,7 +306,7 @@ def report_rows(report: DistrictReport) -> tuple[Rollup | None, list[Rollup]]:
     """
     state = DataState.APPROVED if report.status == ReportStatus.APPROVED else DataState.PROVISIONAL
     rows = _commune_and_district_rows(
-        report.period, timezone.now(), district_id=report.district_id, counting={state: (report.status,)}
+        report.period, timezone.now(), district_id=report.district_id, counting={state: (report.status,)}, carry=False
     )
     communes = {commune.pk: commune for commune in report.district.communes.all()}
     district, commune_rows = None, []
@@ -287,10 +386,14 @@ def _commune_and_district_rows(
     stamp: datetime.datetime,
     district_id: int | None = None,
     counting: Mapping[DataState, Collection[str]] = STATUSES_BY_STATE,
+    carry: bool = True,
 ) -> list[storage.RowValues]:
     """Rollup rows (tuples) for the communes and districts of a quarter, or of one district.
 
-    `counting`: {data state: the report statuses it adds up}; a row for every state in it.
+    `counting`: {data state: the report statuses it adds up}; a row for every state in it. With `carry`,
+    an expected district without a report counted in a state gets the stock figures of its rows in the
+    latest built quarter before (see Rollup.STOCK_FIELDS): its district row and one row per commune,
+    marked with carried_since; its flow figures stay 0.
     """
     queries = source_queries(period, district_id, statuses=tuple({s for group in counting.values() for s in group}))
     districts = {d["id"]: d for d in queries["districts"]}
@@ -298,6 +401,7 @@ def _commune_and_district_rows(
     trainings = {t["report_id"]: t for t in queries["trainings"]}
 
     communes, commune_keys = _commune_sums(queries, counting)
+    earlier = _carry_sources(period, district_id, list(counting)) if carry else {}
 
     rows: list[storage.RowValues] = []
     for state in counting:
@@ -323,6 +427,13 @@ def _commune_and_district_rows(
         for owner, district in districts.items():
             sums = by_district[owner]
             _add_report(sums, reports.get(owner), trainings, counting[state], period, district)
+            source = None if sums["reports_included"] or not district["expected"] else earlier.get((state, owner))
+            carried_since = None
+            if source is not None:
+                carried_since, district_source, commune_sources = source
+                rows += _carried_commune_rows(commune_sources, period, state, stamp, district, carried_since)
+                sums.update({field: district_source[field] for field in Rollup.STOCK_FIELDS})
+                sums["carried_units"] = 1
             rows.append(
                 storage.row_values(
                     RollupLevel.DISTRICT,
@@ -333,9 +444,36 @@ def _commune_and_district_rows(
                     sums,
                     district_id=owner,
                     province_id=district["province_id"],
+                    carried_since=carried_since,
                 )
             )
     return rows
+
+
+def _carried_commune_rows(
+    sources: list[Group],
+    period: ReportingPeriod,
+    state: str,
+    stamp: datetime.datetime,
+    district: Group,
+    carried_since: datetime.date,
+) -> list[storage.RowValues]:
+    """A carried-forward district's commune rows: the stock figures of its commune rows in the quarter before."""
+    return [
+        storage.row_values(
+            RollupLevel.COMMUNE,
+            source["code"],
+            period,
+            state,
+            stamp,
+            defaultdict(int, {field: source[field] for field in Rollup.STOCK_FIELDS}),
+            commune_id=source["commune_id"],
+            district_id=district["id"],
+            province_id=district["province_id"],
+            carried_since=carried_since,
+        )
+        for source in sources
+    ]
 
 
 def _commune_sums(
@@ -390,7 +528,9 @@ def _rebuild_upper(period: ReportingPeriod, stamp: datetime.datetime, province_i
     Reports expected come from the gazetteer, so a district added since the quarter was built counts.
     Returns the number of rows written.
     """
-    sums = {f"sum_{f}": Sum(f) for f in Rollup.SUM_FIELDS if f != "reports_expected"}
+    sums = {f"sum_{f}": Sum(f) for f in Rollup.SUM_FIELDS if f != "reports_expected"} | {
+        "oldest_carried": Min("carried_since")
+    }
     district_rows = Rollup.objects.filter(period=period, level=RollupLevel.DISTRICT)
     expected = District.objects.active_on(period.bounds[0])
     in_provinces = district_rows if province_id is None else district_rows.filter(province_id=province_id)
@@ -413,6 +553,7 @@ def _rebuild_upper(period: ReportingPeriod, stamp: datetime.datetime, province_i
                 stamp,
                 values,
                 province_id=group["province_id"],
+                carried_since=group["oldest_carried"],
             )
         )
     national_expected = expected.count()
@@ -425,6 +566,7 @@ def _rebuild_upper(period: ReportingPeriod, stamp: datetime.datetime, province_i
                 national["data_state"],
                 stamp,
                 _strip(national) | {"reports_expected": national_expected},
+                carried_since=national["oldest_carried"],
             )
         )
     storage.upsert(rows)

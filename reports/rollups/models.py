@@ -12,7 +12,7 @@ count in neither. Imported into reports.models, so `from reports.models import R
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from reports import indicators
+from reports import indicators, quarters
 
 __all__ = ["DataState", "NATIONAL_CODE", "Rollup", "RollupLevel", "StaleRollup"]
 
@@ -109,6 +109,17 @@ class Rollup(models.Model):
         help_text=_("Reports submitted or approved whose first submission met the deadline."),
     )
     reports_approved = _sum(_("reports approved"))
+    # Carry-forward (see STOCK_FIELDS): districts counted with their latest earlier figures, and since when.
+    carried_units = _sum(
+        _("districts carried forward"),
+        help_text=_("Districts without a report counted this quarter whose latest earlier figures are used."),
+    )
+    carried_since = models.DateField(
+        _("oldest carried-forward quarter"),
+        null=True,
+        blank=True,
+        help_text=_("First day of the oldest quarter whose figures are carried forward into this row."),
+    )
 
     # Village figures.
     villages_reported = _sum(_("villages reported"))
@@ -166,6 +177,7 @@ class Rollup(models.Model):
         "reports_submitted",
         "reports_on_time",
         "reports_approved",
+        "carried_units",
         "villages_reported",
         "households_total",
         "hh_improved_own",
@@ -209,6 +221,25 @@ class Rollup(models.Model):
         "spent_total",
     ]
     KEY_FIELDS = ["level", "code", "period", "data_state"]
+    # Stock figures describe a state: a district without a report counted in a quarter keeps its latest
+    # earlier figures (carried forward, marked by carried_units and carried_since). Every other sum is a
+    # flow (latrines built, activities, meetings, trainings, money) or a reporting count: the quarter's own.
+    STOCK_FIELDS = [
+        "villages_reported",
+        "households_total",
+        "hh_improved_own",
+        "hh_improved_shared",
+        "hh_unimproved",
+        "hh_open_defecation",
+        "idpoor_households",
+        "idpoor_improved",
+        "hh_handwashing",
+        "villages_triggered",
+        "odf_villages_declared",
+        "odf_villages_verified",
+        "communes_reported",
+        "odf_communes",
+    ]
 
     class Meta:
         verbose_name = _("rollup")
@@ -232,6 +263,16 @@ class Rollup(models.Model):
     @property
     def is_provisional(self):
         return self.data_state == DataState.PROVISIONAL
+
+    @property
+    def oldest_carried_quarter(self):
+        """(year, quarter) of the oldest quarter whose figures are carried into this row; None if none are."""
+        return None if self.carried_since is None else quarters.quarter_of(self.carried_since)
+
+    @property
+    def is_carried(self):
+        """Whether any of this row's stock figures come from an earlier quarter."""
+        return self.carried_since is not None
 
     @property
     def unit(self):

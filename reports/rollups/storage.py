@@ -21,8 +21,8 @@ LOCK_PERIOD, LOCK_DISTRICT, LOCK_UPPER = 1, 2, 3
 # From this many rows, _upsert loads them with COPY (PostgreSQL); fewer go in one INSERT ... VALUES.
 COPY_FROM_ROWS = 500
 
-# One rollup row as written: its values in ROW_FIELDS order (key, ids, built_at, then the sums).
-RowValues = tuple[str | int | Decimal | datetime.datetime | None, ...]
+# One rollup row as written: its values in ROW_FIELDS order (key, ids, built_at, carried_since, then the sums).
+RowValues = tuple[str | int | Decimal | datetime.date | None, ...]
 
 
 def row_values(
@@ -35,9 +35,21 @@ def row_values(
     province_id: int | None = None,
     district_id: int | None = None,
     commune_id: int | None = None,
+    carried_since: datetime.date | None = None,
 ) -> RowValues:
     """One rollup row as a tuple in ROW_FIELDS order; `sums` is a defaultdict(int) or has every sum field."""
-    return (level, code, period.pk, state, province_id, district_id, commune_id, stamp, *_sum_values(sums))
+    return (
+        level,
+        code,
+        period.pk,
+        state,
+        province_id,
+        district_id,
+        commune_id,
+        stamp,
+        carried_since,
+        *_sum_values(sums),
+    )
 
 
 _sum_values = operator.itemgetter(*Rollup.SUM_FIELDS)
@@ -50,6 +62,7 @@ ROW_FIELDS = [
     "district",
     "commune",
     "built_at",
+    "carried_since",
     *Rollup.SUM_FIELDS,
 ]
 ROW_ATTRIBUTES = [

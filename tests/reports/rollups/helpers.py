@@ -36,6 +36,7 @@ def snapshot():
         "province_id",
         "district_id",
         "commune_id",
+        "carried_since",
         *Rollup.SUM_FIELDS,
     ]
     return sorted(Rollup.objects.values_list(*fields), key=lambda row: row[1:5])
