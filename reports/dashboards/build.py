@@ -7,6 +7,9 @@ reports. A dashboard costs a fixed number of queries whatever the number of unit
   2. on a cache miss, the rows of the units one level down for the window of five quarters
      ending at the selected one (this quarter, the end of last year, a year ago), in one query;
   3. on a cache miss, for the nation, ODF districts per province (one grouped query);
+  3a. on a cache miss, the district rows of this quarter, the end of last year and a year ago, for changes and
+     projections over the same districts (reports.rollups.comparisons), and, when some expected district has
+     no figures at all, their names (reports.rollups.basis);
   4. for a district, its communes (to list those without data) and its plan targets.
 
 The built dashboard (figures, tables, KPIs: plain data) is cached per (level, unit, quarter,
@@ -17,8 +20,9 @@ province and national rows), and a deleted row changes the count, so a changed r
 served from the cache; settings that change figures (target year, plan targets) are in the key too.
 """
 
+import functools
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.cache import cache
@@ -26,6 +30,7 @@ from django.db.models import Count, F
 from django.http import Http404
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from districts.templatetags.portal import count, money, percent
 from reports import indicators, quarters
@@ -33,9 +38,11 @@ from reports.dashboards import figures as charts
 from reports.dashboards import tables
 from reports.dashboards.captions import CAPTIONS, TITLES
 from reports.models import DistrictPlanTarget, NationalSettings
+from reports.rollups import basis as row_basis
+from reports.rollups import comparisons
 from reports.rollups.models import Rollup, RollupLevel
 
-CACHE_FORMAT = 2  # bump when the cached structure changes
+CACHE_FORMAT = 3  # bump when the cached structure changes
 CHILD_LEVEL = {"district": RollupLevel.COMMUNE, "province": RollupLevel.DISTRICT, "national": RollupLevel.PROVINCE}
 RECENT_QUARTERS = 8  # bar charts show the last two years
 PROJECTION_HORIZON = 50  # years: a later projected year is shown as "not at the current rate"
@@ -129,8 +136,9 @@ class Projection:
     code: str
     name: str
     coverage: float | None
-    rate: float | None  # percentage points a year, over the last four quarters
+    rate: float | None  # percentage points a year, over the last four quarters, like with like
     year: int | None  # the year 100% is reached at that rate
+    reason: str = field(default="")  # why there is no projection, when the data cannot carry one
 
     @property
     def coverage_label(self):
@@ -141,11 +149,17 @@ class Projection:
         return "—" if self.rate is None else f"{self.rate:+.1f}"
 
 
-def project(code, name, now, year_ago):
-    """The projection of one unit from its row of the selected quarter and the row a year before."""
+def project(code, name, now, comparison):
+    """The projection of one unit from its row of the selected quarter and the comparison of the same
+    districts a year before (comparisons.Comparison, None when there is no year-earlier quarter). No
+    projection when fewer than half of the compared districts reported in either quarter: it says so."""
     coverage = now.sanitation_coverage if now else None
-    before = year_ago.sanitation_coverage if year_ago else None
-    rate = None if coverage is None or before is None else coverage - before
+    if comparison is None or comparison.common == 0:
+        return Projection(code=code, name=name, coverage=coverage, rate=None, year=None)
+    if not comparison.rests_on_reports:
+        reason = _("Not projected: fewer than half of the districts reported in this quarter or a year before.")
+        return Projection(code=code, name=name, coverage=coverage, rate=None, year=None, reason=reason)
+    rate = comparison.change
     year = None
     if now is not None:
         year = indicators.projected_full_coverage_year(
@@ -249,6 +263,38 @@ class Selection:
     def row_of(self, year, quarter):
         return next((row for row in self.history if (row.period.year, row.period.quarter) == (year, quarter)), None)
 
+    @functools.cached_property
+    def _comparisons(self):
+        """{period id: {key: Comparison}} of the selected quarter with Q4 of last year and with a year before,
+        over the same districts (reports.rollups.comparisons). One query."""
+        period = self.current.period
+        scope = {"district": self.unit} if self.level == "district" else {}
+        if self.level == "province":
+            scope = {"province": self.unit}
+        then = [self.row_of(period.year - 1, 4), self.row_of(period.year - 1, period.quarter)]
+        return comparisons.coverage_between(
+            self.current.period_id, [row.period_id for row in then if row], provisional=self.provisional, **scope
+        )
+
+    def _compared_with(self, year, quarter):
+        row = self.row_of(year, quarter)
+        return self._comparisons.get(row.period_id, {}) if row else {}
+
+    @property
+    def since_last_year_end(self):
+        """{None: the unit's Comparison with Q4 of last year; province id: each province's (nation)}."""
+        return self._compared_with(self.current.period.year - 1, 4)
+
+    @property
+    def since_a_year_ago(self):
+        """{None: the unit's Comparison with the same quarter a year before; province id: each province's}."""
+        return self._compared_with(self.current.period.year - 1, self.current.period.quarter)
+
+    @functools.cached_property
+    def basis(self):
+        """The selected quarter's basis (reports.rollups.basis.Basis)."""
+        return row_basis.of_row(self.current)
+
 
 def build(selection, children):
     """Everything a dashboard shows, as plain data (cacheable, language-specific):
@@ -267,7 +313,7 @@ def build(selection, children):
             )
         else:
             figures += _add_units_below(data, selection, children)
-        data["charts"] = _charts(selection, figures)
+        data["charts"] = _charts(selection, figures, children)
     return data
 
 
@@ -306,8 +352,9 @@ def _trend_figures(selection):
 def _header(selection):
     """The dashboard's identity, its quarter picker and KPIs (under the active language)."""
     current, period, history = selection.current, selection.current.period, selection.history
-    year_ago = selection.row_of(period.year - 1, period.quarter)
-    projection = project("KH" if selection.unit is None else selection.unit.code, "", current, year_ago)
+    code = "KH" if selection.unit is None else selection.unit.code
+    projection = project(code, "", current, selection.since_a_year_ago.get(comparisons.NATION))
+    basis = selection.basis
     return {
         "empty": False,
         "level": selection.level,
@@ -333,12 +380,19 @@ def _header(selection):
         ],
         "unapproved": any(charts.has_unapproved(r) for r in history),
         "current_unapproved": charts.has_unapproved(current),
+        "basis": {
+            "stock": basis.stock_sentence(),
+            "flow": basis.flow_sentence() if selection.level != "district" else "",
+            "without_figures": basis.without_figures_sentence(),
+            "partial": basis.is_partial,
+        },
         "kpis": _kpis(
             current,
-            selection.row_of(period.year - 1, 4),
+            selection.since_last_year_end.get(comparisons.NATION),
             selection.rows_of_year(period.year),
             projection,
             selection.target_year,
+            basis,
         ),
         "tables": [],
     }
@@ -358,7 +412,7 @@ def _add_units_below(data, selection, children):
             "league",
             charts.league_figure(
                 list(now_children.values()),
-                baseline={code: r.sanitation_coverage for code, r in base.items()},
+                baseline=_league_baseline(selection, now_children, base),
                 axis_title=_("District") if selection.level == "province" else _("Province"),
                 **kw,
             ),
@@ -367,9 +421,11 @@ def _add_units_below(data, selection, children):
     if selection.level == "province":
         data["tables"].append(tables.district_league(now_children, base, children, recent_keys))
         return figures
-    year_ago_children = children.get((period.year - 1, period.quarter), {})
-    projections = [project(code, row.unit.name, row, year_ago_children.get(code)) for code, row in now_children.items()]
-    projection = project("KH", "", current, selection.row_of(period.year - 1, period.quarter))
+    a_year_ago = selection.since_a_year_ago
+    projections = [
+        project(code, row.unit.name, row, a_year_ago.get(row.province_id)) for code, row in now_children.items()
+    ]
+    projection = project("KH", "", current, a_year_ago.get(comparisons.NATION))
     odf_districts = odf_districts_by_province(period.pk, provisional=selection.provisional)
     data["odf_units"] = {
         "districts": sum(odf_districts.values()),
@@ -379,7 +435,12 @@ def _add_units_below(data, selection, children):
     }
     data["tables"].append(
         tables.province_league(
-            now_children, base, children, recent_keys, odf_districts, {p.code: p for p in projections}
+            now_children,
+            selection.since_last_year_end,
+            children,
+            recent_keys,
+            odf_districts,
+            {p.code: p for p in projections},
         )
     )
     data["progress"] = _progress(current, projection, selection.target_year)
@@ -394,23 +455,80 @@ def _add_units_below(data, selection, children):
     ]
 
 
-def _charts(selection, figures):
+def _league_baseline(selection, now_children, base):
+    """{code: coverage at the end of last year} for the league chart. Districts: their own rows. Provinces: the
+    coverage now less the change over the districts with figures in both quarters (like with like)."""
+    if selection.level == "province":
+        return {code: r.sanitation_coverage for code, r in base.items()}
+    since = selection.since_last_year_end
+    baseline = {}
+    for code, row in now_children.items():
+        compared = since.get(row.province_id)
+        if compared and compared.change is not None and row.sanitation_coverage is not None:
+            baseline[code] = row.sanitation_coverage - compared.change
+    return baseline
+
+
+# Charts of flows (the quarter's own reports only): their points say how many districts reported.
+FLOW_CHARTS = {"triggering", "training", "budget", "reporting"}
+
+
+def _charts(selection, figures, children=None):
     titles = {
         "league": _("Sanitation coverage by district")
         if selection.level == "province"
         else _("Sanitation coverage by province")
     }
-    return [
-        {
-            "key": key,
-            "json_id": f"figure-{key}",
-            "title": str(titles.get(key) or TITLES[key]),
-            "caption": str(CAPTIONS[key]),
-            "figure": figure,
-            "table": _with_display(charts.figure_table(figure), figure),
-        }
-        for key, figure in figures
-    ]
+    period = selection.current.period
+    by_category = {charts.quarter_label(r.period.year, r.period.quarter): r for r in selection.history}
+    units_now = {row.unit.name: row for row in (children or {}).get((period.year, period.quarter), {}).values()}
+    built = []
+    for key, figure in figures:
+        rows = units_now if key in ("league", "projection") else by_category
+        table = charts.figure_table(figure)
+        _add_basis(table, figure, rows, flow=key in FLOW_CHARTS)
+        built.append(
+            {
+                "key": key,
+                "json_id": f"figure-{key}",
+                "title": str(titles.get(key) or TITLES[key]),
+                "caption": str(CAPTIONS[key]),
+                "figure": figure,
+                "table": _with_display(table, figure),
+            }
+        )
+    return built
+
+
+def _add_basis(table, figure, rows, *, flow):
+    """Add what each of a chart's points rests on, from the rollup row behind it (a quarter of the unit, or a unit
+    below): `table["basis"]` (shown), `table["basis_csv"]` (CSV columns) and the same in the first trace's hover
+    text, so a point carried forward says so. Points without a row (projected quarters) get nothing."""
+    texts, values = [], []
+    for category, *_numbers in table["rows"]:
+        row = rows.get(category)
+        if row is None:
+            texts.append("")
+            values.append(["", "", ""])
+            continue
+        found = row_basis.of_row(row, names=False)
+        if flow and found.level not in (RollupLevel.COMMUNE, RollupLevel.DISTRICT):
+            texts.append(
+                _("%(reported)s of %(expected)s reported") % {"reported": found.reported, "expected": found.expected}
+            )
+        else:
+            texts.append(found.short_stock())
+        values.append(found.csv_values())
+    table["basis"], table["basis_csv"] = texts, values
+    if not any(texts) or not figure["data"]:
+        return
+    by_category = dict(zip((row[0] for row in table["rows"]), texts, strict=True))
+    trace = figure["data"][0]
+    horizontal = trace.get("orientation") == "h"
+    categories = trace.get("y" if horizontal else "x") or []
+    trace["customdata"] = [by_category.get(category, "") for category in categories]
+    if "hovertemplate" in trace:
+        trace["hovertemplate"] = trace["hovertemplate"].replace("<extra>", "<br>%{customdata}<extra>", 1)
 
 
 def _with_display(table, figure):
@@ -425,32 +543,56 @@ def _with_display(table, figure):
             return f"{value:,.1f}"
         return f"{value:{'' if years else ','}}" if isinstance(value, int) else str(value)
 
+    basis = table.get("basis") or [""] * len(table["rows"])
     table["display"] = [
-        {"head": show(row[0]), "cells": [show(value) for value in row[1:]], "provisional": row[0] in provisional}
-        for row in table["rows"]
+        {
+            "head": show(row[0]),
+            "cells": [show(value) for value in row[1:]],
+            "provisional": row[0] in provisional,
+            "basis": text,
+        }
+        for row, text in zip(table["rows"], basis, strict=True)
     ]
     return table
 
 
-def _kpis(current, baseline, this_year, projection, target_year):
+def _kpis(current, since, this_year, projection, target_year, basis):
+    """The KPI cards. `since`: the Comparison with Q4 of last year (same districts); `basis`: the quarter's."""
     received = sum(row.ft_received for row in this_year)
     spent = sum(row.spent_total for row in this_year)
-    change = tables.difference(current.sanitation_coverage, baseline.sanitation_coverage if baseline else None)
     gap = tables.difference(current.sanitation_coverage, current.idpoor_coverage)
     year_text = "—" if projection.year is None else str(projection.year)
+    since_label = charts.quarter_label(current.period.year - 1, 4)
+    change_note = _("%(change)s points since %(quarter)s") % {
+        "change": tables.signed(since.change if since else None),
+        "quarter": since_label,
+    }
+    if since and since.left_out:
+        change_note = ngettext(
+            "%(change)s points since %(quarter)s, over the %(count)s district with figures in both",
+            "%(change)s points since %(quarter)s, over the %(count)s districts with figures in both",
+            since.common,
+        ) % {"change": tables.signed(since.change), "quarter": since_label, "count": since.common}
+    stock = basis.short_stock()
+    flow = ngettext(
+        "%(reported)s of %(expected)s district reported",
+        "%(reported)s of %(expected)s districts reported",
+        basis.expected,
+    ) % {"reported": basis.reported, "expected": basis.expected}
     return [
         {
             "key": "coverage",
             "label": _("Sanitation coverage"),
             "value": percent(current.sanitation_coverage),
-            "note": _("%(change)s points since %(quarter)s")
-            % {"change": tables.signed(change), "quarter": charts.quarter_label(current.period.year - 1, 4)},
+            "note": change_note,
+            "basis": stock,
         },
         {
             "key": "basic",
             "label": _("Basic sanitation"),
             "value": percent(current.basic_sanitation),
             "note": _("own improved latrine"),
+            "basis": stock,
         },
         {
             "key": "odf",
@@ -458,12 +600,14 @@ def _kpis(current, baseline, this_year, projection, target_year):
             "value": count(current.odf_villages_verified),
             "note": _("%(declared)s more declared, not yet verified")
             % {"declared": count(current.odf_villages_declared)},
+            "basis": stock,
         },
         {
             "key": "idpoor",
             "label": _("IDPoor coverage"),
             "value": percent(current.idpoor_coverage),
             "note": _("gap to all households: %(gap)s points") % {"gap": tables.signed(gap)},
+            "basis": stock,
         },
         {
             "key": "budget",
@@ -471,13 +615,15 @@ def _kpis(current, baseline, this_year, projection, target_year):
             "value": percent(indicators.budget_utilisation(spent=spent, received=received)),
             "note": _("%(spent)s spent of %(received)s received")
             % {"spent": money(spent), "received": money(received)},
+            "basis": flow if basis.level != RollupLevel.DISTRICT else "",
         },
         {
             "key": "projection",
             # xgettext:no-python-format
             "label": _("100% coverage at the current rate"),
             "value": year_text,
-            "note": _("national target: end of %(year)s") % {"year": target_year},
+            "note": projection.reason or _("national target: end of %(year)s") % {"year": target_year},
+            "basis": "",
         },
     ]
 

@@ -11,6 +11,7 @@ from districts.models import Commune
 from districts.templatetags.portal import count, percent
 from reports import indicators
 from reports.dashboards import figures as charts
+from reports.rollups import basis as row_basis
 
 
 def difference(now, before):
@@ -31,6 +32,15 @@ def _cell(text, raw=None, *, href=None, numeric=True, flag=False):
         "numeric": numeric,
         "flag": flag,
     }
+
+
+def _basis_cell(row):
+    """What a unit's figures rest on ("reported", "carried forward from Q1 2019", "2 reported, 1 carried
+    forward ..."), with the machine-readable basis columns of the CSV (basis.CSV_HEADER)."""
+    if row is None:
+        return _cell("—", numeric=False) | {"basis_csv": [0, 0, ""]}
+    found = row_basis.of_row(row, names=False)
+    return _cell(found.short_stock(), numeric=False) | {"basis_csv": found.csv_values()}
 
 
 def _pct_cell(value, flag=False):
@@ -72,6 +82,7 @@ def commune_table(district, rows_by_code, district_row):
                 _count_cell(row.odf_villages_verified if row else None, flag and row is not None),
                 _count_cell(row.odf_villages_declared if row else None, flag and row is not None),
                 _cell(status, int(bool(row and row.odf_communes)), numeric=False),
+                _basis_cell(row),
             ]
         )
     table_rows.sort(key=lambda cells: (cells[3]["raw"] is None, -(cells[3]["raw"] or 0)))
@@ -92,6 +103,7 @@ def commune_table(district, rows_by_code, district_row):
             _("Verified ODF villages"),
             _("Declared, not yet verified"),
             _("ODF status"),
+            _("Figures"),
         ],
         "rows": table_rows,
     }
@@ -144,6 +156,7 @@ def district_league(rows_by_code, base, children, keys):
                 _count_cell(row.odf_villages_declared, flag),
                 _cell(f"{on_time} / {expected}", on_time - expected),
                 _cell(status, numeric=False),
+                _basis_cell(row),
             ]
         )
     return {
@@ -162,17 +175,19 @@ def district_league(rows_by_code, base, children, keys):
             _("Declared, not yet verified"),
             _("On time, last 4 quarters"),
             _("This quarter's report"),
+            _("Figures"),
         ],
         "rows": table_rows,
     }
 
 
-def province_league(rows_by_code, base, children, keys, odf_districts, projections):
+def province_league(rows_by_code, since, children, keys, odf_districts, projections):
+    """`since`: {province id: comparisons.Comparison with Q4 of last year}, the change over the same districts."""
     table_rows = []
     for code, row in _league_rows(rows_by_code):
         flag = charts.has_unapproved(row)
-        before = base.get(code)
-        change = difference(row.sanitation_coverage, before.sanitation_coverage if before else None)
+        compared = since.get(row.province_id)
+        change = compared.change if compared else None
         on_time, expected = _on_time(children, keys, code)
         projected = projections.get(code)
         table_rows.append(
@@ -189,6 +204,7 @@ def province_league(rows_by_code, base, children, keys, odf_districts, projectio
                     "—" if not projected or projected.year is None else str(projected.year),
                     projected.year if projected else None,
                 ),
+                _basis_cell(row),
             ]
         )
     return {
@@ -211,6 +227,7 @@ def province_league(rows_by_code, base, children, keys, odf_districts, projectio
             _("On time, last 4 quarters"),
             # xgettext:no-python-format
             _("100% coverage in"),
+            _("Figures"),
         ],
         "rows": table_rows,
     }
@@ -225,17 +242,19 @@ def csv_rows(data, name):
             body = [
                 [cell["raw"] if cell["numeric"] else cell["text"] for cell in row]
                 + ([_("yes") if any(cell["flag"] for cell in row) else ""] if data["provisional"] else [])
+                + next((cell["basis_csv"] for cell in row if "basis_csv" in cell), ["", "", ""])
                 for row in table["rows"]
             ]
-            return header, body
+            return header + row_basis.CSV_HEADER, body
     for chart in data.get("charts", []):
         if chart["key"] == name:
             table = chart["table"]
             provisional = set(table["provisional"])
             header = list(table["columns"]) + ([_("Provisional")] if data["provisional"] else [])
+            basis = table.get("basis_csv") or [["", "", ""]] * len(table["rows"])
             body = [
-                list(row) + ([_("yes") if row[0] in provisional else ""] if data["provisional"] else [])
-                for row in table["rows"]
+                list(row) + ([_("yes") if row[0] in provisional else ""] if data["provisional"] else []) + extra
+                for row, extra in zip(table["rows"], basis, strict=True)
             ]
-            return header, body
+            return header + row_basis.CSV_HEADER, body
     return None

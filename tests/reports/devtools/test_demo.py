@@ -9,6 +9,7 @@ from collections import defaultdict
 import pytest
 from django.db import transaction
 from django.db.models import Count, Q, Sum
+from django.utils import timezone, translation
 
 from districts.gazetteer import load_bundled_gazetteer
 from districts.models import Village
@@ -224,3 +225,68 @@ def test_a_second_load_changes_nothing(demo, db):
     assert [
         m.objects.count() for m in (DistrictReport, VillageQuarter, CommuneQuarter, Training, ReportingPeriod)
     ] == counts
+
+
+def test_kampong_speu_while_2019_q3_comes_in_rests_on_carried_figures_and_says_so(demo, db, client_for):
+    """Step 7's scenario: Thpong alone has reported 2019 Q3. Before carry-forward the province's headline
+    coverage was Thpong's own (65.0 % against 57.5 % in Q2, "+10.4 points", "100 % in 2022")."""
+    import csv
+    import io
+
+    from django.urls import reverse
+
+    from districts.models import Province
+    from districts.roles import Role
+    from reports.dashboards import build as dashboards
+    from reports.rollups.build import rebuild_all
+    from tests.conftest import _persona
+
+    q2, q3 = (ReportingPeriod.objects.get(year=2019, quarter=n) for n in (2, 3))
+    thpong_q2 = DistrictReport.objects.get(district__code="0508", period=q2)
+    report = DistrictReport.objects.create(
+        district=thpong_q2.district, period=q3, status=ReportStatus.SUBMITTED, submitted_at=timezone.now()
+    )
+    rows = list(VillageQuarter.objects.filter(report=thpong_q2))
+    for row in rows:
+        row.pk, row.report = None, report
+    VillageQuarter.objects.bulk_create(rows)
+    rebuild_all()
+
+    province = Province.objects.get(code="05")
+    with translation.override("en"):
+        q2_data = dashboards.load("province", province, provisional=True, year=2019, quarter=2)
+        q3_data = dashboards.load("province", province, provisional=True, year=2019, quarter=3)
+    kpis = {k["key"]: k for k in q3_data["kpis"]}
+    q2_kpis = {k["key"]: k for k in q2_data["kpis"]}
+    assert abs(float(kpis["coverage"]["value"].rstrip("%")) - float(q2_kpis["coverage"]["value"].rstrip("%"))) <= 1
+    assert (
+        "1 reported this quarter, 6 carried forward from earlier quarters (oldest: Q2 2019)"
+        in (q3_data["basis"]["stock"])
+    )
+    assert q3_data["basis"]["without_figures"].startswith("1 district has no figures yet and is left out:")
+    assert kpis["projection"]["value"] == "—" and "fewer than half" in kpis["projection"]["note"]
+
+    reviewer = _persona("pdrd_kspeu_test", Role.PDRD_REVIEWER, province=province)
+    client = client_for(reviewer)
+    page = client.get(reverse("reports:dashboard_province", args=["05"]) + "?quarter=2019Q3&provisional=1")
+    assert "1 reported this quarter, 6 carried forward" in page.content.decode()
+    league = client.get(
+        reverse("reports:dashboard_province_csv", args=["05", "league"]) + "?quarter=2019Q3&provisional=1"
+    )
+    table = list(csv.DictReader(io.StringIO(league.content.decode("utf-8-sig"))))
+    assert sum(int(r["reported_units"]) for r in table) == 1
+    assert sum(int(r["carried_forward_units"]) for r in table) == 6
+    assert {r["oldest_carried_quarter"] for r in table if r["carried_forward_units"] == "1"} == {"2019Q2"}
+    print(
+        "Kampong Speu 2019 Q3 (provisional), after carry-forward:",
+        kpis["coverage"]["value"],
+        kpis["coverage"]["note"],
+        kpis["projection"]["value"],
+        kpis["projection"]["note"],
+        "| Q2:",
+        q2_kpis["coverage"]["value"],
+        q2_kpis["projection"]["value"],
+        "|",
+        q3_data["basis"]["stock"],
+        q3_data["basis"]["without_figures"],
+    )
