@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from districts.templatetags.portal import count, money, percent
-from reports.documents import print_charts
+from reports.documents import comparisons, print_charts
 from reports.documents import renderer as pdf
 from reports.documents.models import PdfKind
 from reports.rollups.models import Rollup
@@ -23,7 +23,8 @@ from reports.rollups.models import Rollup
 logger = logging.getLogger(__name__)
 
 # Part of every stored PDF's key: bump it when a template changes what a stored document shows.
-FORMAT_VERSION = 2
+# 3: the basis of the figures (reported, carried forward, without figures) and like-with-like changes.
+FORMAT_VERSION = 3
 TREND_QUARTERS = 12  # quarters shown in trend charts (three years)
 LEAGUE_EXTREMES = 15  # districts shown at each end of the national district league table
 # Chart sizes in CSS pixels (1/96 in), drawn at print size: the text column of an A4 page is 182 mm (688 px)
@@ -48,6 +49,15 @@ class Indicator:
     kind: str = "count"  # count | pct | money
     comparable: bool = True  # False when last quarter's value measures something else (a YTD of last year)
     note: str = ""
+    flow: bool = False  # a figure of the quarter's own reports (Rollup.STOCK_FIELDS are the stock figures)
+    # comparisons.STOCK or FLOW when the two quarters' figures do not rest on the same districts: the change
+    # is not shown, and the table's footnote of that kind says why.
+    not_compared: str = ""
+
+    @property
+    def mark(self):
+        """The footnote mark after a change not shown ("" when shown, or when there is nothing to compare)."""
+        return comparisons.MARKS.get(self.not_compared, "")
 
     def _format(self, value):
         return {"pct": percent, "money": money}.get(self.kind, count)(value)
@@ -67,7 +77,7 @@ class Indicator:
     @property
     def change_display(self):
         """Signed difference: percentage points for rates, the count or amount otherwise."""
-        if not self.comparable or self.now is None or self.before is None:
+        if not self.comparable or self.not_compared or self.now is None or self.before is None:
             return "—"
         change = float(self.now) - float(self.before)
         if self.kind == "pct":
@@ -99,14 +109,39 @@ def common_context(kind, title, unit_line, period, language, marking=None):
     }
 
 
-def rollup_indicators(now, before, *, target=None):
-    """The indicator lines of a rollup-like row (saved or not) against the row of the quarter before."""
+class IndicatorTable(list):
+    """Indicator lines, with the footnotes of the changes not shown."""
+
+    @property
+    def notes(self):
+        """[(mark, text)] of the kinds of change not shown in these lines, stock first."""
+        kinds = {line.not_compared for line in self if line.not_compared and line.before is not None}
+        return [(comparisons.MARKS[kind], comparisons.note(kind)) for kind in (comparisons.STOCK, comparisons.FLOW)
+                if kind in kinds]  # fmt: skip
+
+
+def compared(lines, comparability):
+    """`lines` (Indicators) as an IndicatorTable, each marked not compared when a comparisons.Comparability
+    (None: all comparable) does not allow its kind of figure, flow or stock."""
+    table = IndicatorTable(lines)
+    if comparability is None:
+        return table
+    for line in table:
+        kind = comparisons.FLOW if line.flow else comparisons.STOCK
+        if line.before is not None and not comparability.of(kind):
+            line.not_compared = kind
+    return table
+
+
+def rollup_indicators(now, before, *, target=None, comparability=None):
+    """The indicator lines of a rollup-like row (saved or not) against the row of the quarter before; with a
+    comparisons.Comparability, the changes it does not allow are not shown."""
     b = before
 
     def value(row, attr):
         return None if row is None else getattr(row, attr)
 
-    return [
+    lines = [
         Indicator(_("Households in total"), now.households_total, value(b, "households_total")),
         Indicator(_("Villages reported"), now.villages_reported, value(b, "villages_reported")),
         Indicator(
@@ -122,7 +157,7 @@ def rollup_indicators(now, before, *, target=None):
         Indicator(_("Open defecation"), now.open_defecation, value(b, "open_defecation"), kind="pct"),
         Indicator(_("IDPoor coverage"), now.idpoor_coverage, value(b, "idpoor_coverage"), kind="pct"),
         Indicator(_("Handwashing place with soap and water"), now.handwashing, value(b, "handwashing"), kind="pct"),
-        Indicator(_("Latrines built this quarter"), now.latrines_built, value(b, "latrines_built")),
+        Indicator(_("Latrines built this quarter"), now.latrines_built, value(b, "latrines_built"), flow=True),
         Indicator(
             _("ODF villages (verified)"),
             now.odf_villages_verified,
@@ -134,8 +169,11 @@ def rollup_indicators(now, before, *, target=None):
             _("Villages triggered, not yet declared ODF"), now.villages_triggered, value(b, "villages_triggered")
         ),
         Indicator(_("ODF communes"), now.odf_communes, value(b, "odf_communes")),
-        Indicator(_("CLTS triggering events this quarter"), now.triggering_events, value(b, "triggering_events")),
+        Indicator(
+            _("CLTS triggering events this quarter"), now.triggering_events, value(b, "triggering_events"), flow=True
+        ),
     ]
+    return compared(lines, comparability)
 
 
 def digest(*parts):
@@ -143,7 +181,15 @@ def digest(*parts):
 
 
 def row_fingerprint(row):
-    return [row.level, row.code, row.period_id, row.data_state, *[str(getattr(row, f)) for f in Rollup.SUM_FIELDS]]
+    """Every value of a rollup row a document prints: its key, its sums, and since when its figures are carried."""
+    return [
+        row.level,
+        row.code,
+        row.period_id,
+        row.data_state,
+        str(row.carried_since),
+        *[str(getattr(row, f)) for f in Rollup.SUM_FIELDS],
+    ]
 
 
 def unit_names(units):

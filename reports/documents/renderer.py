@@ -23,7 +23,6 @@ import os
 import posixpath
 import threading
 import time
-import zlib
 from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import unquote, urlsplit
@@ -80,6 +79,7 @@ def render_pdf(template_name, context, language):
     from weasyprint import HTML
 
     _install_cluster_text_layer()
+    _install_stream_end_of_line()
     with translation.override(language):
         html = break_khmer_lines(render_to_string(template_name, context))
     fetcher = _fetcher_class()()
@@ -141,28 +141,37 @@ def _install_cluster_text_layer():
     fonts.Font._cluster_to_unicode = True
 
 
-def _pdf_a_fixes(document, pdf):
-    """Two things WeasyPrint 70 / pydyf 0.13 get wrong for PDF/A-2 and -3; called by write_pdf just before the file
-    is written.
+def _install_stream_end_of_line():
+    """Every PDF stream of this process ends its data with CR LF before "endstream", not LF alone.
 
-    - The catalog's XMP metadata stream must have no Filter (ISO 19005-2/3, 6.6.2.1); WeasyPrint leaves it
-      uncompressed for PDF/A-1 only.
-    - pydyf writes a stream's data, then "\nendstream". A compressed stream whose last byte is a carriage return
-      then reads as ending in a CR LF end-of-line, one byte short of its /Length (a validator's 6.1.7.1 failure).
-      A zlib stream ends with the Adler-32 checksum of its data, so the last byte is known before compressing:
-      such a stream (about 1 in 256) is written uncompressed instead.
+    pydyf 0.13 writes a stream's data, then "\nendstream". Data whose last byte is a carriage return (a zlib
+    stream whose Adler-32 checksum ends in 0x0D, about 1 in 256; an object or cross-reference stream built as the
+    file is written) then reads as ending in a CR LF end-of-line, one byte short of its /Length: a PDF/A
+    validator's 6.1.7.1 failure, which hit the filing tests about one run in six. With CR LF, the end-of-line
+    before "endstream" is always those two bytes, whatever the data ends with.
     """
     import pydyf
 
+    if getattr(pydyf.Stream, "_crlf_before_endstream", False):
+        return
+    original = pydyf.Stream.data
+
+    def data(self):
+        written = original.fget(self)
+        assert written.endswith(b"\nendstream"), "pydyf changed how it ends a stream"
+        return written[: -len(b"\nendstream")] + b"\r\nendstream"
+
+    pydyf.Stream.data = property(data)
+    pydyf.Stream._crlf_before_endstream = True
+
+
+def _pdf_a_fixes(document, pdf):
+    """The catalog's XMP metadata stream must have no Filter (ISO 19005-2/3, 6.6.2.1); WeasyPrint 70 leaves it
+    uncompressed for PDF/A-1 only. Called by write_pdf just before the file is written."""
     reference = pdf.catalog.get("Metadata")
     if reference:
         number = reference.split()[0]  # b"45 0 R"
         pdf.objects[int(number)].compress = False
-    for pdf_object in pdf.objects:
-        if isinstance(pdf_object, pydyf.Stream) and pdf_object.compress:
-            data = b"\n".join(pydyf._to_bytes(item) for item in pdf_object.stream)
-            if zlib.adler32(data) & 0xFF == 0x0D:
-                pdf_object.compress = False
 
 
 def resolve(url):

@@ -8,6 +8,7 @@ its stored PDF. Rendering happens later, in the task, under the requested langua
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 
 from django.db.models import Q
 from django.utils import timezone, translation
@@ -17,7 +18,7 @@ from districts.models import Province
 from reports import indicators
 from reports.dashboards import figures as charts
 from reports.dashboards.captions import CAPTIONS, TITLES
-from reports.documents import numbering, official_form
+from reports.documents import comparisons, numbering, official_form
 from reports.documents.common import (
     DOCUMENT_TITLES,
     FORMAT_VERSION,
@@ -27,7 +28,9 @@ from reports.documents.common import (
     TREND_QUARTERS,
     WIDE_CHART,
     Indicator,
+    IndicatorTable,
     common_context,
+    compared,
     digest,
     render_with_charts,
     rollup_indicators,
@@ -36,6 +39,7 @@ from reports.documents.common import (
 )
 from reports.documents.models import PdfKind
 from reports.models import DistrictReport, NationalSettings, ProvincialReport, ReportingPeriod, ReportStatus
+from reports.rollups import basis as rollup_basis
 from reports.rollups.models import NATIONAL_CODE, DataState, Rollup, RollupLevel
 
 
@@ -64,6 +68,34 @@ class RollupDocument:
     @property
     def is_provisional(self):
         return self.data_state == DataState.PROVISIONAL
+
+    @cached_property
+    def district_rows(self):
+        """This quarter's district rows (all of the document's districts)."""
+        return [row for row in self.rows if row.level == RollupLevel.DISTRICT]
+
+    @cached_property
+    def district_rows_before(self):
+        """Last quarter's district rows."""
+        return [row for row in self.before.values() if row.level == RollupLevel.DISTRICT]
+
+    def comparability(self, row):
+        """comparisons.Comparability of a row of this quarter with its unit's row of last quarter."""
+        return comparisons.comparability(row, self.before.get(row.code), self.district_rows, self.district_rows_before)
+
+    def basis(self, row):
+        """The rollups.basis.Basis of a row, its districts without figures named from the district rows (no query)."""
+        found = rollup_basis.of_row(row, names=False)
+        if row.level in (RollupLevel.PROVINCE, RollupLevel.NATIONAL):
+            found.without_figures = [
+                r.unit.name
+                for r in sorted(self.district_rows, key=lambda r: r.code)
+                if (row.level == RollupLevel.NATIONAL or r.province_id == row.province_id)
+                and r.reports_expected
+                and not r.reports_included
+                and r.carried_since is None
+            ]
+        return found
 
     def digest(self):
         """The stored PDF's key: a digest of every figure and name the document prints."""
@@ -223,16 +255,36 @@ class UnitSummary:
     status: str = ""
     submitted_at: object = None
     chart_name: str = ""
+    basis: object = None  # rollups.basis.Basis of the row
+    comparability: object = None  # comparisons.Comparability with last quarter's row (None: comparable)
 
     @property
     def unit(self):
         return self.row.unit
 
     @property
-    def coverage_change(self):
-        return Indicator(
+    def coverage_line(self):
+        line = Indicator(
             "", self.row.sanitation_coverage, self.before.sanitation_coverage if self.before else None, kind="pct"
-        ).change_display
+        )
+        return compared([line], self.comparability)[0]
+
+    @property
+    def coverage_change(self):
+        return self.coverage_line.change_display
+
+    @property
+    def coverage_mark(self):
+        return self.coverage_line.mark
+
+    @property
+    def basis_cell(self):
+        """The row's basis in a few words (a unit without figures: "no figures yet")."""
+        if self.basis is None:
+            return ""
+        if not self.basis.with_figures:
+            return _("no figures yet")
+        return self.basis.short_stock()
 
     @property
     def odf_share(self):
@@ -240,9 +292,32 @@ class UnitSummary:
         return indicators.ratio_pct(self.row.odf_villages_verified, self.row.villages_reported)
 
 
-def _league(rows, before, key=lambda row: row.sanitation_coverage):
+class League(list):
+    """UnitSummary lines of a table, with what the table adds for them: a basis column when some line's figures
+    are not all its own this quarter, and the footnote of a change not shown."""
+
+    @property
+    def shows_basis(self):
+        return any(line.basis is not None and line.basis.is_partial for line in self)
+
+    @property
+    def notes(self):
+        return IndicatorTable(line.coverage_line for line in self).notes
+
+
+def _league(rows, before, key=lambda row: row.sanitation_coverage, document=None):
+    """Rows ranked by `key`; with the document, each line's basis and comparability with last quarter."""
     ranked = sorted(rows, key=lambda r: (key(r) is None, -(key(r) or 0), r.code))
-    return [UnitSummary(row=row, before=before.get(row.code), rank=rank) for rank, row in enumerate(ranked, 1)]
+    return League(
+        UnitSummary(
+            row=row,
+            before=before.get(row.code),
+            rank=rank,
+            basis=None if document is None else document.basis(row),
+            comparability=None if document is None else document.comparability(row),
+        )
+        for rank, row in enumerate(ranked, 1)
+    )
 
 
 def rollup_document(document, language):
@@ -260,12 +335,16 @@ def rollup_document(document, language):
         context = common_context(
             document.kind, DOCUMENT_TITLES[document.kind], unit_line, period, language, marking=marking
         )
+        comparability = document.comparability(main)
+        basis = document.basis(main)
         context.update(
             document=document,
             main=main,
+            basis=basis,
+            basis_lines=_basis_lines(basis),
             previous_period=period.previous(),
-            indicators=rollup_indicators(main, before.get(main.code)),
-            activities=_activity_lines(main, before.get(main.code)),
+            indicators=rollup_indicators(main, before.get(main.code), comparability=comparability),
+            activities=compared(_activity_lines(main, before.get(main.code)), comparability),
             budget_ytd=_budget_ytd(year_rows),
             data_note=(
                 _("Provisional data: reports submitted and waiting for review are counted with the approved ones.")
@@ -339,7 +418,7 @@ def _rollup_figures(document, year_rows, language):
 def _add_districts(document, context, figures, language):
     """The provincial summary's parts: the district league, a page per district with its communes."""
     districts = [r for r in document.rows if r.level == RollupLevel.DISTRICT]
-    league = _league(districts, document.before)
+    league = _league(districts, document.before, document=document)
     for line in league:
         line.status, line.submitted_at = document.reports.get(line.row.district_id, ["", None])
         line.status = ReportStatus(line.status).label if line.status else _("Not started")
@@ -355,7 +434,11 @@ def _add_districts(document, context, figures, language):
         provincial_report=document.provincial_report,
         completeness=by_code,
         district_pages=[
-            (line, rollup_indicators(line.row, line.before), _league(document.commune_rows.get(line.row.code, []), {}))
+            (
+                line,
+                rollup_indicators(line.row, line.before, comparability=line.comparability),
+                _commune_league(document, line.row),
+            )
             for line in by_code
         ],
         narrative=_provincial_narrative(document.provincial_report),
@@ -370,15 +453,15 @@ def _add_provinces_and_districts(document, context, figures, language):
     by_province = {}
     for row in districts:
         by_province.setdefault(row.province_id, []).append(row)
-    # Top and bottom: districts with figures only (a district without a counted report has no rate).
-    district_league = _league([r for r in districts if r.sanitation_coverage is not None], before)
+    # Top and bottom: districts with figures only (a district without figures has no rate).
+    district_league = _league([r for r in districts if r.sanitation_coverage is not None], before, document=document)
     figures["league"] = (
         charts.league_figure(provinces, language=language, baseline=document.baseline, axis_title=_("Province")),
         WIDE_CHART[0],
         None,
     )
     province_pages = []
-    province_league = _league(provinces, before)
+    province_league = _league(provinces, before, document=document)
     for line in sorted(province_league, key=lambda line: line.row.code):
         line.chart_name = f"province-{line.row.code}"
         figures[line.chart_name] = (
@@ -388,29 +471,56 @@ def _add_provinces_and_districts(document, context, figures, language):
         province_pages.append(
             (
                 line,
-                rollup_indicators(line.row, line.before)[:12],
-                _league(by_province.get(line.row.province_id, []), before),
+                IndicatorTable(rollup_indicators(line.row, line.before, comparability=line.comparability)[:12]),
+                _league(by_province.get(line.row.province_id, []), before, document=document),
             )
         )
     context.update(
         province_league=province_league,
         completeness=sorted(province_league, key=lambda line: line.row.code),
         odf_league=_league(
-            provinces, before, key=lambda row: indicators.ratio_pct(row.odf_villages_verified, row.villages_reported)
+            provinces,
+            before,
+            key=lambda row: indicators.ratio_pct(row.odf_villages_verified, row.villages_reported),
+            document=document,
         ),
-        top_districts=district_league[:LEAGUE_EXTREMES],
-        bottom_districts=district_league[-LEAGUE_EXTREMES:] if len(district_league) > 2 * LEAGUE_EXTREMES else [],
+        top_districts=League(district_league[:LEAGUE_EXTREMES]),
+        bottom_districts=League(district_league[-LEAGUE_EXTREMES:])
+        if len(district_league) > 2 * LEAGUE_EXTREMES
+        else [],
         district_count=len(district_league),
         province_pages=province_pages,
         districts_without_data=len(districts) - len(district_league),
     )
 
 
+def _commune_league(document, district_row):
+    """A district's commune rows, ranked (no comparison with last quarter), each with its basis."""
+    league = _league(document.commune_rows.get(district_row.code, []), {})
+    for line in league:
+        line.basis = rollup_basis.of_row(line.row, names=False)
+    return league
+
+
+def _basis_lines(basis):
+    """[(label, sentence)] of the first page: what the stock and the flow figures rest on; then the districts
+    left out, if any (label "")."""
+    lines = [
+        (_("Households, latrine coverage, IDPoor and ODF villages:"), basis.stock_sentence()),
+        (_("Latrines built, activities, trainings and budget:"), basis.flow_sentence()),
+    ]
+    if basis.without_figures:
+        lines.append(("", basis.without_figures_sentence()))
+    return lines
+
+
 def _activity_lines(now, before):
+    """The quarter's activities and budget: flows, the quarter's own reports only."""
+
     def value(attr):
         return None if before is None else getattr(before, attr)
 
-    return [
+    lines = [
         Indicator(_("CLTS triggering events"), now.triggering_events, value("triggering_events")),
         Indicator(_("Triggering participants: women"), now.triggering_women, value("triggering_women")),
         Indicator(_("Triggering participants: men"), now.triggering_men, value("triggering_men")),
@@ -425,6 +535,9 @@ def _activity_lines(now, before):
         Indicator(_("Budget spent"), now.spent_total, value("spent_total"), kind="money"),
         Indicator(_("Budget utilisation"), now.budget_utilisation, value("budget_utilisation"), kind="pct"),
     ]
+    for line in lines:
+        line.flow = True
+    return lines
 
 
 def _budget_ytd(year_rows):

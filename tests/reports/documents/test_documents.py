@@ -206,7 +206,9 @@ def test_provisional_provincial_summary_counts_submitted_reports_and_says_so_on_
     document = rollup_reports.collect_provincial(pdf_data.world.province_p, pdf_data.q3, DataState.PROVISIONAL)
     pages = pdf_pages(rollup_reports.render_rollup_document(document, "en").content)
     assert all("PROVISIONAL — includes reports submitted but not yet approved" in page for page in pages)
-    assert re.search(r"Households in total 800 400 \+400", " ".join(pages))  # A and B
+    # A and B now; last quarter A alone (B had no figures): not the same districts, so no change is shown.
+    assert re.search(r"Households in total 800 400 —\*", " ".join(pages))
+    assert "Not compared: the two quarters rest on different districts." in " ".join(pages)
     assert "No reference number: not an approved version" in pages[0] and "No. 05/" not in " ".join(pages)
 
 
@@ -218,8 +220,12 @@ def test_national_rollup_in_both_languages(pdf_data, no_missing_glyphs):
     assert "National rollup" in text and "Cambodia" in text
     assert "Kampong Speu" in text and "Tbong Khmum" in text and "Thpong" in text and "Dambae" in text
     assert "Provinces by sanitation coverage" in text and "Completeness and timeliness of reporting" in text
-    # Approved: A (400 households) and C (400); B waits for review. Last quarter: A alone.
-    assert re.search(r"Households in total 800 400 \+400", text)
+    # Approved: A (400 households) and C (400); B waits for review. Last quarter: A alone, so the two quarters
+    # rest on different districts: no change shown (comparisons.py), and the first page says what they rest on.
+    assert re.search(r"Households in total 800 400 —\*", text)
+    assert re.search(r"Latrines built this quarter \d+ \d+ —†", text)
+    assert "Based on 2 of 3 districts: 2 reported this quarter." in pages[0]
+    assert "1 district has no figures yet and is left out: Basedth." in pages[0]
     assert "3 of 3 district reports submitted" in text and "2 approved" in text
     assert "Department of Rural Health Care" in pages[0] and f"No. MRD/{timezone.localdate().year}/001" in pages[0]
     assert "Done at Phnom Penh" in pages[-1] and "Director of the Department of Rural Health Care" in pages[-1]
@@ -311,6 +317,29 @@ def test_a_long_khmer_narrative_wraps_inside_the_page_of_every_document(pdf_data
 
 
 # --- PDF/A-3b for filing --------------------------------------------------------------------------------------
+
+
+def test_a_stream_whose_data_ends_in_a_carriage_return_keeps_its_exact_length(monkeypatch):
+    """About 1 stream in 256 ends in CR (a zlib checksum, an object stream's last entry); before "endstream" it must
+    not read as part of the end-of-line (PDF/A 6.1.7.1: /Length is the data's exact length)."""
+    import page
+    import pydyf
+
+    from reports.documents import renderer
+
+    finish = renderer._pdf_a_fixes
+
+    def with_a_stream_ending_in_cr(document, pdf):
+        finish(document, pdf)
+        stream = pydyf.Stream([b"0 0 m\r"])
+        pdf.add_object(stream)
+        pdf.catalog["TestStream"] = stream.reference
+
+    monkeypatch.setattr(renderer, "_pdf_a_fixes", with_a_stream_ending_in_cr)
+    content = renderer.render_pdf(renderer.WARM_UP_TEMPLATE, {}, "km").content
+    assert b"0 0 m\r\r\nendstream" in content
+    report = page.validate_pdf_bytes(content, profile="3b")
+    assert report.is_compliant, [(f.rule_id, f.message) for f in report.failures]
 
 
 def test_every_document_is_valid_pdf_a_3b_with_its_metadata(pdf_data):
