@@ -56,18 +56,32 @@ class Basis:
                     "quarter": self.oldest_label
                 }
             return _("No figures yet.")
-        text = ngettext(
-            "Based on %(with)s of %(expected)s district: %(reported)s reported this quarter",
-            "Based on %(with)s of %(expected)s districts: %(reported)s reported this quarter",
-            self.expected,
-        ) % {"with": self.with_figures, "expected": self.expected, "reported": self.reported}
-        if self.carried:
-            text += ngettext(
-                ", %(carried)s carried forward from an earlier quarter (oldest: %(quarter)s)",
-                ", %(carried)s carried forward from earlier quarters (oldest: %(quarter)s)",
-                self.carried,
-            ) % {"carried": self.carried, "quarter": self.oldest_label}
-        return text + "."
+        values = {
+            "with": self.with_figures,
+            "expected": self.expected,
+            "reported": self.reported,
+            "carried": self.carried,
+            "quarter": self.oldest_label,
+        }
+        if not self.carried:
+            return (
+                ngettext(
+                    "Based on %(with)s of %(expected)s district: %(reported)s reported this quarter.",
+                    "Based on %(with)s of %(expected)s districts: %(reported)s reported this quarter.",
+                    self.expected,
+                )
+                % values
+            )
+        return (
+            ngettext(
+                "Based on %(with)s of %(expected)s district: %(reported)s reported this quarter, %(carried)s carried "
+                "forward from earlier quarters (oldest: %(quarter)s).",
+                "Based on %(with)s of %(expected)s districts: %(reported)s reported this quarter, %(carried)s carried "
+                "forward from earlier quarters (oldest: %(quarter)s).",
+                self.expected,
+            )
+            % values
+        )
 
     def short_stock(self):
         """ "1 reported, 7 carried forward (oldest Q2 2019)": for a KPI card or a table cell."""

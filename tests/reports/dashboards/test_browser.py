@@ -117,3 +117,31 @@ def test_provisional_switch_marks_the_figures(live_server, khmer_page, mrd, nati
     expect(page).to_have_url(f"{live_server.url}/reports/dashboard/national/?quarter=2025Q1&provisional=1")
     expect(page.locator("#provisional-note")).to_be_visible()
     page.locator("#chart-coverage .dash-plot svg.main-svg").first.wait_for(timeout=30_000)
+
+
+def test_a_quarter_still_coming_in_says_what_it_rests_on_on_a_phone(
+    live_server, browser, reviewer_p, national_data, world, artifacts_dir
+):
+    """2025 Q2: only district A has reported; B's figures are carried forward from Q1 2025, and say so."""
+    period = ReportingPeriodFactory(year=2025, quarter=2)
+    DistrictReportFactory(district=world.district_a, period=period, filled=True, approved=True, villages__own=60)
+    rebuild_period(period.pk)
+    context = browser.new_context(locale="km-KH", viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.goto(f"{live_server.url}/accounts/login/?next=/reports/dashboard/province/05/")
+    page.fill("input[name=username]", reviewer_p.username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form:not(#language-switcher) [type=submit]")
+    basis = page.locator("#dashboard-basis")
+    expect(basis).to_be_visible()
+    expect(basis).to_contain_text("ផ្អែកលើស្រុក 2 ក្នុងចំណោម 2៖ 1 បានរាយការណ៍ក្នុងត្រីមាសនេះ")
+    expect(basis).to_contain_text("ត្រីមាសទី4 ឆ្នាំ2024")
+    expect(page.locator("#kpi-coverage .dash-basis")).to_contain_text("ប្រើតួលេខពីមុន 1")
+    # The page fits the phone: nothing wider than the screen.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    # The league table names the carried district's basis.
+    expect(page.locator("#table-league")).to_contain_text("ប្រើតួលេខពី ត្រីមាសទី4 ឆ្នាំ2024")
+    page.locator("#chart-coverage summary").click()
+    expect(page.locator("#chart-coverage details table")).to_contain_text("ប្រភពតួលេខ")
+    page.screenshot(path=os.path.join(artifacts_dir, "dashboard-province-carried-km-phone.png"), full_page=True)
+    context.close()

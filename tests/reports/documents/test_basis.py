@@ -52,7 +52,7 @@ def test_national_rollup_states_its_basis_on_the_first_page(carried_quarter, no_
     first, text = pages[0], " ".join(pages)
     assert "What these figures rest on" in first
     assert (
-        "Based on 2 of 3 districts: 1 reported this quarter, 1 carried forward from an earlier quarter "
+        "Based on 2 of 3 districts: 1 reported this quarter, 1 carried forward from earlier quarters "
         "(oldest: Q2 2019)." in first
     )
     assert "1 of 3 districts reported this quarter." in first
@@ -89,7 +89,7 @@ def test_provincial_summary_does_not_compare_a_partial_quarter_with_a_full_one(
     first, text = pages[0], " ".join(pages)
     # Q2 was complete (A and B reported); in Q3 only A did.
     assert (
-        "Based on 2 of 2 districts: 1 reported this quarter, 1 carried forward from an earlier quarter "
+        "Based on 2 of 2 districts: 1 reported this quarter, 1 carried forward from earlier quarters "
         "(oldest: Q2 2019)." in first
     )
     assert "1 of 2 districts reported this quarter." in first
