@@ -141,7 +141,16 @@ def generate(*, seed, force=False, provinces=None, log=None):
     if connection.vendor == "postgresql":
         # Fresh statistics, so the planner does not treat half a million new rows as an empty table.
         with connection.cursor() as cursor:
-            for model in (District, Commune, Village, DistrictReport, VillageQuarter, CommuneQuarter, Training):
+            for model in (
+                District,
+                Commune,
+                Village,
+                ReportingPeriod,
+                DistrictReport,
+                VillageQuarter,
+                CommuneQuarter,
+                Training,
+            ):
                 cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
     summary.reports, summary.village_rows = len(reports), len(village_rows)
     summary.commune_rows, summary.trainings = len(commune_rows), len(trainings)

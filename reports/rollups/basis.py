@@ -13,7 +13,7 @@ from django.utils.translation import ngettext
 from reports.rollups.models import Rollup, RollupLevel
 
 
-def quarter_label(year_quarter):
+def quarter_label(year_quarter: tuple[int, int] | None) -> str:
     """ "Q2 2019" in the active language (the reporting period's own label); "" for None."""
     if year_quarter is None:
         return ""
@@ -33,19 +33,19 @@ class Basis:
     without_figures: list[str] = field(default_factory=list)  # names of expected districts with no figures yet
 
     @property
-    def with_figures(self):
+    def with_figures(self) -> int:
         return self.reported + self.carried
 
     @property
-    def oldest_label(self):
+    def oldest_label(self) -> str:
         return quarter_label(self.oldest)
 
     @property
-    def is_partial(self):
+    def is_partial(self) -> bool:
         """True when the stock figures are not all this quarter's own reports."""
         return self.carried > 0 or self.reported < self.expected
 
-    def stock_sentence(self):
+    def stock_sentence(self) -> str:
         """ "Based on 8 of 8 districts: 1 reported this quarter, 7 carried forward from earlier quarters
         (oldest: Q2 2019)." For a district (one unit): its own state."""
         if self.level in (RollupLevel.COMMUNE, RollupLevel.DISTRICT):
@@ -83,7 +83,7 @@ class Basis:
             % values
         )
 
-    def short_stock(self):
+    def short_stock(self) -> str:
         """ "1 reported, 7 carried forward (oldest Q2 2019)": for a KPI card or a table cell."""
         if self.level in (RollupLevel.COMMUNE, RollupLevel.DISTRICT):
             if self.reported:
@@ -97,7 +97,7 @@ class Basis:
             "quarter": self.oldest_label,
         }
 
-    def flow_sentence(self):
+    def flow_sentence(self) -> str:
         """ "1 of 8 districts reported this quarter.": flows are the quarter's own reports only."""
         return ngettext(
             "%(reported)s of %(expected)s district reported this quarter.",
@@ -105,7 +105,7 @@ class Basis:
             self.expected,
         ) % {"reported": self.reported, "expected": self.expected}
 
-    def without_figures_sentence(self):
+    def without_figures_sentence(self) -> str:
         """ "2 districts have no figures yet and are left out: A, B." ("" when every district has figures)."""
         if not self.without_figures:
             return ""
@@ -115,7 +115,7 @@ class Basis:
             len(self.without_figures),
         ) % {"count": len(self.without_figures), "names": ", ".join(self.without_figures)}
 
-    def csv_values(self):
+    def csv_values(self) -> list[int | str]:
         """[reported_units, carried_forward_units, oldest_carried_quarter] (see CSV_HEADER)."""
         return [self.reported, self.carried, "" if self.oldest is None else f"{self.oldest[0]}Q{self.oldest[1]}"]
 
@@ -124,7 +124,7 @@ class Basis:
 CSV_HEADER = ["reported_units", "carried_forward_units", "oldest_carried_quarter"]
 
 
-def of_row(row, *, names=True):
+def of_row(row: Rollup, *, names: bool = True) -> Basis:
     """The Basis of a rollup row. For a province or the nation with `names`, one query for the districts
     without figures (expected, no report counted, nothing to carry)."""
     level = row.level
@@ -150,7 +150,7 @@ def of_row(row, *, names=True):
     )
 
 
-def districts_without_figures(row):
+def districts_without_figures(row: Rollup) -> list[str]:
     """Names (active language) of the expected districts under a province or national row with no figures in
     its quarter and data state: no report counted, nothing earlier to carry. One query."""
     found = Rollup.objects.filter(
@@ -161,6 +161,6 @@ def districts_without_figures(row):
         reports_included=0,
         carried_since__isnull=True,
     ).select_related("district")
-    if row.level == RollupLevel.PROVINCE:
+    if row.level == RollupLevel.PROVINCE and row.province_id is not None:
         found = found.filter(province_id=row.province_id)
-    return [r.district.name for r in found.order_by("code")]
+    return [r.district.name for r in found.order_by("code") if r.district is not None]

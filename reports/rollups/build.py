@@ -1,11 +1,20 @@
 """Rollups: village and commune data summed up to commune, district, province and national rows.
 
-The rebuild of reports.rollups.models (storage.py writes the rows it computes). Each rebuild reads the
-quarterly data with five grouped queries (source_queries: never a Python loop over villages), adds the
-commune groups up to district rows in Python (a few thousand dicts for the whole country), and sums the
-district rows into province and national rows in the database. Rows are upserted under their unique key
-and rows no longer backed by data are deleted, all in one transaction, so running a rebuild twice, or two
-at once, leaves the same rows.
+The rebuild of reports.rollups.models, by one of two paths that compute the same rows:
+  - in SQL (PostgreSQL, see ROWS_IN_SQL): one statement per quarter, or per district of a quarter, computes
+    the rows and upserts them (sql.py); a district's province and national rows are then summed from the
+    district rows by one more statement (sql.upper_sql);
+  - in Python (the reference: SQLite, and a draft's own figures in report_rows): five grouped queries read the
+    quarterly data (source_queries: never a Python loop over villages), the commune groups are added up to
+    district rows in Python (a few thousand dicts for the whole country), storage.py writes them, and the
+    district rows are summed into province and national rows in the database.
+Rows are upserted under their unique key and rows no longer backed by data are deleted, all in one
+transaction, so running a rebuild twice, or two at once, leaves the same rows. The tests hold the two paths
+equal, row for row.
+
+Carry-forward: an expected district without a report counted in a data state keeps the stock figures
+(Rollup.STOCK_FIELDS) of its latest report counted in that state at or before the quarter, whether or not
+the quarters in between were built; both paths follow that rule.
 
 Concurrency (PostgreSQL): transaction-scoped advisory locks, always taken in this order:
   1. the period, shared by district rebuilds and exclusive for a whole-period rebuild;
@@ -27,51 +36,44 @@ from collections.abc import Callable, Collection, Mapping, MutableMapping
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
-from django.db.models import Count, Exists, Min, Model, OuterRef, Q, QuerySet, Sum
+from django.db import connection, transaction
+from django.db.models import Count, Exists, Min, Model, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 
 from districts.models import District
-from reports import indicators
+from reports import indicators, quarters
 from reports.models import (
     COUNTED_STATUSES,
     CommuneQuarter,
     DistrictReport,
-    OdfStatus,
     ReportingPeriod,
     ReportStatus,
     Training,
     VillageQuarter,
     submitted_on_time,
 )
-from reports.rollups import storage
+from reports.rollups import sql, storage
 from reports.rollups.models import NATIONAL_CODE, DataState, Rollup, RollupLevel, StaleRollup
 
 logger = logging.getLogger(__name__)
 
-# The report statuses whose figures each data state counts. Draft and returned reports count nowhere.
-STATUSES_BY_STATE = {
-    DataState.APPROVED: (ReportStatus.APPROVED,),
-    DataState.PROVISIONAL: COUNTED_STATUSES,
-}
+# Where the rows are computed: None, in SQL on PostgreSQL (sql.py) and in Python elsewhere; True or False to
+# choose (the tests run both paths on PostgreSQL). The Python path is the reference; a draft's own figures
+# (report_rows) always take it.
+ROWS_IN_SQL: bool | None = None
+
+# The report statuses whose figures each data state counts (draft and returned reports count nowhere), and the
+# other definitions of what is counted: shared with the SQL path, in sql.py.
+STATUSES_BY_STATE = sql.STATUSES_BY_STATE
 STATES = list(STATUSES_BY_STATE)
 
 VILLAGE_SUMS = {f"sum_{f}": Sum(f) for f in VillageQuarter.COUNT_FIELDS}
 VILLAGE_COUNTS = {
     "villages_reported": Count("id"),
-    "villages_triggered": Count("id", filter=Q(odf_status=OdfStatus.TRIGGERED)),
-    "odf_villages_declared": Count("id", filter=Q(odf_status=OdfStatus.DECLARED)),
-    "odf_villages_verified": Count("id", filter=Q(odf_status=OdfStatus.VERIFIED)),
+    **{field: Count("id", filter=Q(odf_status=status)) for field, status in sql.ODF_COUNTS.items()},
 }
 ACTIVITY_SUMS = {f"sum_{f}": Sum(f) for f in CommuneQuarter.ACTIVITY_FIELDS}
-TRAINING_SUMS = {
-    "trainings": Count("id"),
-    "trained_provincial": Sum("participants_provincial"),
-    "trained_district": Sum("participants_district"),
-    "trained_commune": Sum("participants_commune"),
-    "trained_village": Sum("participants_village"),
-    "trained_women": Sum("women"),
-}
+TRAINING_SUMS = {"trainings": Count("id"), **{field: Sum(source) for field, source in sql.TRAINED.items()}}
 REPORT_FIELDS = [
     "id",
     "district_id",
@@ -126,8 +128,13 @@ def _rebuild_district_quarter(district_id: int, period_id: int, *, follow: bool)
         storage.advisory_lock(storage.LOCK_DISTRICT, period_id, district_id)
         seen = storage.marks_seen(period_id, district_id=district_id)
         stamp = timezone.now()
-        rows = _commune_and_district_rows(period, stamp, district_id=district_id)
-        storage.upsert(rows)
+        in_sql = _rows_in_sql()
+        if in_sql:
+            written = _write_in_sql(sql.Scope.DISTRICT, period, stamp, district_id=district_id)
+        else:
+            rows = _commune_and_district_rows(period, stamp, district_id=district_id)
+            storage.upsert(rows)
+            written = len(rows)
         storage.delete_unbuilt(
             Rollup.objects.filter(
                 period=period, level__in=[RollupLevel.COMMUNE, RollupLevel.DISTRICT], district_id=district_id
@@ -135,7 +142,9 @@ def _rebuild_district_quarter(district_id: int, period_id: int, *, follow: bool)
             stamp,
         )
         storage.advisory_lock(storage.LOCK_UPPER, period_id)
-        written = len(rows) + _rebuild_upper(period, stamp, province_id=district["province_id"])
+        written += (_rebuild_upper_sql if in_sql else _rebuild_upper)(
+            period, stamp, province_id=district["province_id"]
+        )
         storage.clear_marks(seen)
         later = _mark_carried_later(period, [district_id]).get(district_id, []) if follow else []
     return written, later
@@ -154,25 +163,58 @@ def rebuild_period(period_id: int, follow: Collection[int] = ()) -> int:
         storage.advisory_lock(storage.LOCK_PERIOD, period_id)
         seen = storage.marks_seen(period_id)
         stamp = timezone.now()
-        rows = _commune_and_district_rows(period, stamp)
-        storage.upsert(rows)
-        storage.delete_unbuilt(
-            Rollup.objects.filter(period=period, level__in=[RollupLevel.COMMUNE, RollupLevel.DISTRICT]), stamp
-        )
-        storage.advisory_lock(storage.LOCK_UPPER, period_id)
-        written = len(rows) + _rebuild_upper(period, stamp)
-        storage.delete_unbuilt(
-            Rollup.objects.filter(period=period, level__in=[RollupLevel.PROVINCE, RollupLevel.NATIONAL]), stamp
-        )
+        if _rows_in_sql():
+            # One statement writes every level, the upper rows included: their lock is taken first (the
+            # exclusive period lock already keeps every district rebuild of the quarter out).
+            storage.advisory_lock(storage.LOCK_UPPER, period_id)
+            written = _write_in_sql(sql.Scope.PERIOD, period, stamp)
+            storage.delete_unbuilt(Rollup.objects.filter(period=period), stamp)
+        else:
+            rows = _commune_and_district_rows(period, stamp)
+            storage.upsert(rows)
+            storage.delete_unbuilt(
+                Rollup.objects.filter(period=period, level__in=[RollupLevel.COMMUNE, RollupLevel.DISTRICT]), stamp
+            )
+            storage.advisory_lock(storage.LOCK_UPPER, period_id)
+            written = len(rows) + _rebuild_upper(period, stamp)
+            storage.delete_unbuilt(
+                Rollup.objects.filter(period=period, level__in=[RollupLevel.PROVINCE, RollupLevel.NATIONAL]), stamp
+            )
         storage.clear_marks(seen)
         if follow:
             _mark_carried_later(period, follow)
     return written
 
 
+def _rows_in_sql() -> bool:
+    """Whether this rebuild computes its rows in SQL (see ROWS_IN_SQL)."""
+    return connection.vendor == "postgresql" if ROWS_IN_SQL is None else ROWS_IN_SQL
+
+
+def _write_in_sql(
+    scope: sql.Scope, period: ReportingPeriod, stamp: datetime.datetime, district_id: int | None = None
+) -> int:
+    """Compute and upsert the rows of a quarter or of one district of it in one statement. Returns the rows written.
+
+    JIT stays as the server has it: a national quarter's statement is estimated at about 30,000 (cost units),
+    under the default jit_above_cost of 100,000, so it is not compiled (the benchmark's floor over all quarters is).
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql.upsert_sql(scope), sql.parameters(period.pk, district_id, stamp))
+        return cursor.rowcount
+
+
+def _rebuild_upper_sql(period: ReportingPeriod, stamp: datetime.datetime, province_id: int | None = None) -> int:
+    """_rebuild_upper in one statement (sql.upper_sql). Returns the number of rows written."""
+    statement, values = sql.upper_sql(period, stamp, province_id)
+    with connection.cursor() as cursor:
+        cursor.execute(statement, values)
+        return cursor.rowcount
+
+
 def rebuild_all(progress: Callable[[int, int, ReportingPeriod], object] | None = None) -> int:
-    """Rebuild every quarter, oldest first (each carries figures forward from the one before), one
-    transaction each. `progress(done, total, period)` after each. Returns the number of rows written.
+    """Rebuild every quarter, oldest first, one transaction each. `progress(done, total, period)` after each.
+    Returns the number of rows written.
     """
     periods = list(ReportingPeriod.objects.order_by("year", "quarter"))
     written = 0
@@ -259,39 +301,68 @@ def _mark_carried_later(period: ReportingPeriod, district_ids: Collection[int]) 
 
 
 def _carry_sources(
-    period: ReportingPeriod, district_id: int | None, states: Collection[DataState]
+    period: ReportingPeriod, counting: Mapping[DataState, Collection[str]], needing: Mapping[DataState, Collection[int]]
 ) -> dict[tuple[str, int], tuple[datetime.date, Group, list[Group]]]:
-    """{(data state, district id): (first day of the quarter the figures are from, its district row's stock
-    figures, its commune rows' stock figures)} for every district with figures in the latest built quarter
-    before `period` (its own or carried there). Two queries."""
-    previous = (
-        ReportingPeriod.objects.filter(
-            Q(year__lt=period.year) | Q(year=period.year, quarter__lt=period.quarter),
-            rollups__level=RollupLevel.NATIONAL,
-        )
-        .order_by("-year", "-quarter")
-        .first()
-    )
-    if previous is None:
+    """{(data state, district id): (first day of the quarter the figures are from, the district's stock figures,
+    its communes' stock figures)} for the districts of `needing` ({state: district ids}) that have a report
+    counted in the state (`counting`) at or before `period`: the latest such report's figures, as its own
+    quarter's rows hold them, whether or not the quarters in between were built. Four queries (none if
+    nothing is needed)."""
+    wanted = {district_id for ids in needing.values() for district_id in ids}
+    if not wanted:
         return {}
-    rows = Rollup.objects.filter(
-        period=previous, level__in=[RollupLevel.COMMUNE, RollupLevel.DISTRICT], data_state__in=states
+    at_or_before = Q(period__year__lt=period.year) | Q(period__year=period.year, period__quarter__lte=period.quarter)
+    latest = {
+        f"source_{index}": Subquery(
+            DistrictReport.objects.filter(at_or_before, district_id=OuterRef("pk"), status__in=counting[state])
+            .order_by("-period__year", "-period__quarter")
+            .values("id")[:1]
+        )
+        for index, state in enumerate(needing)
+    }
+    found = District.objects.filter(pk__in=wanted).annotate(**latest).values("id", *latest)
+    chosen: dict[tuple[str, int], int] = {}
+    for district in found:
+        for index, (state, ids) in enumerate(needing.items()):
+            if district[f"source_{index}"] is not None and district["id"] in ids:
+                chosen[(state, district["id"])] = district[f"source_{index}"]
+    if not chosen:
+        return {}
+    report_ids = set(chosen.values())
+    first_days = {
+        report["id"]: quarters.quarter_bounds(report["period__year"], report["period__quarter"])[0]
+        for report in DistrictReport.objects.filter(pk__in=report_ids).values("id", "period__year", "period__quarter")
+    }
+    # Each source report's commune groups (villages, activities), as its own quarter's commune rows sum them.
+    communes: defaultdict[int, dict[int, Sums]] = defaultdict(dict)
+    codes: dict[int, str] = {}
+    villages = (
+        VillageQuarter.objects.filter(report_id__in=report_ids)
+        .values("report_id", "village__commune_id", "village__commune__code")
+        .annotate(**VILLAGE_SUMS, **VILLAGE_COUNTS)
+        .order_by()
     )
-    if district_id is not None:
-        rows = rows.filter(district_id=district_id)
-    sources: dict[tuple[str, int], tuple[datetime.date, Group, list[Group]]] = {}
-    communes: defaultdict[tuple[str, int], list[Group]] = defaultdict(list)
-    for row in rows.values(
-        "level", "code", "data_state", "district_id", "commune_id", "reports_included", "carried_since",
-        *Rollup.STOCK_FIELDS,
-    ):  # fmt: skip
-        key = (row["data_state"], row["district_id"])
-        if row["level"] == RollupLevel.COMMUNE:
-            communes[key].append(row)
-        elif row["reports_included"] or row["carried_since"]:
-            since = previous.bounds[0] if row["reports_included"] else row["carried_since"]
-            sources[key] = (since, row, communes[key])
-    return sources
+    for group in villages:
+        codes[group["village__commune_id"]] = group["village__commune__code"]
+        _add(communes[group["report_id"]].setdefault(group["village__commune_id"], defaultdict(int)), group)
+    # A commune with activities only is reported too (its stock figures are 0 but communes_reported).
+    for activity in CommuneQuarter.objects.filter(report_id__in=report_ids).values(
+        "report_id", "commune_id", "commune__code"
+    ):
+        codes[activity["commune_id"]] = activity["commune__code"]
+        communes[activity["report_id"]].setdefault(activity["commune_id"], defaultdict(int))
+    sources: dict[int, tuple[datetime.date, Group, list[Group]]] = {}
+    for report_id in report_ids:
+        district_stock: Sums = defaultdict(int)
+        commune_stock: list[Group] = []
+        for commune_id, sums in communes[report_id].items():
+            sums["communes_reported"] = 1
+            sums["odf_communes"] = int(0 < sums["villages_reported"] == sums["odf_villages_verified"])
+            stock = {field: sums[field] for field in Rollup.STOCK_FIELDS}
+            _add(district_stock, stock)
+            commune_stock.append({"commune_id": commune_id, "code": codes[commune_id], **stock})
+        sources[report_id] = (first_days[report_id], district_stock, commune_stock)
+    return {key: sources[report_id] for key, report_id in chosen.items()}
 
 
 # --- One report as it stands ---------------------------------------------------------------------
@@ -391,9 +462,9 @@ def _commune_and_district_rows(
     """Rollup rows (tuples) for the communes and districts of a quarter, or of one district.
 
     `counting`: {data state: the report statuses it adds up}; a row for every state in it. With `carry`,
-    an expected district without a report counted in a state gets the stock figures of its rows in the
-    latest built quarter before (see Rollup.STOCK_FIELDS): its district row and one row per commune,
-    marked with carried_since; its flow figures stay 0.
+    an expected district without a report counted in a state gets the stock figures of its latest report
+    counted in the state at or before the quarter (see Rollup.STOCK_FIELDS, _carry_sources): its district
+    row and one row per commune, marked with carried_since; its flow figures stay 0.
     """
     queries = source_queries(period, district_id, statuses=tuple({s for group in counting.values() for s in group}))
     districts = {d["id"]: d for d in queries["districts"]}
@@ -401,7 +472,17 @@ def _commune_and_district_rows(
     trainings = {t["report_id"]: t for t in queries["trainings"]}
 
     communes, commune_keys = _commune_sums(queries, counting)
-    earlier = _carry_sources(period, district_id, list(counting)) if carry else {}
+    earlier = {}
+    if carry:  # the expected districts whose own report does not count in a state
+        needing = {
+            state: [
+                owner
+                for owner, district in districts.items()
+                if district["expected"] and (reports[owner]["status"] if owner in reports else None) not in statuses
+            ]
+            for state, statuses in counting.items()
+        }
+        earlier = _carry_sources(period, counting, needing)
 
     rows: list[storage.RowValues] = []
     for state in counting:
@@ -458,7 +539,7 @@ def _carried_commune_rows(
     district: Group,
     carried_since: datetime.date,
 ) -> list[storage.RowValues]:
-    """A carried-forward district's commune rows: the stock figures of its commune rows in the quarter before."""
+    """A carried-forward district's commune rows: the stock figures of its source report's communes."""
     return [
         storage.row_values(
             RollupLevel.COMMUNE,
@@ -553,7 +634,7 @@ def _rebuild_upper(period: ReportingPeriod, stamp: datetime.datetime, province_i
                 stamp,
                 values,
                 province_id=group["province_id"],
-                carried_since=group["oldest_carried"],
+                carried_since=_oldest_carried(group),
             )
         )
     national_expected = expected.count()
@@ -566,11 +647,16 @@ def _rebuild_upper(period: ReportingPeriod, stamp: datetime.datetime, province_i
                 national["data_state"],
                 stamp,
                 _strip(national) | {"reports_expected": national_expected},
-                carried_since=national["oldest_carried"],
+                carried_since=_oldest_carried(national),
             )
         )
     storage.upsert(rows)
     return len(rows)
+
+
+def _oldest_carried(group: Group) -> datetime.date | None:
+    """The MIN(carried_since) of an upper-level aggregate (its alias is not in the typed keys of values())."""
+    return group["oldest_carried"]
 
 
 def _states_counting(status: str, counting: Mapping[DataState, Collection[str]]) -> list[DataState]:

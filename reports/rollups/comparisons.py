@@ -6,11 +6,16 @@ the districts' own reports: it is not made when fewer than half of the compared 
 either quarter (most of its figures would be carried forward, i.e. no change at all).
 """
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
+from districts.models import District, Province
 from reports import indicators
 from reports.rollups.models import DataState, Rollup, RollupLevel
 
+# {district id: its row's values} of one quarter.
+Units = dict[int, Mapping[str, Any]]
 NATION = None  # the key of the national comparison in coverage_between()'s result
 
 
@@ -26,20 +31,20 @@ class Comparison:
     reported_then: int
 
     @property
-    def change(self):
+    def change(self) -> float | None:
         return None if self.now is None or self.then is None else self.now - self.then
 
     @property
-    def rests_on_reports(self):
+    def rests_on_reports(self) -> bool:
         """At least half of the compared districts reported in each quarter (enough to project from)."""
         return self.common > 0 and 2 * self.reported_now >= self.common and 2 * self.reported_then >= self.common
 
 
-def _has_figures(values):
+def _has_figures(values: Mapping[str, Any]) -> bool:
     return bool(values["reports_included"] or values["carried_since"])
 
 
-def _coverage(rows):
+def _coverage(rows: list[Mapping[str, Any]]) -> float | None:
     return indicators.sanitation_coverage(
         improved_own=sum(r["hh_improved_own"] for r in rows),
         improved_shared=sum(r["hh_improved_shared"] for r in rows),
@@ -47,7 +52,7 @@ def _coverage(rows):
     )
 
 
-def _compare(now_rows, then_rows):
+def _compare(now_rows: Units, then_rows: Units) -> Comparison:
     """A Comparison from {district id: values} of each quarter."""
     now = {d: r for d, r in now_rows.items() if _has_figures(r)}
     then = {d: r for d, r in then_rows.items() if _has_figures(r)}
@@ -69,7 +74,14 @@ FIELDS = ["district_id", "province_id", "period_id", "reports_included", "carrie
 ]
 
 
-def coverage_between(now_period_id, then_period_ids, *, provisional, district=None, province=None):
+def coverage_between(
+    now_period_id: int,
+    then_period_ids: Iterable[int | None],
+    *,
+    provisional: bool,
+    district: District | None = None,
+    province: Province | None = None,
+) -> dict[int, dict[int | None, Comparison]]:
     """{then period id: {key: Comparison}} of the quarter `now_period_id` with each of `then_period_ids` (None
     entries skipped), over the district rows of one data state. Key None: the nation (all districts, or those of
     `province`, or `district` alone); a province's id: that province's districts. One query."""
@@ -85,7 +97,7 @@ def coverage_between(now_period_id, then_period_ids, *, provisional, district=No
         rows = rows.filter(district=district)
     elif province is not None:
         rows = rows.filter(province=province)
-    by_period = {}
+    by_period: dict[int, dict[int | None, Units]] = {}
     for values in rows.values(*FIELDS):
         for key in (NATION, values["province_id"]):
             by_period.setdefault(values["period_id"], {}).setdefault(key, {})[values["district_id"]] = values

@@ -1,5 +1,5 @@
-"""bench_rollups' floor: one SQL statement that must write exactly the rows the rebuild writes, carry-forward
-included (PostgreSQL only, as the benchmark)."""
+"""bench_rollups' floor: one SQL statement (reports/rollups/sql.py over every quarter, or one) that must write
+exactly the rows either rebuild path writes, carry-forward included (PostgreSQL only, as the benchmark)."""
 
 import datetime
 
@@ -10,14 +10,15 @@ from reports.devtools.management.commands import bench_rollups
 from reports.rollups import build as rollup
 from reports.rollups.models import DataState, RollupLevel
 from tests.factories import DistrictReportFactory, ReportingPeriodFactory
-from tests.reports.rollups.helpers import require_postgresql
+from tests.reports.rollups.helpers import BUILDERS, require_postgresql, use_builder
 
 
-@pytest.fixture
-def quarters(world):
+@pytest.fixture(params=BUILDERS)
+def quarters(world, monkeypatch, request):
     """A: approved, submitted late, missing, returned; B: approved every quarter (trainings in Q2), retired during
-    Q3 yet reporting in Q4; C: approved in Q2 only, a draft in Q4."""
+    Q3 yet reporting in Q4; C: approved in Q2 only, a draft in Q4. Rolled up by each rebuild path in turn."""
     require_postgresql()
+    use_builder(monkeypatch, request.param)
     q1, q2, q3, q4 = (ReportingPeriodFactory(year=2019, quarter=n) for n in (1, 2, 3, 4))
     a, b, c = world.district_a, world.district_b, world.district_c
     DistrictReportFactory(district=a, period=q1, filled=True, approved=True)

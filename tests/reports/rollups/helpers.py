@@ -7,6 +7,7 @@ import pytest
 from django.db import connection
 
 from drssd_portal.celery import app as celery_app
+from reports.rollups import build
 from reports.rollups.models import DataState, Rollup
 
 IN_CI = bool(os.environ.get("CI"))
@@ -47,6 +48,18 @@ def require_postgresql():
         if IN_CI:
             pytest.fail("CI must run the rollup concurrency tests on PostgreSQL (set DATABASE_URL).")
         pytest.skip("needs PostgreSQL (set DATABASE_URL=postgres://...)")
+
+
+BUILDERS = ["python", "sql"]
+
+
+def use_builder(monkeypatch, name):
+    """Rebuild by one path: "python" (build.py's reference path, on any database) or "sql" (sql.py's statements;
+    PostgreSQL only: skipped on SQLite here, a failure in CI)."""
+    if name == "sql":
+        require_postgresql()
+    monkeypatch.setattr(build, "ROWS_IN_SQL", name == "sql")
+    return name
 
 
 def row(level, code, period, state=DataState.APPROVED):

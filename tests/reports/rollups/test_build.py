@@ -193,7 +193,7 @@ report_strategy = st.one_of(
     max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
 )
 @given(data=st.data())
-def test_every_row_equals_the_sum_counted_directly_from_villages(world, data):
+def test_every_row_equals_the_sum_counted_directly_from_villages(world, builder, data):
     districts = [world.district_a, world.district_b, world.district_c]
     provinces = [world.province_p, world.province_q]
     with transaction.atomic():

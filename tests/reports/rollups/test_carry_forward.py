@@ -19,6 +19,9 @@ from tests.reports.rollups.helpers import row, snapshot, use_broker
 from tests.reports.rollups.test_build import STATUSES, direct_sums
 from tests.reports.rollups.test_tasks import CLOSED_PORT_BROKER
 
+# Every test here runs on both rebuild paths (conftest.builder): Python, and SQL on PostgreSQL.
+pytestmark = pytest.mark.usefixtures("builder")
+
 REPORTING_FIELDS = ["reports_expected", "reports_included", "reports_submitted", "reports_on_time", "reports_approved"]
 FLOW_FIELDS = [
     f for f in Rollup.SUM_FIELDS if f not in Rollup.STOCK_FIELDS and f not in REPORTING_FIELDS + ["carried_units"]
