@@ -139,32 +139,40 @@ def in_background(call):
 # --- What the database holds -----------------------------------------------------------------------
 
 FIELDS = ["households_total", "hh_improved_own", "hh_open_defecation", "latrines_built"]
+STOCK = {"households_total", "hh_improved_own", "hh_open_defecation"}  # of FIELDS: Rollup.STOCK_FIELDS
 STATES = {"approved": ("approved", "provisional"), "submitted": ("provisional",)}
 
 
 def rollup_mismatches(stack):
     """Rollup rows that differ from the sums of the figures saved (every level, quarter and data state), as
-    [(key, in the rollups, expected)]. Expected: the village figures and reports counted, summed here afresh."""
+    [(key, in the rollups, expected)]. Expected, summed here afresh: each district's report counted in the state
+    that quarter, or else (a district that has not reported yet) the stock figures of its latest report counted
+    in the state before: households and open defecation carried forward, latrines built not (a flow)."""
     width = len(FIELDS) + 2  # the figures, villages reported, reports included
+    stock = [field in STOCK for field in FIELDS] + [True, False]
+    villages = _village_figures(stack)
+    periods = dict(stack.rows("SELECT id, year * 4 + quarter FROM reports_reportingperiod"))
+    reports = _reports_by_district(stack, periods)
     expected = collections.defaultdict(lambda: [0] * width)
-    columns = ", ".join(f"coalesce(v.{field}, 0)" for field in FIELDS)
-    for period, status, province, district, commune, *values in stack.rows(
-        f"SELECT r.period_id, r.status, p.code, d.code, c.code, {columns} FROM reports_villagequarter v "
-        "JOIN reports_districtreport r ON r.id = v.report_id JOIN districts_village vi ON vi.id = v.village_id "
-        "JOIN districts_commune c ON c.id = vi.commune_id JOIN districts_district d ON d.id = r.district_id "
-        "JOIN districts_province p ON p.id = d.province_id"
+    for district, province in stack.rows(
+        "SELECT d.code, p.code FROM districts_district d JOIN districts_province p ON p.id = d.province_id"
     ):
-        for state in STATES.get(status, ()):
-            for unit in (("commune", commune), ("district", district), ("province", province), ("national", "KH")):
-                sums = expected[(period, state, *unit)]
-                sums[:] = [a + b for a, b in zip(sums, [*values, 1, 0], strict=True)]
-    for period, status, province, district in stack.rows(
-        "SELECT r.period_id, r.status, p.code, d.code FROM reports_districtreport r "
-        "JOIN districts_district d ON d.id = r.district_id JOIN districts_province p ON p.id = d.province_id"
-    ):
-        for state in STATES.get(status, ()):
-            for unit in (("district", district), ("province", province), ("national", "KH")):
-                expected[(period, state, *unit)][-1] += 1
+        for period, ordinal in periods.items():
+            for state in ("approved", "provisional"):
+                counted = sorted(r for r in reports[district] if r[0] <= ordinal and state in STATES.get(r[2], ()))
+                if not counted:
+                    continue
+                own = counted[-1][1] == period
+                report_id = counted[-1][3]
+                units = [("district", district), ("province", province), ("national", "KH")]
+                for commune, values in villages[report_id]:
+                    shown = [v if own or carried else 0 for v, carried in zip([*values, 0], stock, strict=True)]
+                    for unit in [("commune", commune), *units]:
+                        sums = expected[(period, state, *unit)]
+                        sums[:] = [a + b for a, b in zip(sums, shown, strict=True)]
+                if own:
+                    for unit in units:
+                        expected[(period, state, *unit)][-1] += 1
     actual = {
         (period, state, level, code): list(values)
         for period, state, level, code, *values in stack.rows(
@@ -177,6 +185,29 @@ def rollup_mismatches(stack):
         for key in sorted(set(actual) | set(expected))
         if actual.get(key, [0] * width) != expected.get(key, [0] * width)
     ]
+
+
+def _village_figures(stack):
+    """{report id: [(commune code, [figures..., 1 village])]}."""
+    villages = collections.defaultdict(list)
+    columns = ", ".join(f"coalesce(v.{field}, 0)" for field in FIELDS)
+    for report_id, commune, *values in stack.rows(
+        f"SELECT v.report_id, c.code, {columns} FROM reports_villagequarter v "
+        "JOIN districts_village vi ON vi.id = v.village_id JOIN districts_commune c ON c.id = vi.commune_id"
+    ):
+        villages[report_id].append((commune, [*values, 1]))
+    return villages
+
+
+def _reports_by_district(stack, periods):
+    """{district code: [(quarter ordinal, period id, status, report id)]}."""
+    reports = collections.defaultdict(list)
+    for report_id, period, status, district in stack.rows(
+        "SELECT r.id, r.period_id, r.status, d.code FROM reports_districtreport r "
+        "JOIN districts_district d ON d.id = r.district_id"
+    ):
+        reports[district].append((periods[period], period, status, report_id))
+    return reports
 
 
 def stale_marks(stack):

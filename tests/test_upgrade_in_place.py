@@ -23,8 +23,9 @@ import pytest
 # before its modules moved into reports/entry, review, rollups, dashboards, documents and devtools.
 PREVIOUS_LAYOUT = "107d2a7"
 REPO = Path(__file__).resolve().parent.parent
-# Rows the upgrade may add (new migrations, content types and permissions of new models); none may go.
-MAY_GROW = {"django_migrations", "django_content_type", "auth_permission"}
+# Rows the upgrade may add (new migrations, content types and permissions of new models, and the stale marks of
+# rollups built before carry-forward, which reports migration 0009 leaves for the periodic repair); none may go.
+MAY_GROW = {"django_migrations", "django_content_type", "auth_permission", "reports_stalerollup"}
 
 pytestmark = pytest.mark.slow
 
