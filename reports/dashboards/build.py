@@ -156,6 +156,9 @@ def project(code, name, now, comparison):
     coverage = now.sanitation_coverage if now else None
     if comparison is None or comparison.common == 0:
         return Projection(code=code, name=name, coverage=coverage, rate=None, year=None)
+    if not comparison.rests_on_reports and comparison.common == 1:
+        reason = _("Not projected: the figures of this quarter or a year before are carried forward, not reported.")
+        return Projection(code=code, name=name, coverage=coverage, rate=None, year=None, reason=reason)
     if not comparison.rests_on_reports:
         reason = _("Not projected: fewer than half of the districts reported in this quarter or a year before.")
         return Projection(code=code, name=name, coverage=coverage, rate=None, year=None, reason=reason)

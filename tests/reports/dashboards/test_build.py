@@ -419,3 +419,20 @@ def test_load_is_callable_outside_a_request_for_the_pdfs(world, rolled):
     with translation.override("en"):
         data = dashboards.load("province", world.province_p, provisional=False, year=2025, quarter=1)
     assert [chart["key"] for chart in data["charts"]] == PROVINCE_CSVS[:-2] + ["reporting", "league"]
+
+
+def test_a_district_whose_quarter_is_carried_forward_is_not_projected_and_says_why(client_for, world, dso_a):
+    from reports.rollups.build import rebuild_all
+
+    a_year_ago, now = ReportingPeriodFactory(year=2024, quarter=1), ReportingPeriodFactory(year=2025, quarter=1)
+    DistrictReportFactory(district=world.district_a, period=a_year_ago, filled=True, approved=True)
+    DistrictReportFactory(district=world.district_b, period=now, filled=True, approved=True)
+    rebuild_all()
+    url = reverse("reports:dashboard_district", args=[world.district_a.code]) + "?quarter=2025Q1"
+    data = client_for(dso_a).get(url).context["data"]
+    kpis = {kpi["key"]: kpi for kpi in data["kpis"]}
+    assert kpis["coverage"]["value"] == "50.0%"  # Q1 2024's, carried forward
+    assert kpis["coverage"]["basis"] == "carried forward from Q1 2024"
+    assert data["basis"]["stock"] == "No report counted this quarter: figures carried forward from Q1 2024."
+    assert kpis["projection"]["value"] == "—"
+    assert kpis["projection"]["note"].startswith("Not projected: the figures of this quarter or a year before")
