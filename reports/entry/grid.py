@@ -113,12 +113,14 @@ class VillageRow:
 
     @property
     def opens_details(self):
-        """ "true" when the line under the figures starts open: it has something to read or a value in it."""
+        """ "true" when the line under the figures starts open: it has something to read (a warning, an error, a
+        comment, an explanation written, a value saved meanwhile). A date alone (pre-filled from last quarter, on
+        nearly every village) leaves it closed: open, it doubled the height of every row."""
         opens = (
             self.warnings
             or self.errors
             or self.comments
-            or any(cell.value or cell.theirs is not None for cell in self.details)
+            or any(cell.theirs is not None or (cell.column.kind == "text" and cell.value) for cell in self.details)
         )
         return "true" if opens else "false"
 

@@ -55,6 +55,13 @@ def test_each_row_is_named_by_its_village_and_draws_every_input_once_with_the_fo
     assert second.figures[0].value == "" and 'value=""' in second.figures[0].input
 
 
+def test_the_line_under_the_figures_opens_for_something_to_read_not_for_a_date_alone():
+    dated = village_row(**FULL, odf_status_date=datetime.date(2019, 9, 30))
+    explained = village_row("05080102", **FULL, odf_status_date=datetime.date(2019, 9, 30), explanation="Flood")
+    drawn = draw([dated, explained])
+    assert [row.opens_details for row in drawn.rows] == ["false", "true"]
+
+
 def test_hostile_names_and_values_are_escaped():
     hostile = '"><script>alert(1)</script>'
     row = village_row(name=hostile, explanation=f"</textarea>{hostile}")
