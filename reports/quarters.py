@@ -1,6 +1,8 @@
-"""Quarter arithmetic: small pure functions, no database."""
+"""Quarter arithmetic and the quarter's name: small pure functions, no database."""
 
 import datetime
+
+from django.utils.translation import gettext as _
 
 
 def quarter_bounds(year: int, quarter: int) -> tuple[datetime.date, datetime.date]:
@@ -27,3 +29,8 @@ def default_deadline(year: int, quarter: int, days_after_end: int = 15) -> datet
 
 def quarter_of(day: datetime.date) -> tuple[int, int]:
     return day.year, (day.month - 1) // 3 + 1
+
+
+def label(year: int, quarter: int) -> str:
+    """ "Q2 2019" in the active language: the one name of a quarter on every page, chart, CSV and PDF."""
+    return _("Q%(quarter)d %(year)d") % {"quarter": quarter, "year": year}

@@ -5,6 +5,8 @@ Plain dicts only (no plotly import); every label is translated under the languag
 
 from django.utils.translation import gettext as _
 
+from reports.quarters import label as quarter_label
+
 FONT = "Noto Sans, Noto Sans Khmer, sans-serif"
 # Okabe-Ito colours: distinguishable with the common colour-vision deficiencies.
 BLUE, ORANGE, GREEN, SKY, VERMILION, PURPLE, YELLOW, GREY = (
@@ -17,10 +19,6 @@ BLUE, ORANGE, GREEN, SKY, VERMILION, PURPLE, YELLOW, GREY = (
     "#F0E442",
     "#7f7f7f",
 )
-
-
-def quarter_label(year, quarter):
-    return _("Q%(quarter)d %(year)d") % {"quarter": quarter, "year": year}
 
 
 def has_unapproved(row):

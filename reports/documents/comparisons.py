@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
+from reports.rollups import basis
 from reports.rollups.models import RollupLevel
 
 STOCK, FLOW = "stock", "flow"
@@ -62,23 +63,18 @@ class Comparability:
         return self.stocks if kind == STOCK else self.flows
 
 
-def _own_report(row):
-    return bool(row.reports_included) or (row.level == RollupLevel.COMMUNE and row.carried_since is None)
-
-
 def footing(row, district_rows=None):
-    """The Footing of a rollup row (saved or not). A commune or district row rests on itself; a province or
-    national row on its districts: give their rows of the same quarter and data state (`district_rows`, any
-    others are ignored) to name them."""
+    """The Footing of a rollup row (saved or not): its counts are reports.rollups.basis's. A commune or district
+    row rests on itself; a province or national row on its districts: give their rows of the same quarter and
+    data state (`district_rows`, any others are ignored) to name them."""
+    counted = basis.of_row(row, names=False)
     if row.level in (RollupLevel.COMMUNE, RollupLevel.DISTRICT):
-        reported = _own_report(row)
-        carried = not reported and row.carried_since is not None
         return Footing(
             expected=1 if row.level == RollupLevel.COMMUNE else row.reports_expected,
-            reported=int(reported),
-            carried=int(carried),
-            without_figures=frozenset() if reported or carried else frozenset([row.code]),
-            reporting=frozenset([row.code]) if reported else frozenset(),
+            reported=counted.reported,
+            carried=counted.carried,
+            without_figures=frozenset() if counted.with_figures else frozenset([row.code]),
+            reporting=frozenset([row.code]) if counted.reported else frozenset(),
         )
     without = reporting = None
     if district_rows is not None:
@@ -94,9 +90,9 @@ def footing(row, district_rows=None):
         )
         reporting = frozenset(r.code for r in under if r.reports_included)
     return Footing(
-        expected=row.reports_expected,
-        reported=row.reports_included,
-        carried=row.carried_units,
+        expected=counted.expected,
+        reported=counted.reported,
+        carried=counted.carried,
         without_figures=without,
         reporting=reporting,
     )

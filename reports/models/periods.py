@@ -86,7 +86,7 @@ class ReportingPeriod(models.Model):
 
     @property
     def label(self):
-        return _("Q%(quarter)d %(year)d") % {"quarter": self.quarter, "year": self.year}
+        return quarters.label(self.year, self.quarter)
 
     @property
     def bounds(self):

@@ -10,15 +10,13 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from reports import quarters
 from reports.rollups.models import Rollup, RollupLevel
 
 
 def quarter_label(year_quarter: tuple[int, int] | None) -> str:
-    """ "Q2 2019" in the active language (the reporting period's own label); "" for None."""
-    if year_quarter is None:
-        return ""
-    year, quarter = year_quarter
-    return _("Q%(quarter)d %(year)d") % {"quarter": quarter, "year": year}
+    """The quarter's name (quarters.label); "" for None."""
+    return "" if year_quarter is None else quarters.label(*year_quarter)
 
 
 @dataclass
