@@ -3,11 +3,12 @@ home page; a commune focal point sees, for each quarter the commune works on, th
 and an approved report's figures are offered read only, not for entry.
 """
 
+import datetime
 import re
 
 import pytest
 from django.urls import reverse
-from django.utils import formats, translation
+from django.utils import formats, timezone, translation
 
 from reports.review import workflow
 from tests.factories import CommuneQuarterFactory, DistrictReportFactory, ReportingPeriodFactory
@@ -31,6 +32,9 @@ def q2(db):
 
 
 def short_date(day):
+    """The date as the page shows it: a moment in the portal's time zone (Phnom Penh), in English."""
+    if isinstance(day, datetime.datetime):
+        day = timezone.localtime(day)
     with translation.override("en"):
         return formats.date_format(day, "SHORT_DATE_FORMAT")
 
