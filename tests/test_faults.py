@@ -245,6 +245,10 @@ def assert_converged(stack, seconds=30):
     the later quarters that carry its district's figures, then rebuilds them: its marks may stand for a moment."""
     with contextlib.suppress(pytest.fail.Exception):
         wait_until(lambda: stale_marks(stack) == 0, seconds, "the rebuilds in flight to clear their stale marks")
+    if stale_marks(stack):
+        # A rebuild retried later (its task backs off) leaves its mark to the next periodic repair, as in production.
+        stack.note(f"{stale_marks(stack)} stale mark(s) left: one more periodic repair")
+        stack.run_repair(REPAIR_SECONDS)
     assert stale_marks(stack) == 0, "stale marks are left after the repair"
     assert rollup_mismatches(stack) == [], "rollups differ from the saved figures (lost or counted twice)"
 
