@@ -9,7 +9,7 @@ Scopes (Scope):
   PERIOD        one quarter: commune, district, province and national rows;
   DISTRICT      one quarter and one district: its commune and district rows only (build.py then sums the
                 province and national rows from the district rows in the table: upper_sql);
-  EVERY_PERIOD  every quarter with reports (the benchmark's floor).
+  EVERY_PERIOD  every quarter (build.rebuild_all; the benchmark's floor).
 Every scope computes both data states and every field of Rollup.SUM_FIELDS, and carried_since.
 
 The statement, CTE by CTE:
@@ -271,7 +271,7 @@ def _parts(scope: Scope, stamped: bool) -> tuple[str, str]:
     chosen = {
         Scope.PERIOD: "p.id = %(period)s",
         Scope.DISTRICT: "p.id = %(period)s AND d.id = %(district)s",
-        Scope.EVERY_PERIOD: f"p.id IN (SELECT period_id FROM {_table(DistrictReport)})",
+        Scope.EVERY_PERIOD: "TRUE",
     }[scope]
     first_day = "make_date(p.year, 3 * p.quarter - 2, 1)"
     village_sums = ", ".join(f"SUM(v.{f}) AS {f}" for f in VillageQuarter.COUNT_FIELDS)

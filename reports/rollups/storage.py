@@ -126,18 +126,23 @@ def delete_unbuilt(rows: QuerySet[Rollup], stamp: datetime.datetime) -> None:
     rows.exclude(built_at=stamp).delete()
 
 
-def marks_seen(period_id: int, district_id: int | None = None) -> list[tuple[int, datetime.datetime]]:
-    marks = StaleRollup.objects.filter(period_id=period_id)
+def marks_seen(period_id: int | None = None, district_id: int | None = None) -> list[tuple[int, datetime.datetime]]:
+    """(pk, marked_at) of the stale marks of a quarter (or of every quarter), or of one district of it."""
+    marks = StaleRollup.objects.all() if period_id is None else StaleRollup.objects.filter(period_id=period_id)
     if district_id is not None:
         marks = marks.filter(district_id=district_id)
     return list(marks.values_list("pk", "marked_at"))
 
 
+CLEAR_MARKS_AT_ONCE = 400
+
+
 def clear_marks(seen: Sequence[tuple[int, datetime.datetime]]) -> None:
-    """Delete the marks this rebuild covered, unless marked again since it started."""
-    if seen:
+    """Delete the marks this rebuild covered, unless marked again since it started (in statements of
+    CLEAR_MARKS_AT_ONCE marks: a full rebuild may see every district-quarter's)."""
+    for start in range(0, len(seen), CLEAR_MARKS_AT_ONCE):
         condition = Q()
-        for pk, marked_at in seen:
+        for pk, marked_at in seen[start : start + CLEAR_MARKS_AT_ONCE]:
             condition |= Q(pk=pk, marked_at__lte=marked_at)
         StaleRollup.objects.filter(condition).delete()
 

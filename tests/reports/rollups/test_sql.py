@@ -130,3 +130,34 @@ def test_a_sum_field_without_an_sql_expression_is_an_error(monkeypatch):
             sql.upsert_sql.__wrapped__(sql.Scope.PERIOD)
     finally:
         sql._parts.cache_clear()
+
+
+def test_a_full_rebuild_in_one_statement_clears_what_it_covered_and_drops_rows_without_data(varied, world, monkeypatch):
+    """rebuild_all on PostgreSQL is one statement over every quarter: it clears the stale marks of every quarter,
+    and deletes the rows whose report was reopened."""
+    from reports.rollups.models import StaleRollup
+
+    q1, q2, *_ = varied
+    use_builder(monkeypatch, "sql")
+    rollup.rebuild_all()
+    reopened = DistrictReport.objects.get(district=world.district_a, period=q2)
+    DistrictReport.objects.filter(pk=reopened.pk).update(status=ReportStatus.DRAFT)
+    DistrictReport.objects.filter(period=q1).update(status=ReportStatus.DRAFT)
+    now = datetime.datetime.now(datetime.UTC)
+    for period in varied:
+        StaleRollup.objects.create(district=reopened.district, period=period, marked_at=now)
+    rebuilt_rows = rollup.rebuild_all()
+    assert not StaleRollup.objects.exists()
+    assert rebuilt_rows == Rollup.objects.count()
+    assert rows() == rebuilt(monkeypatch, "python", rollup.rebuild_all)
+    assert not Rollup.objects.filter(period=q1, level="commune").exists()  # nothing counted in Q1 any more
+
+
+def test_the_rollup_table_leaves_room_on_its_pages_for_updates_in_place(db):
+    """fillfactor 50 (migration reports/0010): a rebuild's updates stay on their page (HOT), see bench_rollups."""
+    from django.db import connection
+
+    require_postgresql()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reloptions FROM pg_class WHERE relname = %s", [Rollup._meta.db_table])
+        assert "fillfactor=50" in cursor.fetchone()[0]

@@ -4,24 +4,23 @@ Run on PostgreSQL after `generate_national_dataset --seed N`. It rewrites rollup
 would) and, for the incremental measures, flips district reports between approved and submitted,
 restoring them at the end. Targets are printed, never asserted.
 
-The floor: one SQL statement per measure (one quarter; every quarter with reports) that computes every row
+The floor: one SQL statement per measure (one quarter; every quarter) that computes every row
 the rebuild writes and INSERTs it into a temporary table (bench_rollup_floor, created once per run, truncated
 before each run, dropped at the end): the statement of reports/rollups/sql.py (Scope.PERIOD, or
 Scope.EVERY_PERIOD). Both data states; commune, district, province and national rows; every field of
 Rollup.SUM_FIELDS and carried_since, carry-forward from each district's latest counted report at or before the
 quarter included (see sql.py's docstring for how).
 
-On PostgreSQL our rebuild now runs that same statement (one quarter: Scope.PERIOD; one district: Scope.DISTRICT,
-then one GROUPING SETS statement for its province's and the nation's rows), plus what the floor leaves out: the
-upsert under the unique key into the indexed, WAL-logged rollup table (the floor inserts into an empty
-temporary table without indexes), the delete of rows no longer backed by data, built_at, advisory locks and
-stale marks, one transaction per quarter. The floor over every quarter is one statement (each counted report's
-range of quarters joined, rather than one lookup per district and quarter) where rebuild_all runs one per
-quarter. The comparison below checks every row the floor writes, field by field, against the rollup table;
-the tests hold the SQL path equal to the Python path (build.py, the reference used on SQLite and for a draft's
-own figures), whose one-quarter time is printed too. The floor runs with JIT off (SET LOCAL), since the
-planner overestimates the every-quarter statement's rows and would spend about 2 s compiling it; one
-quarter's statement stays under the JIT threshold. Otherwise both run with the server's settings (work_mem
+On PostgreSQL our rebuild runs that same statement (one quarter: Scope.PERIOD; every quarter: Scope.EVERY_PERIOD,
+in one transaction; one district: Scope.DISTRICT, then one GROUPING SETS statement for its province's and the
+nation's rows), plus what the floor leaves out: the upsert under the unique key into the indexed, WAL-logged
+rollup table (the floor inserts into an empty temporary table without indexes), the delete of rows no longer
+backed by data, built_at, advisory locks and stale marks. The comparison
+below checks every row the floor writes, field by field, against the rollup table; the tests hold the SQL path
+equal to the Python path (build.py, the reference used on SQLite and for a draft's own figures), whose
+one-quarter time is printed too. The floor and our every-quarter rebuild run with JIT off (SET LOCAL), since the
+planner overestimates the every-quarter statement's rows and would spend about 2 s compiling it; one quarter's
+statement stays under the JIT threshold. Otherwise both run with the server's settings (work_mem
 included).
 """
 
