@@ -12,13 +12,15 @@ date the portal shows, these selects included.
 """
 
 import datetime
+import functools
 from html import escape
 
 from django import forms
 from django.utils.dates import MONTHS
+from django.utils.translation import get_language, gettext_noop
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import gettext_noop
 
+from districts.language import khmer_date_digits
 from districts.templatetags.dates import in_chosen_digits
 
 MONTH_NAMES = [
@@ -101,24 +103,36 @@ def posted_date(data, name):
 def date_selects_html(name, value, *, label, invalid=False, disabled=False):
     """The three selects of a date, drawn with the standard library's escape (the commune grid draws dozens)."""
     chosen = dict(zip(("day", "month", "year"), split_date(value), strict=True))
-    options = {
-        "day": [(str(d), in_chosen_digits(str(d))) for d in range(1, 32)],
-        "month": [(str(m), str(MONTHS[m])) for m in range(1, 13)],
-        "year": [(str(y), in_chosen_digits(str(y))) for y in years()],
-    }
+    options = _drawn_options(get_language(), khmer_date_digits(), datetime.date.today().year)
     css = "form-select form-select-sm" + (" is-invalid" if invalid else "")
     selects = []
     for part, part_label in PARTS:
-        items = [f'<option value=""{"" if chosen[part] else " selected"}>{escape(str(part_label))}</option>']
-        items += [
-            f'<option value="{v}"{" selected" if v == chosen[part] else ""}>{escape(text)}</option>'
-            for v, text in options[part]
-        ]
         selects.append(
             f'<select name="{escape(name)}_{part}" id="id_{escape(name)}_{part}" class="{css} date-{part}" '
             f'aria-label="{escape(label)} — {escape(str(part_label))}"'
             + (' aria-invalid="true"' if invalid else "")
             + (" disabled" if disabled else "")
-            + f">{''.join(items)}</select>"
+            + f">{_with_selected(options[part], chosen[part])}</select>"
         )
     return f'<div class="date-selects" id="id_{escape(name)}" data-date-for="{escape(name)}">{"".join(selects)}</div>'
+
+
+@functools.lru_cache(maxsize=16)
+def _drawn_options(language, khmer_digits, this_year):
+    """{part: its <option> elements drawn once, none selected} for a language, a choice of digits and a year (the
+    arguments are the cache key; the lazy labels and in_chosen_digits() read the same from the active language)."""
+    drawn = {
+        "day": [(str(d), in_chosen_digits(str(d))) for d in range(1, 32)],
+        "month": [(str(m), str(MONTHS[m])) for m in range(1, 13)],
+        "year": [(str(y), in_chosen_digits(str(y))) for y in years()],
+    }
+    return {
+        part: [("", '<option value=""', f">{escape(str(part_label))}</option>")]
+        + [(v, f'<option value="{v}"', f">{escape(text)}</option>") for v, text in drawn[part]]
+        for part, part_label in PARTS
+    }
+
+
+def _with_selected(options, chosen):
+    """The drawn options with the one of value `chosen` selected (the empty one when nothing is chosen)."""
+    return "".join(f"{head} selected{tail}" if value == chosen else head + tail for value, head, tail in options)

@@ -3,7 +3,9 @@ and the messages that go under it (errors, plausibility warnings, the reviewer's
 
 The inputs are drawn here with format_html, not by one widget template per field: 22 villages are ~280 inputs,
 and drawing each through Django's widget templates took two thirds of the page's time. The markup is what the
-widgets drew (name, id, value, the same attributes), so the posted form is unchanged.
+widgets drew (name, id, value, the same attributes), so the posted form is unchanged. Each village's whole
+<tbody> is drawn here too (VillageRow.html): in the template, 22 rows were most of the page's template time.
+The options of the date selects are drawn once per language and choice of digits (dates.date_selects_html).
 """
 
 import datetime
@@ -12,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 from html import escape
 
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from reports.entry import validation
@@ -133,6 +136,53 @@ class VillageRow:
         """After an edit conflict: some value of this village was saved differently meanwhile."""
         return any(cell.theirs is not None for cell in self.figures + self.details)
 
+    def html(self, *, editable):
+        """The village's <tbody>: its heading cell and figures, then the line under them (date of status,
+        explanation, messages). Drawn here rather than in the template: 22 villages' rows were most of the
+        commune page's template time."""
+        code, name = escape(self.village.code), escape(str(self.village.name))
+        confirm = (
+            f'<label class="grid-confirm d-block"><input type="checkbox" class="form-check-input me-1" '
+            f'name="villages-{self.index}-confirm"{" checked" if self.confirm_ticked else ""}>'
+            f"{escape(gettext('Unchanged: confirm'))}</label>"
+            if self.confirmable and editable
+            else ""
+        )
+        details = "".join(
+            f'<div class="grid-detail grid-{cell.column.kind}"><label class="form-label small mb-0" '
+            f'for="id_{escape(cell.name)}{"_day" if cell.column.kind == "date" else ""}">'
+            f"{escape(str(cell.column.label))}</label>{cell.input}{theirs_html(cell)}</div>"
+            for cell in self.details
+        )
+        messages = "".join(
+            f'<div class="invalid-feedback d-block small">{_labelled(label)}{escape(str(message))}</div>'
+            for label, message in self.errors
+        )
+        messages += "".join(
+            f'<div class="small text-warning-emphasis warning" data-code="{escape(warning.code)}">'
+            f"⚠ {escape(str(warning.message))}</div>"
+            for warning in self.warnings
+        )
+        messages += "".join(
+            f'<div class="small text-danger review-comment">{escape(gettext("PDRD comment:"))} '
+            f"{_labelled(label)}{escape(str(comment.text))}</div>"
+            for label, comment in self.comments
+        )
+        return mark_safe(  # noqa: S308  # every value in it went through escape()
+            f'<tbody class="village-block state-{self.state}{" has-problem" if self.has_problem else ""}" '
+            f'data-village="{code}" data-name="{name}">'
+            f'<tr id="village-{code}" class="{self.css}">'
+            f'<th scope="row" class="grid-village small fw-normal">'
+            f'<span class="village-name">{name}</span> <span class="unit-code">{code}</span> '
+            f'<span class="badge village-state village-state-{self.state}">{escape(str(self.state_label))}</span>'
+            f'{confirm}<button type="button" class="btn btn-link btn-sm p-0 grid-more" '
+            f'aria-expanded="{self.opens_details}" aria-controls="village-{code}-details">'
+            f"{escape(gettext('Date, explanation'))}</button></th>{self.figures_html}</tr>"
+            f'<tr class="village-detail" id="village-{code}-details" data-open="{self.opens_details}">'
+            f'<td colspan="{VillageGrid.width}"><div class="village-detail-fields">{details}</div>{messages}</td>'
+            f"</tr></tbody>"
+        )
+
     @property
     def css(self):
         return (
@@ -147,6 +197,7 @@ class VillageRow:
 @dataclass
 class VillageGrid:
     rows: list[VillageRow] = field(default_factory=list)
+    editable: bool = False  # the person may change the figures: carried rows get their "Unchanged" box
 
     columns = FIGURE_COLUMNS
     width = len(FIGURE_COLUMNS) + 1  # the village column
@@ -154,6 +205,11 @@ class VillageGrid:
     @property
     def filled(self):
         return sum(row.filled for row in self.rows)
+
+    @property
+    def rows_html(self):
+        """Every village's <tbody> (VillageRow.html)."""
+        return mark_safe("".join(row.html(editable=self.editable) for row in self.rows))  # noqa: S308  # escaped
 
     @property
     def problems(self):
@@ -169,7 +225,7 @@ def village_grid(rows, previous, by_target, *, editable, forms=None, saved_meanw
     as stored now, by village id: where a stored value differs from the posted one, the cell shows it beside."""
     choices = [("", "—")] + [(value, str(label)) for value, label in OdfStatus.choices]
     labels = {column.name: str(column.label) for column in COLUMNS}
-    grid = VillageGrid()
+    grid = VillageGrid(editable=editable)
     for index, row in enumerate(rows):
         form = forms[index] if forms is not None else None
         values = _values(form, row)
@@ -302,6 +358,11 @@ def _figure_cells(figures):
             for cell in figures
         )
     )
+
+
+def _labelled(label):
+    """ "<strong>Households in total:</strong> " before a message about one figure; nothing for the whole row."""
+    return f"<strong>{escape(str(label))}:</strong> " if label else ""
 
 
 def _state(row, errors, warnings):
