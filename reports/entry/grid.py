@@ -14,7 +14,6 @@ from decimal import Decimal, InvalidOperation
 from html import escape
 
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from reports.entry import validation
@@ -55,6 +54,9 @@ COLUMNS = FIGURE_COLUMNS + DETAIL_COLUMNS
 SAVED_MEANWHILE = _("Saved meanwhile:")
 EMPTY = _("(empty)")
 USE_IT = _("Use it")
+UNCHANGED_CONFIRM = _("Unchanged: confirm")  # a carried row's box
+DETAILS_BUTTON = _("Date, explanation")  # opens the line under a village's figures
+PDRD_COMMENT = _("PDRD comment:")
 
 
 class RowState:
@@ -144,7 +146,7 @@ class VillageRow:
         confirm = (
             f'<label class="grid-confirm d-block"><input type="checkbox" class="form-check-input me-1" '
             f'name="villages-{self.index}-confirm"{" checked" if self.confirm_ticked else ""}>'
-            f"{escape(gettext('Unchanged: confirm'))}</label>"
+            f"{escape(str(UNCHANGED_CONFIRM))}</label>"
             if self.confirmable and editable
             else ""
         )
@@ -164,7 +166,7 @@ class VillageRow:
             for warning in self.warnings
         )
         messages += "".join(
-            f'<div class="small text-danger review-comment">{escape(gettext("PDRD comment:"))} '
+            f'<div class="small text-danger review-comment">{escape(str(PDRD_COMMENT))} '
             f"{_labelled(label)}{escape(str(comment.text))}</div>"
             for label, comment in self.comments
         )
@@ -177,7 +179,7 @@ class VillageRow:
             f'<span class="badge village-state village-state-{self.state}">{escape(str(self.state_label))}</span>'
             f'{confirm}<button type="button" class="btn btn-link btn-sm p-0 grid-more" '
             f'aria-expanded="{self.opens_details}" aria-controls="village-{code}-details">'
-            f"{escape(gettext('Date, explanation'))}</button></th>{self.figures_html}</tr>"
+            f"{escape(str(DETAILS_BUTTON))}</button></th>{self.figures_html}</tr>"
             f'<tr class="village-detail" id="village-{code}-details" data-open="{self.opens_details}">'
             f'<td colspan="{VillageGrid.width}"><div class="village-detail-fields">{details}</div>{messages}</td>'
             f"</tr></tbody>"

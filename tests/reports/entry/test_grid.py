@@ -69,6 +69,7 @@ def test_hostile_names_and_values_are_escaped():
     html = drawn.figures_html + "".join(cell.input for cell in drawn.details)
     assert "<script>" not in html
     assert "&lt;/textarea&gt;" in drawn.details[1].input
+    assert "<script>" not in draw([row]).rows_html  # the heading cell and the line under the figures too
 
 
 def test_posted_values_are_shown_as_typed_with_their_errors_next_to_the_row():
@@ -112,3 +113,15 @@ def test_the_progress_counts_villages_with_every_figure_filled_in():
 def test_a_read_only_grid_draws_every_input_disabled():
     drawn = draw([village_row(pk=1, **FULL)], editable=False).rows[0]
     assert all(" disabled" in cell.input for cell in drawn.figures + drawn.details)
+
+
+def test_a_row_drawn_in_khmer_has_every_word_of_its_own_in_khmer():
+    """The row's own words (state, the "Unchanged" box, the button to the line below, the date's parts) come from
+    the catalogue: a msgid written inside an f-string is not extracted, and the Khmer page showed it in English."""
+    prefilled = village_row(**FULL, prefilled=True)
+    with translation.override("km"):
+        drawn = grid.village_grid([prefilled], {}, {}, editable=True)
+        html = drawn.rows_html
+    for english in ("Unchanged: confirm", "Date, explanation", "from last quarter", "Day", "Month", "Year"):
+        assert english not in html
+    assert "គ្មានការប្រែប្រួល៖ បញ្ជាក់" in html and "កាលបរិច្ឆេទ និងការពន្យល់" in html
