@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.utils.functional import SimpleLazyObject
 
-from districts.roles import DASHBOARD_ROLES, PERIOD_MANAGER_ROLES, REVIEW_ROLES, Role
+from districts.roles import DASHBOARD_ROLES, NATIONAL_ROLES, PERIOD_MANAGER_ROLES, REVIEW_ROLES, Role
 from reports.models import ReportingPeriod
 
 
@@ -26,6 +26,7 @@ def navigation(request):
             "dashboards": any(role in held for role in DASHBOARD_ROLES),
             "review_queue": any(role in held for role in REVIEW_ROLES),
             "periods": any(role in held for role in PERIOD_MANAGER_ROLES),
+            "exchange": any(role in held for role in NATIONAL_ROLES),
             # The Provincial Administration's copy of its province's reports (the first, if it has several).
             "inbox": next((code for role, code in portal_roles if role == Role.PA_VIEWER), None),
         }

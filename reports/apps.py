@@ -16,7 +16,7 @@ class ReportsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "reports"
     verbose_name = _("Quarterly reports")
-    stage_model_modules = ("reports.rollups.models", "reports.documents.models")
+    stage_model_modules = ("reports.rollups.models", "reports.documents.models", "reports.exchange.models")
 
     def import_models(self):
         super().import_models()

@@ -3,6 +3,8 @@ from django.core.management.base import BaseCommand
 from districts.gazetteer import load_bundled_gazetteer
 from reports.devtools.demo import load_demo_reports
 from reports.devtools.demo_users import DEMO_PASSWORD, load_demo_users
+from reports.exchange import dhis2
+from reports.exchange.models import Dhis2Mapping
 from reports.rollups import build as rollup
 from reports.rollups.models import Rollup
 
@@ -14,6 +16,8 @@ class Command(BaseCommand):
         load_bundled_gazetteer()
         users = load_demo_users()
         demo = load_demo_reports()
+        if not Dhis2Mapping.objects.exists():  # the example mapping, so the DHIS2 exchange page can export
+            dhis2.replace_mapping(dhis2.EXAMPLE_MAPPING.read_bytes())
         if demo.reports or not Rollup.objects.exists():
             rollup.rebuild_all()  # so the dashboards show the demo quarters from the first start
         self.stdout.write(f"Gazetteer loaded. Demo users (password {DEMO_PASSWORD!r}):")
