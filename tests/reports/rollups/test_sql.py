@@ -154,7 +154,7 @@ def test_a_full_rebuild_in_one_statement_clears_what_it_covered_and_drops_rows_w
 
 
 def test_the_rollup_table_leaves_room_on_its_pages_for_updates_in_place(db):
-    """fillfactor 50 (migration reports/0010): a rebuild's updates stay on their page (HOT), see bench_rollups."""
+    """fillfactor 50 (migration reports/0003): a rebuild's updates stay on their page (HOT), see bench_rollups."""
     from django.db import connection
 
     require_postgresql()

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reports', '0010_rollup_table_fillfactor'),
+        ('reports', '0009_rollup_carry_forward'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
