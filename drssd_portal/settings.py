@@ -162,6 +162,10 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# --- Read API (reports/exchange/api.py) -------------------------------------------------------
+# Requests per token, counted in the cache above: number/period (s, m, h, d).
+API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="120/m")
+
 # --- Authentication -------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
     # AxesBackend first: it refuses a locked-out login before the password is checked.

@@ -5,6 +5,7 @@ from django.urls import include, path
 from districts import language
 from districts import views as district_views
 from districts.forms import LoginForm, StyledPasswordChangeForm
+from reports.exchange.api import api
 
 accounts = [
     path(
@@ -29,4 +30,5 @@ urlpatterns = [
     path("i18n/setlang/", language.set_language, name="set_language"),
     path("i18n/digits/", language.set_date_digits, name="set_date_digits"),
     path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
 ]

@@ -18,6 +18,7 @@ STAGES = ("entry", "review", "rollups", "dashboards", "documents", "exchange")
 # Wiring, not logic: the app config connects the stages' receivers; the URL list includes every stage's URLs;
 # management commands are entry points (Django finds them only under reports/management/).
 WIRING = {
+    "reports.admin",
     "reports.apps",
     "reports.urls",
     "reports.management.commands.rebuild_rollups",

@@ -44,3 +44,33 @@ class Dhis2Mapping(models.Model):
 
     def __str__(self):
         return f"{self.kind} {self.key} → {self.identifier}"
+
+
+class ApiToken(models.Model):
+    """A key to the read API (reports/exchange/api.py), issued to one user by an administrator: requests made with
+    it see exactly what that user sees in the pages. Only a hash of the key is kept; the key is shown once."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("user")
+    )
+    name = models.CharField(_("name"), max_length=100, help_text=_("Who or what uses it, e.g. the partner's system."))
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    prefix = models.CharField(_("begins with"), max_length=8, editable=False)
+    created_at = models.DateTimeField(_("issued at"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self):
+        return f"token {self.pk}"  # also the API's throttling key: never the key itself
+
+    @property
+    def is_active(self):
+        return self.revoked_at is None

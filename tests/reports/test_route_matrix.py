@@ -18,7 +18,7 @@ REFUSED = {403, 404, 405}
 
 # name: (kind, args for district A / province P in scope, args out of a DSO of A's scope, written by DSOs?)
 # kinds: "public" (anyone), "personal" (any logged-in user), "national" (read by everyone logged in, written by
-# the MRD), "unit" (scoped to a district, commune or province).
+# the MRD), "unit" (scoped to a district, commune or province), "token" (the read API: a token, scoped as its user).
 A, B, Q = "0508", "0501", "25"
 ROUTES = {
     "login": ("public", (), None, False),
@@ -60,6 +60,14 @@ ROUTES = {
     "reports:return": ("unit", (A, 2019, 3), (B, 2019, 3), False),
     "reports:reopen": ("unit", (A, 2019, 3), (B, 2019, 3), False),
     "reports:history": ("unit", (A, 2019, 3), (B, 2019, 3), False),
+    "api:openapi-json": ("public", (), None, False),
+    "api:api-root": ("public", (), None, False),  # nothing there (404): the endpoints are below it
+    # The read API answers 401 without a token; what a token sees: tests/reports/exchange/test_api.py.
+    "api:units": ("token", (), None, False),
+    "api:periods": ("token", (), None, False),
+    "api:rollups": ("token", (), None, False),
+    "api:completeness": ("token", (), None, False),
+    "api:report": ("token", (A, "2019Q3"), None, False),
     "reports:periods": ("national", (), None, False),
     "reports:dhis2": ("national", (), None, False),
     "reports:dhis2_export": ("national", (), None, False),
@@ -109,7 +117,14 @@ def url_of(name, args, q3, stored):
     return reverse(name, args=list(args))
 
 
-@pytest.mark.parametrize("name", sorted(n for n, (kind, *_rest) in ROUTES.items() if kind != "public"))
+@pytest.mark.parametrize("name", sorted(n for n, (kind, *_rest) in ROUTES.items() if kind == "token"))
+def test_the_api_refuses_a_visitor_without_a_token(client, world, q3, name):
+    url = reverse(name, args=list(ROUTES[name][1]))
+    assert client.get(url).status_code == 401
+    assert client.post(url).status_code in (401, 405)
+
+
+@pytest.mark.parametrize("name", sorted(n for n, (kind, *_rest) in ROUTES.items() if kind not in ("public", "token")))
 def test_an_anonymous_visitor_is_sent_to_log_in(client, world, q3, stored_q, name):
     kind, inside, _outside, _writes = ROUTES[name]
     url = url_of(name, inside if inside is not None else "stored", q3, stored_q)
