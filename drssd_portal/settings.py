@@ -165,6 +165,8 @@ else:
 # --- Read API (reports/exchange/api.py) -------------------------------------------------------
 # Requests per token, counted in the cache above: number/period (s, m, h, d).
 API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="120/m")
+NINJA_PAGINATION_PER_PAGE = 100  # items per page unless ?limit= asks otherwise
+NINJA_PAGINATION_MAX_LIMIT = 1000  # the most ?limit= gets
 
 # --- Authentication -------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [

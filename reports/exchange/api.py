@@ -81,6 +81,19 @@ class UnitOut(Schema):
     retired_on: datetime.date | None
     successors: list[str] = Field(description="Codes of the units that took over a retired unit.")
 
+    @staticmethod
+    def resolve_level(unit):
+        return unit.level
+
+    @staticmethod
+    def resolve_parent(unit):
+        above = PARENT_FIELD.get(unit.level)
+        return getattr(unit, above).code if above else None
+
+    @staticmethod
+    def resolve_successors(unit):
+        return [successor.code for successor in unit.successors.all()]
+
 
 class PeriodOut(Schema):
     quarter: str = Field(description="2019Q2")
@@ -98,6 +111,30 @@ class RollupOut(Schema):
     carried_forward_units: int = Field(description="Districts whose latest earlier figures stand in (stock figures).")
     oldest_carried_quarter: str = Field(description="The oldest quarter carried forward, or empty.")
     figures: dict[str, int | Decimal]
+
+    @staticmethod
+    def resolve_quarter(row):
+        return _quarter(row.period)
+
+    @staticmethod
+    def resolve_state(row):
+        return row.data_state
+
+    @staticmethod
+    def resolve_reported_units(row):
+        return _basis(row)[0]
+
+    @staticmethod
+    def resolve_carried_forward_units(row):
+        return _basis(row)[1]
+
+    @staticmethod
+    def resolve_oldest_carried_quarter(row):
+        return _basis(row)[2]
+
+    @staticmethod
+    def resolve_figures(row):
+        return {name: getattr(row, name) for name in Rollup.SUM_FIELDS}
 
 
 class CompletenessOut(Schema):
@@ -147,6 +184,13 @@ def _quarter(period: ReportingPeriod) -> str:
     return f"{period.year}Q{period.quarter}"
 
 
+def _basis(row):
+    """[reported, carried forward, oldest carried quarter] of a rollup row, worked out once per row."""
+    if not hasattr(row, "_basis_values"):
+        row._basis_values = basis.of_row(row, names=False).csv_values()
+    return row._basis_values
+
+
 def visible_rollups(user):
     """SECURITY: the rollup rows of the units `user` may read (the nation for national roles only)."""
     q = (
@@ -174,18 +218,7 @@ def units(request, level: str = Query(..., pattern="^(province|district|commune|
             found = found.filter(**{f"{PARENT_FIELD[level]}__code": parent})
     if not include_retired:
         found = found.filter(retired_on__isnull=True)
-    return [
-        {
-            "level": level,
-            "code": unit.code,
-            "name_km": unit.name_km,
-            "name_latin": unit.name_latin,
-            "parent": getattr(unit, PARENT_FIELD[level]).code if level in PARENT_FIELD else None,
-            "retired_on": unit.retired_on,
-            "successors": [successor.code for successor in unit.successors.all()],
-        }
-        for unit in found
-    ]
+    return found  # sliced by the pagination before it is read
 
 
 @api.get("/periods", response=list[PeriodOut], summary="Reporting periods (quarters)")
@@ -213,22 +246,7 @@ def rollups(request, quarter: str = "", level: str = Query("", pattern="^(|natio
         rows = rows.filter(level=level)
     if unit:
         rows = rows.filter(code=unit)
-    result = []
-    for row in rows.order_by("-period__year", "-period__quarter", "level", "code"):
-        reported, carried, oldest = basis.of_row(row, names=False).csv_values()
-        result.append(
-            {
-                "level": row.level,
-                "code": row.code,
-                "quarter": _quarter(row.period),
-                "state": row.data_state,
-                "reported_units": reported,
-                "carried_forward_units": carried,
-                "oldest_carried_quarter": oldest,
-                "figures": {name: getattr(row, name) for name in Rollup.SUM_FIELDS},
-            }
-        )
-    return result
+    return rows.order_by("-period__year", "-period__quarter", "level", "code")  # sliced by the pagination
 
 
 @api.get("/completeness", response=list[CompletenessOut], summary="Each district's report in a quarter")

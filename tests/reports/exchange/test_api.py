@@ -13,6 +13,7 @@ from reports.exchange import api as api_module
 from reports.exchange import tokens
 from reports.exchange.models import ApiToken
 from reports.rollups import build as rollup
+from reports.rollups.models import Rollup
 from tests.factories import AssignmentFactory, DistrictReportFactory, UserFactory
 
 ENDPOINTS = ["units", "periods", "rollups", "completeness", "report"]
@@ -151,3 +152,13 @@ def test_an_administrator_issues_a_token_once_and_revokes_it(client, world, dso_
     client.post(reverse("admin:reports_apitoken_changelist"), {"action": "revoke", "_selected_action": [token.pk]})
     assert tokens.authenticate(key) is None
     assert client.get(reverse("admin:reports_apitoken_delete", args=[token.pk])).status_code == 403
+
+
+def test_a_page_costs_a_few_queries_however_many_rows_and_is_capped(call, quarter, mrd, django_assert_max_num_queries):
+    key = tokens.issue(user=mrd, name="partner")[1]
+    with django_assert_max_num_queries(8):
+        rows = call(mrd, "rollups", key=key, limit=1000).json()
+    assert rows["count"] == len(rows["items"]) == Rollup.objects.filter(data_state="approved").count()
+    with django_assert_max_num_queries(8):
+        assert len(call(mrd, "units", key=key, level="village", limit=1000).json()["items"]) == 12
+    assert call(mrd, "units", key=key, level="village", limit=5000).status_code == 422  # at most 1000 a page
