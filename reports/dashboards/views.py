@@ -1,4 +1,4 @@
-"""Dashboards: district, provincial and national, and the CSV of every chart and table on them.
+"""Dashboards: district, provincial and national, and the CSV and XLSX of every chart and table on them.
 
 Read-only pages built from the rollup tables by reports.dashboards. Scoped like every unit page:
 a district's dashboard for whoever may read the district (its DSO and everyone above), a
@@ -7,7 +7,6 @@ nation's for national users. Query string: ?quarter=2025Q3 (default: the latest 
 reports counted) and ?provisional=1 (count submitted reports not yet approved).
 """
 
-import csv
 import re
 
 from django.contrib.auth.decorators import login_required
@@ -17,15 +16,17 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET
 
 from districts import scoping
 from districts.models import District, Province
 from drssd_portal.security_log import log_event
+from reports import workbooks
 from reports.dashboards import build as dashboards
 from reports.dashboards import tables
-from reports.spreadsheet_cells import safe_row
+from reports.rollups.models import DataState
 
 QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
 
@@ -76,7 +77,9 @@ def _page(request, level, unit, **links):
     return render(request, "reports/dashboards/page.html", {**context, "body": mark_safe(body or "")})
 
 
-def _csv(request, level, unit, name):
+def _download(request, level, unit, name, kind):
+    """One chart's or table's numbers as CSV (the columns, for machines) or XLSX (a header block saying which unit,
+    quarter, data state and basis, then the same columns)."""
     data = _load(request, level, unit)
     found = None if data["empty"] else tables.csv_rows(data, name)
     if found is None:
@@ -84,16 +87,30 @@ def _csv(request, level, unit, name):
     header, rows = found
     code = unit.code if unit else "KH"
     state = "-provisional" if data["provisional"] else ""
-    log_event("export", request=request, format="csv", table=name, level=level, unit=unit.code if unit else "KH")
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = (
-        f'attachment; filename="drssd-{level}-{code}-{data["year"]}Q{data["quarter"]}-{name}{state}.csv"'
-    )
-    response.write("\ufeff")  # a byte-order mark, so spreadsheet programs read the Khmer names as UTF-8
-    writer = csv.writer(response)
-    writer.writerow(safe_row(header))
-    writer.writerows(safe_row(row) for row in rows)
+    log_event("export", request=request, format=kind, table=name, level=level, unit=code)
+    filename = f"drssd-{level}-{code}-{data['year']}Q{data['quarter']}-{name}{state}.{kind}"
+    if kind == "xlsx":
+        response = HttpResponse(
+            workbooks.table_workbook(title=name, about=_about(data, unit), header=header, rows=rows),
+            content_type=workbooks.CONTENT_TYPE,
+        )
+    else:
+        response = HttpResponse(workbooks.table_csv(header, rows), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+def _about(data, unit):
+    """The header block of a download: the unit, the quarter, the data state and what the figures rest on."""
+    basis = data["basis"]
+    return [
+        (_("Unit"), f"{unit.name} ({unit.code})" if unit else _("Cambodia (national)")),
+        (_("Quarter"), data["period_label"]),
+        (_("Data"), DataState.PROVISIONAL.label if data["provisional"] else DataState.APPROVED.label),
+        (_("Stock figures"), basis["stock"]),
+        *([(_("Flow figures"), basis["flow"])] if basis["flow"] else []),
+        *([(_("Without figures"), basis["without_figures"])] if basis["without_figures"] else []),
+    ]
 
 
 @login_required
@@ -144,18 +161,36 @@ def national_dashboard(request):
 @require_GET
 @gzip_page
 def district_csv(request, code, name):
-    return _csv(request, "district", _district(request.user, code), name)
+    return _download(request, "district", _district(request.user, code), name, "csv")
+
+
+@login_required
+@require_GET
+def district_xlsx(request, code, name):
+    return _download(request, "district", _district(request.user, code), name, "xlsx")
 
 
 @login_required
 @require_GET
 @gzip_page
 def province_csv(request, code, name):
-    return _csv(request, "province", _province(request.user, code), name)
+    return _download(request, "province", _province(request.user, code), name, "csv")
+
+
+@login_required
+@require_GET
+def province_xlsx(request, code, name):
+    return _download(request, "province", _province(request.user, code), name, "xlsx")
 
 
 @login_required
 @require_GET
 @gzip_page
 def national_csv(request, name):
-    return _csv(request, "national", _nation(request.user), name)
+    return _download(request, "national", _nation(request.user), name, "csv")
+
+
+@login_required
+@require_GET
+def national_xlsx(request, name):
+    return _download(request, "national", _nation(request.user), name, "xlsx")

@@ -11,6 +11,7 @@ its first submission was on or before the deadline.
 from dataclasses import dataclass
 
 from django.db.models import Count, Q
+from django.utils.translation import gettext as _
 
 from districts.models import Commune, District
 from reports import indicators
@@ -123,3 +124,21 @@ def communes_of(period, district):
         row.status = report.get_status_display() if report else ""
         rows.append(row)
     return rows
+
+
+def download_rows(context):
+    """(header, rows) of the completeness page's detailed table, as the screen shows it: a district's communes
+    (with the total), or every district with its province and its report's state. Rates in percent."""
+    figures = [_("Expected"), _("Submitted"), _("On time"), _("Approved"), _("Reporting rate"), _("On-time rate")]
+
+    def numbers(row):
+        return [row.expected, row.submitted, row.on_time, row.approved, row.reporting_rate, row.on_time_rate]
+
+    if context["district"] is not None:
+        rows = [[row.unit.name, *numbers(row)] for row in context["commune_rows"]]
+        rows.append([_("Total"), *numbers(context["commune_total"])])
+        return [_("Commune"), *figures], rows
+    rows = [
+        [row.unit.province.name, row.unit.name, row.status or "—", *numbers(row)] for row in context["district_rows"]
+    ]
+    return [_("Province"), _("District"), _("Status"), *figures], rows

@@ -6,13 +6,16 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import F, Max, Q
 from django.db.models.functions import Coalesce
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from districts.models import District, Province
 from districts.scoping import is_mrd
+from drssd_portal.security_log import log_event
+from reports import workbooks
 from reports.entry import writes
 from reports.entry.forms import ProvincialNarrativeForm
 from reports.entry.views import conflict_message, posted_version
@@ -343,4 +346,32 @@ def completeness_table(request, year, quarter):
         context.update(
             district_rows=district_rows, province_rows=province_rows, total=completeness.total_of(province_rows)
         )
+    kind = request.GET.get("download")
+    if kind in ("csv", "xlsx"):
+        return _completeness_download(request, context, kind)
     return render(request, "reports/review/completeness.html", context)
+
+
+def _completeness_download(request, context, kind):
+    """The page's detailed table (communes of a district, or districts with their province) as CSV or XLSX."""
+    period, district = context["period"], context["district"]
+    header, rows = completeness.download_rows(context)
+    scope = district.code if district is not None else "districts"
+    filename = f"drssd-completeness-{period.year}Q{period.quarter}-{scope}.{kind}"
+    log_event("export", request=request, format=kind, table="completeness", unit=scope)
+    if kind == "xlsx":
+        about = [
+            (
+                _("Unit"),
+                f"{district.name} ({district.code})" if district is not None else _("Every district you may read"),
+            ),
+            (_("Quarter"), period.label),
+            (_("Data"), _("Reports as they stand now (submitted or approved count as submitted)")),
+            (_("Deadline"), date_format(period.deadline, "SHORT_DATE_FORMAT")),
+        ]
+        content = workbooks.table_workbook(title=_("Completeness"), about=about, header=header, rows=rows)
+        response = HttpResponse(content, content_type=workbooks.CONTENT_TYPE)
+    else:
+        response = HttpResponse(workbooks.table_csv(header, rows), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

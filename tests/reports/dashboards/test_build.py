@@ -4,6 +4,7 @@ import csv
 import io
 from types import SimpleNamespace
 
+import openpyxl
 import pytest
 from django.urls import reverse
 
@@ -133,6 +134,8 @@ def test_dashboard_and_every_csv_are_scoped_by_role(request, client_for, world, 
     url, csvs, _table = ACCESS[level]
     client = client_for(request.getfixturevalue(persona))
     for target in [url(world)] + [url(world, name) for name in csvs]:
+        assert client.get(target).status_code == expected, target
+    for target in [url(world, name).replace(".csv", ".xlsx") for name in csvs]:
         assert client.get(target).status_code == expected, target
 
 
@@ -282,6 +285,35 @@ def test_league_csv_has_every_column_of_the_league_table(client_for, world, roll
         "oldest_carried_quarter",
     ]
     assert len(rows) == 1 + world.province_p.districts.count()
+
+
+def xlsx_rows(response):
+    """The rows of a downloaded workbook's one sheet, as values."""
+    book = openpyxl.load_workbook(io.BytesIO(response.content))
+    return [list(row) for row in book.active.iter_rows(values_only=True)]
+
+
+def test_xlsx_says_what_it_holds_and_has_the_numbers_of_the_csv(client_for, world, rolled, dso_a):
+    response = client_for(dso_a).get(district_url(world, "coverage").replace(".csv", ".xlsx"))
+    assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert 'filename="drssd-district-0508-2025Q1-coverage.xlsx"' in response["Content-Disposition"]
+    rows = xlsx_rows(response)
+    about = {row[0]: row[1] for row in rows[: rows.index([None] * len(rows[0]))]}
+    assert about["Unit"] == "Thpong (0508)" and about["Quarter"] == "Q1 2025" and about["Data"] == "Approved reports"
+    assert about["Stock figures"] == "Reported this quarter."  # the basis line of the page
+    table = rows[rows.index([None] * len(rows[0])) + 1 :]
+    assert table[0][:3] == ["Quarter", "Sanitation coverage (%)", "Basic sanitation (%)"]
+    assert table[1][:3] == ["Q4 2024", 50, 40] and table[2][:3] == ["Q1 2025", 70, 60]  # numbers, not text
+
+
+def test_xlsx_in_khmer_keeps_khmer_headers_and_a_formula_looking_name_as_text(client_for, world, rolled, reviewer_p):
+    type(world.district_b).objects.filter(pk=world.district_b.pk).update(name_km="=HYPERLINK(1)")
+    response = client_for(reviewer_p, "km").get(province_url(world, "league").replace(".csv", ".xlsx"))
+    book = openpyxl.load_workbook(io.BytesIO(response.content))
+    cells = [cell for row in book.active.iter_rows() for cell in row if cell.value is not None]
+    assert any(cell.value == "ស្រុក" for cell in cells)  # the District column, in Khmer
+    hostile = [cell for cell in cells if str(cell.value).startswith("=HYPERLINK")]
+    assert hostile and all(cell.data_type == "s" for cell in hostile)  # text, never a formula
 
 
 def test_a_quarter_without_reports_stays_selectable_but_says_so_and_is_not_the_default(client_for, world, rolled, mrd):

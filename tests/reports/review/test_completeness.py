@@ -241,3 +241,39 @@ def test_pa_viewer_of_another_province_sees_none_of_p(quarter, client_for, world
 
     assert district_tables(page) == [[["Dambae", "—", "1", "0", "0", "0", "0%", "0%"]]]
     assert client_for(pa_q).get(completeness_url("?district=0508")).status_code == 404
+
+
+def test_the_reviewers_table_downloads_as_csv_and_xlsx_with_the_same_numbers(quarter, client_for, reviewer_p):
+    import csv
+    import io
+
+    import openpyxl
+
+    client = client_for(reviewer_p)
+    response = client.get(completeness_url("?download=csv"))
+    assert 'filename="drssd-completeness-2019Q3-districts.csv"' in response["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows == [
+        ["Province", "District", "Status", "Expected", "Submitted", "On time", "Approved", "Reporting rate",
+         "On-time rate"],
+        ["Kampong Speu", "Basedth", "Submitted", "1", "1", "0", "0", "100.0", "0.0"],
+        ["Kampong Speu", "Thpong", "Approved", "1", "1", "1", "1", "100.0", "100.0"],
+    ]  # fmt: skip
+    book = openpyxl.load_workbook(io.BytesIO(client.get(completeness_url("?download=xlsx")).content))
+    values = [[value for value in row if value is not None] for row in book.active.iter_rows(values_only=True)]
+    assert values[0] == ["Unit", "Every district you may read"] and values[1] == ["Quarter", "Q3 2019"]
+    assert values[-1] == ["Kampong Speu", "Thpong", "Approved", 1, 1, 1, 1, 100, 100]
+    assert "Dambae" not in str(values)  # province Q: out of the reviewer's reach, as on the page
+
+
+def test_a_dso_downloads_their_districts_communes(world, quarter, client_for, dso_a):
+    import io
+
+    import openpyxl
+
+    response = client_for(dso_a, "km").get(completeness_url("?download=xlsx"))
+    values = [
+        list(row) for row in openpyxl.load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True)
+    ]
+    assert values[0][0] == "អង្គភាព" and "ថ្ពង (0508)" in values[0][1]  # in Khmer
+    assert values[-1][0] == "សរុប" and values[-1][1:5] == [2, 2, 2, 2]  # both communes complete
