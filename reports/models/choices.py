@@ -25,6 +25,7 @@ class WorkflowAction(models.TextChoices):
     APPROVED = "approved", _("Approved")
     REOPENED = "reopened", _("Reopened")
     ACCEPTED = "accepted", _("Accepted by the MRD")
+    IMPORTED = "imported", _("Figures imported from a spreadsheet")
 
 
 class ProvincialStatus(models.TextChoices):

@@ -8,7 +8,7 @@ decides whether any of them may change.
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -81,7 +81,12 @@ class DistrictReportQuerySet(models.QuerySet):
         """Annotate `status_since`: when the report reached its state (its last transition; for a report that
         never went through one, when it was approved, submitted or started)."""
         return self.annotate(
-            status_since=Coalesce(Max("events__at"), "approved_at", "submitted_at", "created_at"),
+            status_since=Coalesce(
+                Max("events__at", filter=~Q(events__action=WorkflowAction.IMPORTED)),  # a transition, not an import
+                "approved_at",
+                "submitted_at",
+                "created_at",
+            ),
         )
 
 

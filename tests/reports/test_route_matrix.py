@@ -81,6 +81,8 @@ ROUTES = {
     "reports:plan_targets": ("unit", (A, 2019), (B, 2019), True),
     "reports:district_section": ("unit", (A, 2019, 3), (B, 2019, 3), True),
     "reports:commune": ("unit", (A, 2019, 3, "050801"), (B, 2019, 3, "050101"), True),
+    "reports:spreadsheet": ("unit", (A, 2019, 3), (B, 2019, 3), False),
+    "reports:spreadsheet_upload": ("unit", (A, 2019, 3), (B, 2019, 3), True),
 }
 
 

@@ -1,0 +1,72 @@
+"""The report's spreadsheet: download (the template, pre-filled; also the export of the quarter's figures) and
+upload (the import). See reports/entry/spreadsheet.py for what is in the file and how it is checked."""
+
+from django import forms
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from districts.models import District
+from drssd_portal.auth import login_required_keeping_post
+from drssd_portal.security_log import log_event
+from reports.entry import spreadsheet, writes
+from reports.entry.views import _conflict_facts, readable_district
+from reports.models import DistrictReport, ReportingPeriod
+from reports.workbooks import CONTENT_TYPE
+
+
+class SpreadsheetUploadForm(forms.Form):
+    file = forms.FileField(label=gettext_lazy("Filled spreadsheet (.xlsx, or .csv with the same columns)"))
+
+
+@login_required_keeping_post
+@require_GET
+def download(request, district, year, quarter):
+    district = readable_district(request.user, district)  # SECURITY: 404 outside the user's reach
+    period = get_object_or_404(ReportingPeriod, year=year, quarter=quarter)
+    report = DistrictReport.objects.filter(district=district, period=period).first()
+    if report is None and period.is_open and District.objects.editable_by(request.user).filter(pk=district.pk).exists():
+        report = writes.open_report(district=district, period=period)  # as opening a commune page does
+    if report is None:
+        raise Http404(_("There is no report of this district for this quarter yet."))
+    log_event("export", request=request, format="xlsx", table="district-spreadsheet", unit=district.code)
+    response = HttpResponse(spreadsheet.workbook(report), content_type=CONTENT_TYPE)
+    name = f"drssd-{district.code}-{period.year}Q{period.quarter}-villages.xlsx"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@login_required_keeping_post
+@require_POST
+def upload(request, district, year, quarter):
+    # SECURITY: only the district's DSO writes its figures, and only while the report is with the district.
+    district = get_object_or_404(District.objects.editable_by(request.user), code=district)
+    period = get_object_or_404(ReportingPeriod, year=year, quarter=quarter)
+    report = writes.open_report(district=district, period=period) if period.is_open else None
+    if report is None or not report.is_editable:
+        raise PermissionDenied(_("The figures of this report cannot change now: it is with the PDRD or approved."))
+    form = SpreadsheetUploadForm(request.POST, request.FILES)
+    result, conflict = None, None
+    if form.is_valid():
+        upload_file = form.cleaned_data["file"]
+        content = upload_file.read(spreadsheet.MAX_BYTES + 1)
+        result = spreadsheet.read_upload(report, upload_file.name, content)
+        if not result.errors:
+            try:
+                spreadsheet.apply(report, result, by=request.user)
+            except writes.EditConflict as error:
+                conflict = _(
+                    "%(who)s saved a commune of this report at %(when)s, after this file was downloaded. Nothing was "
+                    "imported: download the spreadsheet again, copy your figures into it and upload it."
+                ) % _conflict_facts(error)
+    status = 200 if result is not None and not result.errors and conflict is None else 400
+    return render(
+        request,
+        "reports/entry/spreadsheet_result.html",
+        {"district": district, "period": period, "report": report, "form": form, "result": result,
+         "conflict": conflict, "imported": status == 200},
+        status=status,
+    )  # fmt: skip
