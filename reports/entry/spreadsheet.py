@@ -1,19 +1,20 @@
 """A district's quarter as a spreadsheet: the template to fill in (also the export of its figures), and its import.
 
-The workbook (workbook()): an instructions sheet, then one sheet per commune active in the quarter with a row per
-village: code and names (locked), then the figures of the commune page (VillageQuarter's counts, ODF status and its
-date, the explanation of warnings) as the page would show them: saved, or pre-filled from last quarter. Three
+The workbook (workbook()): an instructions sheet; a Communes sheet with a row per commune active in the quarter and
+its activities (CommuneQuarter.ACTIVITY_FIELDS: triggering, BCC, meetings, budget); then one sheet per commune with a
+row per village: code and names (locked), then the figures of the commune page (VillageQuarter's counts, ODF status
+and its date, the explanation of warnings) as the page would show them: saved, or pre-filled from last quarter. Three
 heading rows: Khmer, English, and the portal's name of each column (the import reads that one, so columns may be
 moved). Whole numbers and ODF statuses are checked by the spreadsheet program as they are typed; a hidden sheet holds
 each commune's edit version, so that a file downloaded before someone saved a commune page is refused, as a second
 save of the page is.
 
 The import (read_upload(), then apply()): an .xlsx from the portal (or a CSV with a village_code column and the
-same column names) is read whole; each commune's rows go through the commune page's own form (VillageFormSet and
-reports/entry/validation.py), so the rules are the same. Any error, and nothing is saved: each one is listed as
-"sheet, row (village), column: message". Otherwise every commune whose figures change is saved in one transaction
-(save_commune_page, under the version the file was downloaded with) and one history event records the import:
-who, when, the file's name and SHA-256, how many figures changed. Warnings need their explanation before the report
+same column names) is read whole; each commune's rows and activities go through the commune page's own forms
+(VillageFormSet, CommuneActivityForm and reports/entry/validation.py), so the rules are the same. Any error, and
+nothing is saved: each one is listed as "sheet, row (village), column: message". Otherwise every commune whose
+figures change is saved in one transaction (save_commune_page, under the version the file was downloaded with) and
+one history event records the import: who, when, the file's name and SHA-256, how many figures changed. Warnings need their explanation before the report
 is submitted, as on the page.
 """
 
@@ -42,6 +43,9 @@ from reports.workbooks import sheet_name
 
 FIELDS = [*VillageQuarter.COUNT_FIELDS, "odf_status", "odf_status_date", "explanation"]
 KEYS = ["village_code", "village_name_km", "village_name_latin"]
+COMMUNE_KEYS = ["commune_code", "commune_name_km", "commune_name_latin"]
+ACTIVITIES = CommuneQuarter.ACTIVITY_FIELDS
+COMMUNES = "Communes"  # the communes' activities, a row per commune
 HEADING_ROWS = 3  # Khmer, English, the column's name
 INSTRUCTIONS = "Instructions"
 VERSIONS = "versions"
@@ -74,38 +78,72 @@ def workbook(report: DistrictReport) -> bytes:
     versions = book.create_sheet(VERSIONS)
     versions.append(["commune_code", "version"])
     versions.sheet_state = "hidden"
-    bold, grey = Font(bold=True), PatternFill("solid", fgColor="EEEEEE")
-    for commune, rows in _rows_by_commune(report):
-        record = CommuneQuarter.objects.filter(report=report, commune=commune).first()
+    activities = book.create_sheet(COMMUNES)
+    _headings(activities, COMMUNE_KEYS, ACTIVITIES, {name: _activity_label(name) for name in ACTIVITIES})
+    records = {r.commune_id: r for r in CommuneQuarter.objects.filter(report=report)}
+    by_commune = _rows_by_commune(report)
+    for commune, rows in by_commune:
+        record = records.get(commune.pk)
         versions.append([commune.code, record.version if record else 0])
+        activities.append([commune.code, commune.name_km, commune.name_latin,
+                           *(_shown(record, name) if record else "" for name in ACTIVITIES)])  # fmt: skip
         sheet = book.create_sheet(sheet_name(f"{commune.code} {commune.name_latin}"))
-        with translation.override("km"):
-            sheet.append(
-                [_("Village code"), _("Village (Khmer)"), _("Village (Latin)"), *(str(LABELS[f]) for f in FIELDS)]
-            )
-        with translation.override("en"):
-            sheet.append(
-                [_("Village code"), _("Village (Khmer)"), _("Village (Latin)"), *(str(LABELS[f]) for f in FIELDS)]
-            )
-        sheet.append([*KEYS, *FIELDS])
-        for heading in sheet.iter_rows(min_row=1, max_row=HEADING_ROWS):
-            for cell in heading:
-                cell.font, cell.fill = bold, grey
+        _headings(sheet, KEYS, FIELDS, LABELS)
         for row in rows:
             sheet.append([row.village.code, row.village.name_km, row.village.name_latin,
                           *(_shown(row, name) for name in FIELDS)])  # fmt: skip
-        last = sheet.max_row
-        for line in sheet.iter_rows(min_row=HEADING_ROWS + 1, max_row=last, min_col=len(KEYS) + 1):
-            for cell in line:
-                cell.protection = Protection(locked=False)
-        _validations(sheet, last)
-        sheet.protection.sheet = True  # the codes and names stay as they are; the figures are for typing
-        sheet.freeze_panes = sheet.cell(row=HEADING_ROWS + 1, column=len(KEYS) + 1)
-        for index in range(1, len(KEYS) + len(FIELDS) + 1):
-            sheet.column_dimensions[get_column_letter(index)].width = 14 if index > len(KEYS) else 18
+        _unlock_and_protect(sheet, len(KEYS))
+        _validations(sheet, sheet.max_row)
+    _unlock_and_protect(activities, len(COMMUNE_KEYS))
+    _activity_validations(activities)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def _activity_label(name):
+    return CommuneQuarter._meta.get_field(name).verbose_name
+
+
+def _headings(sheet, keys, fields, labels):
+    """The three heading rows: Khmer, English, the columns' names (which the import reads)."""
+    bold, grey = Font(bold=True), PatternFill("solid", fgColor="EEEEEE")
+    for language in ("km", "en"):
+        with translation.override(language):
+            if keys == KEYS:
+                key_labels = [_("Village code"), _("Village (Khmer)"), _("Village (Latin)")]
+            else:
+                key_labels = [_("Commune code"), _("Commune (Khmer)"), _("Commune (Latin)")]
+            sheet.append([*key_labels, *(str(labels[name]) for name in fields)])
+    sheet.append([*keys, *fields])
+    for heading in sheet.iter_rows(min_row=1, max_row=HEADING_ROWS):
+        for cell in heading:
+            cell.font, cell.fill = bold, grey
+    for index in range(1, len(keys) + len(fields) + 1):
+        sheet.column_dimensions[get_column_letter(index)].width = 14 if index > len(keys) else 18
+
+
+def _unlock_and_protect(sheet, keys):
+    """The cells after the key columns are for typing; the codes and names stay as they are."""
+    for line in sheet.iter_rows(min_row=HEADING_ROWS + 1, max_row=sheet.max_row, min_col=keys + 1):
+        for cell in line:
+            cell.protection = Protection(locked=False)
+    sheet.protection.sheet = True
+    sheet.freeze_panes = sheet.cell(row=HEADING_ROWS + 1, column=keys + 1)
+
+
+def _activity_validations(sheet):
+    if sheet.max_row <= HEADING_ROWS:
+        return
+    whole = DataValidation(type="whole", operator="greaterThanOrEqual", formula1="0", allow_blank=True)
+    whole.error, whole.showErrorMessage = _("Enter a whole number, such as 12."), True
+    money = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True)
+    money.error, money.showErrorMessage = _("Enter an amount in US dollars, such as 150.50."), True
+    for name in ACTIVITIES:
+        column = get_column_letter(len(COMMUNE_KEYS) + ACTIVITIES.index(name) + 1)
+        (money if name == "commune_budget" else whole).add(f"{column}{HEADING_ROWS + 1}:{column}{sheet.max_row}")
+    sheet.add_data_validation(whole)
+    sheet.add_data_validation(money)
 
 
 def _column(name):
@@ -174,7 +212,8 @@ class Upload:
 
     name: str
     checksum: str
-    communes: list = field(default_factory=list)  # [(commune, record or None, formset, expected version or None)]
+    # [(commune, record or None, village formset, activity form, expected version or None)]: what apply() saves
+    communes: list = field(default_factory=list)
     changes: list[Change] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
@@ -185,12 +224,27 @@ def read_upload(report: DistrictReport, name: str, content: bytes) -> Upload:
         upload.errors.append(_("The file is larger than 2 MB: a district's spreadsheet is far smaller."))
         return upload
     try:
-        sheets, versions = _sheets_of(name, content)
+        sheets, commune_rows, versions = _sheets_of(name, content)
     except ValidationError as error:
         upload.errors.extend(error.messages)
         return upload
+    given = _given_villages(report, sheets, upload)
+    by_commune = _rows_by_commune(report)
+    activities = _given_activities(report, {commune.code for commune, _rows in by_commune}, commune_rows, upload)
+    if upload.errors:
+        return upload
+    for commune, rows in by_commune:
+        found, activity = given.get(commune.code, {}), activities.get(commune.code)
+        if found or activity:
+            _check_commune(upload, commune, rows, found, activity, report, versions.get(commune.code))
+    return upload
+
+
+def _given_villages(report, sheets, upload):
+    """{commune code: {village code: (sheet, row, values)}} of the village sheets; a row whose village is not one of
+    the district's villages of the quarter is an error."""
     villages = {v.code: v for v in Village.objects.filter(commune__district=report.district).select_related("commune")}
-    given: dict[str, dict[str, tuple[str, int, dict]]] = {}  # commune code: {village code: (sheet, row, values)}
+    given: dict[str, dict[str, tuple[str, int, dict]]] = {}
     for sheet, rows in sheets:
         for number, values in rows:
             code = str(values.get("village_code") or "").strip()
@@ -199,16 +253,30 @@ def read_upload(report: DistrictReport, name: str, content: bytes) -> Upload:
             problem = _village_problem(code, villages.get(code), report)
             if problem:
                 upload.errors.append(_where(sheet, number, code) + problem)
-                continue
-            given.setdefault(villages[code].commune.code, {})[code] = (sheet, number, values)
-    if upload.errors:
-        return upload
-    for commune, rows in _rows_by_commune(report):
-        found = given.get(commune.code)
-        if not found:
-            continue
-        _check_commune(upload, commune, rows, found, report, versions.get(commune.code))
-    return upload
+            else:
+                given.setdefault(villages[code].commune.code, {})[code] = (sheet, number, values)
+    return given
+
+
+def _given_activities(report, communes, commune_rows, upload):
+    """{commune code: (row, values)} of the Communes sheet; a commune that is not one of the district's in the
+    quarter is an error."""
+    activities: dict[str, tuple[int, dict]] = {}
+    for number, values in commune_rows:
+        code = str(values.get("commune_code") or "").strip()
+        if code and code not in communes:
+            facts = {"sheet": COMMUNES, "row": number, "code": code, "district": report.district.name,
+                     "quarter": report.period.label}  # fmt: skip
+            upload.errors.append(
+                _(
+                    "sheet %(sheet)s, row %(row)s (commune %(code)s): this is not a commune of %(district)s in "
+                    "%(quarter)s."
+                )
+                % facts  # fmt: skip
+            )
+        elif code:
+            activities[code] = (number, values)
+    return activities
 
 
 def _where(sheet, number, code):
@@ -228,11 +296,15 @@ def _village_problem(code, village, report):
     return None
 
 
-def _check_commune(upload, commune, rows, found, report, version):
-    """Validate one commune's rows with the commune page's formset; record errors, or the formset and changes."""
+def _check_commune(upload, commune, rows, found, activity, report, version):
+    """Validate one commune's rows with the commune page's formset and its activities with the page's form; record
+    the errors, or what to save and the changes."""
     data, where = _formset_data(rows, found)
     formset = VillageFormSet(data, instances=rows, prefix="villages")
-    if not formset.is_valid():
+    record = CommuneQuarter.objects.filter(report=report, commune=commune).first()
+    activity_form = _activity_form(record or CommuneQuarter(report=report, commune=commune), activity)
+    valid = formset.is_valid() & activity_form.is_valid()  # both, so that every error is listed
+    if not valid:
         for index, form in enumerate(formset.forms):
             sheet, number, code = where[index]
             place = _where(sheet or commune.code, number or "—", code)
@@ -242,6 +314,13 @@ def _check_commune(upload, commune, rows, found, report, version):
                 for message in messages
             )
         upload.errors.extend(str(message) for message in formset.non_form_errors())
+        place = _("sheet %(sheet)s, row %(row)s (commune %(code)s): ") % {
+            "sheet": COMMUNES, "row": activity[0] if activity else "—", "code": commune.code}  # fmt: skip
+        upload.errors.extend(
+            f"{place}{_activity_label(name) if name in ACTIVITIES else ''}: {message}"
+            for name, messages in activity_form.errors.items()
+            for message in messages
+        )
         return
     changes = [
         Change(commune.name, row.village.code, str(LABELS[name]), before, after)
@@ -250,11 +329,26 @@ def _check_commune(upload, commune, rows, found, report, version):
         if (before := "" if row.pk is None else _text(form.initial.get(name)))
         != (after := _text(form.cleaned_data.get(name)))
     ]
+    changes += [
+        Change(commune.name, "", str(_activity_label(name)), before, after)
+        for name in ACTIVITIES
+        if (before := "" if record is None else _text(getattr(record, name)))
+        != (after := _text(activity_form.cleaned_data.get(name)))
+    ]
     upload.changes.extend(changes)
     confirms = any(key.endswith("-confirm") for key in data)
-    record = CommuneQuarter.objects.filter(report=report, commune=commune).first()
     if changes or confirms or record is None:
-        upload.communes.append((commune, record, formset, version))
+        upload.communes.append((commune, record, formset, activity_form, version))
+
+
+def _activity_form(record, activity):
+    """The commune page's activity form, bound to the file's values (the stored ones where the file has none)."""
+    values = activity[1] if activity else {}
+    data = {
+        f"activities-{name}": _as_posted(name, values[name] if name in values else _shown(record, name))
+        for name in ACTIVITIES
+    }
+    return CommuneActivityForm(data, instance=record, prefix="activities")
 
 
 def _formset_data(rows, found):
@@ -300,9 +394,10 @@ def _as_posted(name, value):
 
 
 def _sheets_of(name, content):
-    """([(sheet name, [(row number, {column name: value})])], {commune code: version}) of an .xlsx or .csv file."""
+    """([(sheet name, [(row number, {column name: value})])] of the village sheets, [(row number, {column: value})]
+    of the communes' activities, {commune code: version}) of an .xlsx or .csv file (a CSV holds village rows)."""
     if name.lower().endswith(".csv"):
-        return _csv_rows(content), {}
+        return _csv_rows(content), [], {}
     try:
         values = load_workbook(io.BytesIO(content), data_only=True)
         formulas = load_workbook(io.BytesIO(content), data_only=False)
@@ -310,10 +405,12 @@ def _sheets_of(name, content):
         raise ValidationError(
             _("This is not an Excel .xlsx file (or a CSV file): download the spreadsheet from the report page.")
         ) from None
-    sheets, problems = [], []
+    sheets, commune_rows, problems = [], [], []
     for sheet in values.worksheets:
-        if sheet.title not in (INSTRUCTIONS, VERSIONS):
-            sheets.append((sheet.title, _sheet_rows(sheet, formulas[sheet.title], problems)))
+        if sheet.title == COMMUNES:
+            commune_rows = _sheet_rows(sheet, formulas[sheet.title], problems, COMMUNE_KEYS, ACTIVITIES)
+        elif sheet.title not in (INSTRUCTIONS, VERSIONS):
+            sheets.append((sheet.title, _sheet_rows(sheet, formulas[sheet.title], problems, KEYS, FIELDS)))
     if problems:
         raise ValidationError(problems)
     versions = {}
@@ -321,19 +418,20 @@ def _sheets_of(name, content):
         for line in values[VERSIONS].iter_rows(min_row=2, values_only=True):
             if line and line[0] is not None and isinstance(line[1], int | float):
                 versions[str(line[0])] = int(line[1])
-    return sheets, versions
+    return sheets, commune_rows, versions
 
 
-def _sheet_rows(sheet, formulas, problems):
-    """[(row number, {column name: value})] of a commune sheet; what is wrong with it goes to `problems`."""
+def _sheet_rows(sheet, formulas, problems, keys, fields):
+    """[(row number, {column name: value})] of a sheet whose key column is keys[0]; what is wrong with it goes
+    to `problems`."""
     names = [str(c.value).strip() if c.value is not None else "" for c in sheet[HEADING_ROWS]]
-    if "village_code" not in names:
+    if keys[0] not in names:
         problems.append(
-            _("sheet %(sheet)s has no village_code column in row 3: use the portal's spreadsheet.")
-            % {"sheet": sheet.title}
+            _("sheet %(sheet)s has no %(column)s column in row 3: use the portal's spreadsheet.")
+            % {"sheet": sheet.title, "column": keys[0]}
         )
         return []
-    known = (*KEYS, *FIELDS)
+    known = (*keys, *fields)
     rows = []
     for number, line in enumerate(sheet.iter_rows(min_row=HEADING_ROWS + 1, values_only=True), start=HEADING_ROWS + 1):
         rows.append((number, {names[i]: value for i, value in enumerate(line) if i < len(names) and names[i] in known}))
@@ -372,14 +470,8 @@ def apply(report: DistrictReport, upload: Upload, *, by) -> ReportEvent:
     """Save every commune of a checked upload, then record the import. Raises writes.EditConflict (nothing saved)
     when a commune was saved after the file was downloaded, PermissionDenied when the report is not editable."""
     assert not upload.errors
-    for commune, record, formset, version in upload.communes:  # the communes with something to save
+    for commune, record, formset, activities, version in upload.communes:  # the communes with something to save
         record = record or writes.open_commune_quarter(report=report, commune=commune)
-        activities = CommuneActivityForm(
-            {f"activities-{name}": _text(getattr(record, name)) for name in CommuneQuarter.ACTIVITY_FIELDS},
-            instance=record,
-            prefix="activities",
-        )
-        activities.is_valid()
         writes.save_commune_page(
             commune_quarter=record,
             activity_form=activities,

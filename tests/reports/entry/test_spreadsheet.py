@@ -72,9 +72,14 @@ def dso(client_for, dso_a, q2_report, q3):
 
 def test_the_template_has_a_sheet_per_commune_prefilled_with_locked_keys_and_checked_cells(dso, world):
     book = downloaded(dso)
-    assert book.sheetnames[:2] == ["Instructions", "versions"] and book["versions"].sheet_state == "hidden"
+    assert book.sheetnames[:3] == ["Instructions", "versions", "Communes"] and book["versions"].sheet_state == "hidden"
     a1 = sheet_of(book, "050801")
-    assert [sheet.title[:6] for sheet in book.worksheets[2:]] == ["050801", "050802"]
+    assert [sheet.title[:6] for sheet in book.worksheets[3:]] == ["050801", "050802"]
+    communes = book["Communes"]
+    assert communes["A3"].value == "commune_code" and [communes["A4"].value, communes["A5"].value] == [
+        "050801",
+        "050802",
+    ]
     assert a1["A1"].value == "លេខកូដភូមិ" and a1["A2"].value == "Village code" and a1["A3"].value == "village_code"
     assert [a1.cell(row=r, column=1).value for r in (4, 5)] == ["05080101", "05080102"]
     assert a1["D4"].value == 120  # households in total, pre-filled from Q2
@@ -226,3 +231,17 @@ def test_the_file_is_a_real_xlsx(dso):
     assert (
         zipfile.is_zipfile(io.BytesIO(content)) and "xl/workbook.xml" in zipfile.ZipFile(io.BytesIO(content)).namelist()
     )
+
+
+def test_the_communes_activities_are_imported_with_the_pages_rules(dso, world, q3):
+    book = downloaded(dso)
+    fill(book["Communes"], 4, {"triggering_events": 2, "triggering_women": 30, "triggering_men": 25,
+                               "commune_budget": 150.5})  # fmt: skip
+    response = upload(dso, book)
+    assert response.status_code == 200, response.content.decode()[-2000:]
+    record = CommuneQuarter.objects.get(report__period=q3, commune=world.commune_a1)
+    assert record.triggering_events == 2 and str(record.commune_budget) == "150.50"
+    book = downloaded(dso)
+    fill(book["Communes"], 5, {"bcc_sessions": -3})
+    page = upload(dso, book).content.decode()
+    assert "sheet Communes, row 5 (commune 050802): BCC sessions:" in page

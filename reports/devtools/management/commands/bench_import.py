@@ -58,7 +58,7 @@ class Command(BaseCommand):
         applied = time.perf_counter() - started
         self.stdout.write(
             f"DRSSD spreadsheet import benchmark: {connection.vendor}, district {unit.code} {unit.name_latin}, "
-            f"{period.label}: {villages} villages in {len(book.worksheets) - 2} commune sheets, "
+            f"{period.label}: {villages} villages in {len(book.worksheets) - 3} commune sheets, "
             f"{len(upload.changes)} figures changed"
         )
         print_results(
@@ -76,7 +76,7 @@ class Command(BaseCommand):
     def _fill(book, seed):
         """Valid figures in every village row; `seed` makes each run change them. Returns the villages filled."""
         filled = 0
-        for sheet in book.worksheets[2:]:
+        for sheet in book.worksheets[3:]:  # after the instructions, the versions and the communes
             names = [cell.value for cell in sheet[spreadsheet.HEADING_ROWS]]
             for row in range(spreadsheet.HEADING_ROWS + 1, sheet.max_row + 1):
                 total = 100 + seed + row
