@@ -14,8 +14,8 @@ same column names) is read whole; each commune's rows and activities go through 
 (VillageFormSet, CommuneActivityForm and reports/entry/validation.py), so the rules are the same. Any error, and
 nothing is saved: each one is listed as "sheet, row (village), column: message". Otherwise every commune whose
 figures change is saved in one transaction (save_commune_page, under the version the file was downloaded with) and
-one history event records the import: who, when, the file's name and SHA-256, how many figures changed. Warnings need their explanation before the report
-is submitted, as on the page.
+one history event records the import: who, when, the file's name and SHA-256, how many figures changed. Warnings
+need their explanation before the report is submitted, as on the page.
 """
 
 import csv
