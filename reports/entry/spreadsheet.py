@@ -39,7 +39,7 @@ from districts.models import Commune, Village
 from reports.entry import grid, writes
 from reports.entry.forms import CommuneActivityForm, VillageFormSet
 from reports.models import CommuneQuarter, DistrictReport, OdfStatus, ReportEvent, VillageQuarter, WorkflowAction
-from reports.workbooks import sheet_name
+from reports.workbooks import sheet_name, table_csv
 
 FIELDS = [*VillageQuarter.COUNT_FIELDS, "odf_status", "odf_status_date", "explanation"]
 KEYS = ["village_code", "village_name_km", "village_name_latin"]
@@ -99,6 +99,23 @@ def workbook(report: DistrictReport) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def village_csv(report: DistrictReport) -> str:
+    """The village rows of the workbook as CSV (the import reads it back): commune_code, the village keys and
+    figures, one row per village; no headings in Khmer (the column names are the portal's)."""
+    rows = [
+        [
+            commune.code,
+            row.village.code,
+            row.village.name_km,
+            row.village.name_latin,
+            *(_text(_shown(row, n)) for n in FIELDS),
+        ]
+        for commune, rows in _rows_by_commune(report)
+        for row in rows
+    ]
+    return table_csv(["commune_code", *KEYS, *FIELDS], rows)
 
 
 def _activity_label(name):
@@ -337,7 +354,7 @@ def _check_commune(upload, commune, rows, found, activity, report, version):
     ]
     upload.changes.extend(changes)
     confirms = any(key.endswith("-confirm") for key in data)
-    if changes or confirms or record is None:
+    if changes or confirms:  # an untouched commune is left as it is (no empty rows written)
         upload.communes.append((commune, record, formset, activity_form, version))
 
 
@@ -487,6 +504,7 @@ def apply(report: DistrictReport, upload: Upload, *, by) -> ReportEvent:
         action=WorkflowAction.IMPORTED,
         from_status=report.status,
         to_status=report.status,
+        round=report.events.filter(action=WorkflowAction.SUBMITTED).count() + 1,  # the round being prepared
         note=note,
         by=by,
     )

@@ -32,9 +32,13 @@ def download(request, district, year, quarter):
         report = writes.open_report(district=district, period=period)  # as opening a commune page does
     if report is None:
         raise Http404(_("There is no report of this district for this quarter yet."))
-    log_event("export", request=request, format="xlsx", table="district-spreadsheet", unit=district.code)
-    response = HttpResponse(spreadsheet.workbook(report), content_type=CONTENT_TYPE)
-    name = f"drssd-{district.code}-{period.year}Q{period.quarter}-villages.xlsx"
+    kind = "csv" if request.GET.get("format") == "csv" else "xlsx"
+    log_event("export", request=request, format=kind, table="district-spreadsheet", unit=district.code)
+    if kind == "csv":
+        response = HttpResponse(spreadsheet.village_csv(report), content_type="text/csv; charset=utf-8")
+    else:
+        response = HttpResponse(spreadsheet.workbook(report), content_type=CONTENT_TYPE)
+    name = f"drssd-{district.code}-{period.year}Q{period.quarter}-villages.{kind}"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 

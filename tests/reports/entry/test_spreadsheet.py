@@ -101,7 +101,10 @@ def test_a_good_file_is_saved_in_one_go_and_recorded_in_the_history(dso, world, 
     assert row.households_total == 100 and row.odf_status == "triggered" and row.confirmed
     event = ReportEvent.objects.get(report=report, action=WorkflowAction.IMPORTED)
     assert event.by == dso_a and "thpong.xlsx" in event.note and "SHA-256" in event.note
+    history = dso.get(reverse("reports:history", args=["0508", 2019, 3])).content.decode()
+    assert "Figures imported from a spreadsheet" in history and "thpong.xlsx" in history
     assert row.history.first().history_user == dso_a  # every figure keeps its history, as on the page
+    assert not VillageQuarter.objects.filter(report=report, village__commune=world.commune_a2).exists()  # untouched
 
 
 def test_an_error_anywhere_saves_nothing_and_each_is_named_by_sheet_row_village_and_figure(dso, world, q3):
@@ -245,3 +248,13 @@ def test_the_communes_activities_are_imported_with_the_pages_rules(dso, world, q
     fill(book["Communes"], 5, {"bcc_sessions": -3})
     page = upload(dso, book).content.decode()
     assert "sheet Communes, row 5 (commune 050802): BCC sessions:" in page
+
+
+def test_the_village_figures_download_as_csv_and_come_back_unchanged(dso, world, q3):
+    book = downloaded(dso)
+    fill(sheet_of(book, "050801"), 4, GOOD)
+    assert upload(dso, book).status_code == 200
+    csv_text = dso.get(download_url() + "?format=csv").content
+    assert csv_text.decode("utf-8-sig").splitlines()[0].startswith("commune_code,village_code,village_name_km")
+    response = upload_bytes(dso, csv_text, "villages.csv")
+    assert response.status_code == 200 and "0 figures changed" in response.content.decode()
