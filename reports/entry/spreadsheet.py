@@ -50,6 +50,7 @@ HEADING_ROWS = 3  # Khmer, English, the column's name
 INSTRUCTIONS = "Instructions"
 VERSIONS = "versions"
 MAX_BYTES = 2_000_000
+MAX_UNPACKED_BYTES = 50_000_000
 LABELS = {column.name: column.label for column in grid.COLUMNS}
 
 
@@ -415,6 +416,13 @@ def _sheets_of(name, content):
     of the communes' activities, {commune code: version}) of an .xlsx or .csv file (a CSV holds village rows)."""
     if name.lower().endswith(".csv"):
         return _csv_rows(content), [], {}
+    try:
+        # SECURITY: a small file can unpack to gigabytes of XML (a "zip bomb"): measure before reading it.
+        unpacked = sum(entry.file_size for entry in zipfile.ZipFile(io.BytesIO(content)).infolist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        unpacked = 0  # not a zip at all: refused just below, with the reason
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise ValidationError(_("The file unpacks to more than 50 MB: a district's spreadsheet is far smaller."))
     try:
         values = load_workbook(io.BytesIO(content), data_only=True)
         formulas = load_workbook(io.BytesIO(content), data_only=False)

@@ -258,3 +258,12 @@ def test_the_village_figures_download_as_csv_and_come_back_unchanged(dso, world,
     assert csv_text.decode("utf-8-sig").splitlines()[0].startswith("commune_code,village_code,village_name_km")
     response = upload_bytes(dso, csv_text, "villages.csv")
     assert response.status_code == 200 and "0 figures changed" in response.content.decode()
+
+
+def test_a_zip_that_unpacks_to_a_huge_file_is_refused_before_it_is_read(dso):
+    packed = io.BytesIO()
+    with zipfile.ZipFile(packed, "w", compression=zipfile.ZIP_DEFLATED) as bomb:
+        bomb.writestr("xl/worksheets/sheet1.xml", b"0" * (spreadsheet.MAX_UNPACKED_BYTES + 1))
+    assert len(packed.getvalue()) < spreadsheet.MAX_BYTES  # small on the wire
+    response = upload_bytes(dso, packed.getvalue(), "bomb.xlsx")
+    assert response.status_code == 400 and "unpacks to more than 50 MB" in response.content.decode()
