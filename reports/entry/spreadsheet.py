@@ -416,13 +416,7 @@ def _sheets_of(name, content):
     of the communes' activities, {commune code: version}) of an .xlsx or .csv file (a CSV holds village rows)."""
     if name.lower().endswith(".csv"):
         return _csv_rows(content), [], {}
-    try:
-        # SECURITY: a small file can unpack to gigabytes of XML (a "zip bomb"): measure before reading it.
-        unpacked = sum(entry.file_size for entry in zipfile.ZipFile(io.BytesIO(content)).infolist())
-    except (zipfile.BadZipFile, OSError, ValueError):
-        unpacked = 0  # not a zip at all: refused just below, with the reason
-    if unpacked > MAX_UNPACKED_BYTES:
-        raise ValidationError(_("The file unpacks to more than 50 MB: a district's spreadsheet is far smaller."))
+    _refuse_a_zip_bomb(content)
     try:
         values = load_workbook(io.BytesIO(content), data_only=True)
         formulas = load_workbook(io.BytesIO(content), data_only=False)
@@ -444,6 +438,16 @@ def _sheets_of(name, content):
             if line and line[0] is not None and isinstance(line[1], int | float):
                 versions[str(line[0])] = int(line[1])
     return sheets, commune_rows, versions
+
+
+def _refuse_a_zip_bomb(content):
+    """SECURITY: a small file can unpack to gigabytes of XML: measure before reading it."""
+    try:
+        unpacked = sum(entry.file_size for entry in zipfile.ZipFile(io.BytesIO(content)).infolist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return  # not a zip at all: refused when it is read, with the reason
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise ValidationError(_("The file unpacks to more than 50 MB: a district's spreadsheet is far smaller."))
 
 
 def _sheet_rows(sheet, formulas, problems, keys, fields):
