@@ -269,6 +269,7 @@ def _commune_record(commune, period, *, can_write):
     may write and the report is with the district; otherwise the existing one, read-only (404 if no report)."""
     if can_write and period.is_open:
         report = entry.open_report(district=commune.district, period=period)
+        report.period = period  # already loaded: is_editable and the pre-fill read it
         if report.is_editable:
             return report, entry.open_commune_quarter(report=report, commune=commune)
     report = get_object_or_404(

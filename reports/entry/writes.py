@@ -274,5 +274,5 @@ def budget_carried_from(previous: DistrictReport | None, period: ReportingPeriod
 
 
 def open_commune_quarter(*, report: DistrictReport, commune: Commune) -> CommuneQuarter:
-    record, _created = CommuneQuarter.objects.get_or_create(report=report, commune=commune)
+    record, _created = CommuneQuarter.objects.select_related("updated_by").get_or_create(report=report, commune=commune)
     return record
