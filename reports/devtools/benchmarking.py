@@ -30,3 +30,26 @@ def logged_in_client(user, language):
     client.force_login(user)
     client.cookies["django_language"] = language
     return client
+
+
+def open_quarter_after_history():
+    """The quarter after the last one with a report beyond draft, opened for entry (the benchmarks' own entries are
+    drafts there). CommandError before generate_national_dataset."""
+    from django.core.management.base import CommandError
+    from django.utils import timezone
+
+    from reports import quarters
+    from reports.models import ReportingPeriod
+
+    last = (
+        ReportingPeriod.objects.filter(district_reports__status__in=["submitted", "approved"])
+        .order_by("-year", "-quarter")
+        .first()
+    )
+    if last is None:
+        raise CommandError("No reports: run generate_national_dataset --seed 1 first.")
+    year, quarter = quarters.next_quarter(last.year, last.quarter)
+    period, _created = ReportingPeriod.objects.update_or_create(
+        year=year, quarter=quarter, defaults={"deadline": timezone.localdate(), "is_open": True}
+    )
+    return period

@@ -18,13 +18,10 @@ from django.db import connection
 from django.db.models import Count, Q
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 
 from districts.models import Assignment, Commune, Role
-from reports import quarters
-from reports.devtools.benchmarking import logged_in_client, millis, print_results
+from reports.devtools.benchmarking import logged_in_client, millis, open_quarter_after_history, print_results
 from reports.devtools.loadtest import pages
-from reports.models import ReportingPeriod
 
 USER = "bench-commune-dso"
 SIZES = (8, 22)
@@ -39,7 +36,7 @@ class Command(BaseCommand):
         parser.add_argument("--language", default="km", choices=[code for code, _name in settings.LANGUAGES])
 
     def handle(self, *args, repeat, language, **options):
-        period = self._period()
+        period = open_quarter_after_history()
         self.stdout.write(f"DRSSD commune page benchmark: {connection.vendor}, language {language}, {period.label}")
         results = []
         for size in SIZES:
@@ -95,21 +92,6 @@ class Command(BaseCommand):
             counts.add(len(captured))
             html = response.content.decode()
         return statistics.median(timings), max(counts), html
-
-    def _period(self):
-        """The quarter after the last one with a report beyond draft, opened (the bench's own entries are drafts)."""
-        last = (
-            ReportingPeriod.objects.filter(district_reports__status__in=["submitted", "approved"])
-            .order_by("-year", "-quarter")
-            .first()
-        )
-        if last is None:
-            raise CommandError("No reports: run generate_national_dataset --seed 1 first.")
-        year, quarter = quarters.next_quarter(last.year, last.quarter)
-        period, _created = ReportingPeriod.objects.update_or_create(
-            year=year, quarter=quarter, defaults={"deadline": timezone.localdate(), "is_open": True}
-        )
-        return period
 
     def _commune(self, size):
         """The active commune whose number of active villages is nearest `size` (the lowest code among equals)."""

@@ -16,13 +16,10 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.db.models import Count
-from django.utils import timezone
 
 from districts.models import Assignment, District, Role
-from reports import quarters
-from reports.devtools.benchmarking import print_results, seconds
+from reports.devtools.benchmarking import open_quarter_after_history, print_results, seconds
 from reports.entry import spreadsheet, writes
-from reports.models import ReportingPeriod
 
 USER = "bench-import-dso"
 TARGET_SECONDS = 5.0
@@ -35,7 +32,7 @@ class Command(BaseCommand):
         parser.add_argument("--district", default="", help="District code (default: the one with most villages).")
 
     def handle(self, *args, district, **options):
-        period = self._period()
+        period = open_quarter_after_history()
         unit = self._district(district)
         user = get_user_model().objects.get_or_create(username=USER, defaults={"password": "!"})[0]
         Assignment.objects.filter(user=user).exclude(district=unit).delete()
@@ -88,21 +85,6 @@ class Command(BaseCommand):
                     sheet.cell(row=row, column=names.index(name) + 1).value = value
                 filled += 1
         return filled
-
-    @staticmethod
-    def _period():
-        last = (
-            ReportingPeriod.objects.filter(district_reports__status__in=["submitted", "approved"])
-            .order_by("-year", "-quarter")
-            .first()
-        )
-        if last is None:
-            raise CommandError("No reports: run generate_national_dataset --seed 1 first.")
-        year, quarter = quarters.next_quarter(last.year, last.quarter)
-        period, _created = ReportingPeriod.objects.update_or_create(
-            year=year, quarter=quarter, defaults={"deadline": timezone.localdate(), "is_open": True}
-        )
-        return period
 
     @staticmethod
     def _district(code):
