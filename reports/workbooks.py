@@ -1,5 +1,5 @@
-"""Downloads of the portal's tables. XLSX: a header block saying what the table is, then the columns the screen
-shows. CSV: the columns alone, for machines (the same header row and rows).
+"""Downloads of the portal's tables, XLSX and CSV alike: a header block saying what the table is (unit, quarter,
+data state, basis), an empty line, then the columns the screen shows.
 
 Numbers stay numbers (a spreadsheet sums them); text stays text, also text that starts with = (openpyxl would write
 it as a formula; SECURITY: a unit name is never run as a formula, as in the CSVs: spreadsheet_cells.py).
@@ -28,12 +28,16 @@ def sheet_name(text: str) -> str:
     return SHEET_NAME_FORBIDDEN.sub(" ", str(text)).strip()[:SHEET_NAME_LENGTH] or "Sheet"
 
 
-def table_csv(header: list[str], rows: list[list]) -> str:
-    """The CSV text: a byte-order mark (so spreadsheet programs read Khmer as UTF-8), the header row, the rows;
-    text that a spreadsheet would run as a formula is written as text (spreadsheet_cells.py)."""
+def table_csv(header: list[str], rows: list[list], about: list[tuple[str, str]] = ()) -> str:
+    """The CSV text: a byte-order mark (so spreadsheet programs read Khmer as UTF-8); `about` as label,value lines
+    and an empty line (as in the XLSX); the header row, the rows. Text that a spreadsheet would run as a formula is
+    written as text (spreadsheet_cells.py). Programs that want the figures alone have the read API (/api/v1/)."""
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out)
+    if about:
+        writer.writerows(safe_row([str(label), str(value)]) for label, value in about)
+        writer.writerow([])
     writer.writerow(safe_row([str(heading) for heading in header]))
     writer.writerows(safe_row(row) for row in rows)
     return out.getvalue()

@@ -78,8 +78,8 @@ def _page(request, level, unit, **links):
 
 
 def _download(request, level, unit, name, kind):
-    """One chart's or table's numbers as CSV (the columns, for machines) or XLSX (a header block saying which unit,
-    quarter, data state and basis, then the same columns)."""
+    """One chart's or table's numbers as CSV or XLSX: a header block saying which unit, quarter, data state and
+    basis, then the columns."""
     data = _load(request, level, unit)
     found = None if data["empty"] else tables.csv_rows(data, name)
     if found is None:
@@ -95,7 +95,9 @@ def _download(request, level, unit, name, kind):
             content_type=workbooks.CONTENT_TYPE,
         )
     else:
-        response = HttpResponse(workbooks.table_csv(header, rows), content_type="text/csv; charset=utf-8")
+        response = HttpResponse(
+            workbooks.table_csv(header, rows, _about(data, unit)), content_type="text/csv; charset=utf-8"
+        )
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 

@@ -359,19 +359,16 @@ def _completeness_download(request, context, kind):
     scope = district.code if district is not None else "districts"
     filename = f"drssd-completeness-{period.year}Q{period.quarter}-{scope}.{kind}"
     log_event("export", request=request, format=kind, table="completeness", unit=scope)
+    about = [
+        (_("Unit"), f"{district.name} ({district.code})" if district is not None else _("Every district you may read")),
+        (_("Quarter"), period.label),
+        (_("Data"), _("Reports as they stand now (submitted or approved count as submitted)")),
+        (_("Deadline"), date_format(period.deadline, "SHORT_DATE_FORMAT")),
+    ]
     if kind == "xlsx":
-        about = [
-            (
-                _("Unit"),
-                f"{district.name} ({district.code})" if district is not None else _("Every district you may read"),
-            ),
-            (_("Quarter"), period.label),
-            (_("Data"), _("Reports as they stand now (submitted or approved count as submitted)")),
-            (_("Deadline"), date_format(period.deadline, "SHORT_DATE_FORMAT")),
-        ]
         content = workbooks.table_workbook(title=_("Completeness"), about=about, header=header, rows=rows)
         response = HttpResponse(content, content_type=workbooks.CONTENT_TYPE)
     else:
-        response = HttpResponse(workbooks.table_csv(header, rows), content_type="text/csv; charset=utf-8")
+        response = HttpResponse(workbooks.table_csv(header, rows, about), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

@@ -182,3 +182,13 @@ def saved_figures(report, commune):
 def saved_activities(report, commune):
     record = CommuneQuarter.objects.filter(report=report, commune=commune).first()
     return {f: getattr(record, f) for f in CommuneQuarter.ACTIVITY_FIELDS} if record else None
+
+
+def csv_table(content):
+    """({label: value} of a CSV download's header block, [the table's rows, its header row first])."""
+    import csv
+    import io
+
+    lines = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
+    blank = lines.index([]) if [] in lines else -1
+    return {line[0]: line[1] for line in lines[:blank] if len(line) > 1}, lines[blank + 1 :]

@@ -1,6 +1,5 @@
 """Dashboards: who may open which, what they count, provisional marking, CSVs, the cache, query counts."""
 
-import csv
 import io
 from types import SimpleNamespace
 
@@ -18,6 +17,7 @@ from tests.factories import (
     ReportingPeriodFactory,
     VillageFactory,
 )
+from tests.reports.pages import csv_table
 
 DISTRICT_CSVS = ["coverage", "odf", "idpoor", "triggering", "training", "budget", "communes"]
 PROVINCE_CSVS = DISTRICT_CSVS[:-1] + ["reporting", "league"]
@@ -255,7 +255,8 @@ def test_csv_has_the_numbers_of_the_chart(client_for, world, rolled, dso_a):
     response = client_for(dso_a).get(district_url(world, "coverage"))
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert 'filename="drssd-district-0508-2025Q1-coverage.csv"' in response["Content-Disposition"]
-    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    about, rows = csv_table(response.content)
+    assert about["Unit"] == "Thpong (0508)" and about["Quarter"] == "Q1 2025" and about["Data"] == "Approved reports"
     basis = ["reported_units", "carried_forward_units", "oldest_carried_quarter"]
     assert rows == [
         ["Quarter", "Sanitation coverage (%)", "Basic sanitation (%)", *basis],
@@ -263,14 +264,15 @@ def test_csv_has_the_numbers_of_the_chart(client_for, world, rolled, dso_a):
         ["Q1 2025", "70.0", "60.0", "1", "0", ""],
     ]
     communes = client_for(dso_a).get(district_url(world, "communes") + "?provisional=1")
-    table = list(csv.reader(io.StringIO(communes.content.decode("utf-8-sig"))))
+    about, table = csv_table(communes.content)
+    assert about["Data"] == "Provisional (includes submitted reports)"
     assert table[0][-4] == "Provisional" and table[1][3] == "70.0"
 
 
 def test_league_csv_has_every_column_of_the_league_table(client_for, world, rolled, reviewer_p):
     """The league chart shares the table's key; the CSV is the table's, with ODF, on-time and report columns."""
     response = client_for(reviewer_p).get(province_url(world, "league"))
-    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    _about, rows = csv_table(response.content)
     assert rows[0] == [
         "District",
         "Sanitation coverage",

@@ -16,6 +16,7 @@ from districts.models import Province, Role
 from reports.models import CommuneQuarter, DistrictReport, VillageQuarter
 from reports.review import completeness, workflow
 from tests.factories import AssignmentFactory, DistrictFactory, DistrictReportFactory, UserFactory, VillageFactory
+from tests.reports.pages import csv_table
 
 ON_TIME = timezone.make_aware(datetime.datetime(2019, 10, 15, 22, 0))  # the deadline day, evening in Phnom Penh
 LATE = timezone.make_aware(datetime.datetime(2019, 10, 20, 9, 0))
@@ -244,7 +245,6 @@ def test_pa_viewer_of_another_province_sees_none_of_p(quarter, client_for, world
 
 
 def test_the_reviewers_table_downloads_as_csv_and_xlsx_with_the_same_numbers(quarter, client_for, reviewer_p):
-    import csv
     import io
 
     import openpyxl
@@ -252,7 +252,10 @@ def test_the_reviewers_table_downloads_as_csv_and_xlsx_with_the_same_numbers(qua
     client = client_for(reviewer_p)
     response = client.get(completeness_url("?download=csv"))
     assert 'filename="drssd-completeness-2019Q3-districts.csv"' in response["Content-Disposition"]
-    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    about, rows = csv_table(response.content)
+    assert about == {"Unit": "Every district you may read", "Quarter": "Q3 2019",
+                     "Data": "Reports as they stand now (submitted or approved count as submitted)",
+                     "Deadline": "15/10/2019"}  # fmt: skip
     assert rows == [
         ["Province", "District", "Status", "Expected", "Submitted", "On time", "Approved", "Reporting rate",
          "On-time rate"],
