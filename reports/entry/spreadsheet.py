@@ -327,7 +327,7 @@ def _check_commune(upload, commune, rows, found, activity, report, version):
             sheet, number, code = where[index]
             place = _where(sheet or commune.code, number or "—", code)
             upload.errors.extend(
-                f"{place}{LABELS.get(name, name)}: {message}"
+                place + _figure_message(LABELS.get(name, name), message)
                 for name, messages in form.errors.items()
                 for message in messages
             )
@@ -335,7 +335,7 @@ def _check_commune(upload, commune, rows, found, activity, report, version):
         place = _("sheet %(sheet)s, row %(row)s (commune %(code)s): ") % {
             "sheet": COMMUNES, "row": activity[0] if activity else "—", "code": commune.code}  # fmt: skip
         upload.errors.extend(
-            f"{place}{_activity_label(name) if name in ACTIVITIES else ''}: {message}"
+            place + _figure_message(_activity_label(name) if name in ACTIVITIES else "", message)
             for name, messages in activity_form.errors.items()
             for message in messages
         )
@@ -357,6 +357,13 @@ def _check_commune(upload, commune, rows, found, activity, report, version):
     confirms = any(key.endswith("-confirm") for key in data)
     if changes or confirms:  # an untouched commune is left as it is (no empty rows written)
         upload.communes.append((commune, record, formset, activity_form, version))
+
+
+def _figure_message(figure, message):
+    """ "Households in total: the groups add up to 90, …" (a message about the row as a whole has no figure)."""
+    if not figure:
+        return str(message)
+    return _("%(figure)s: %(message)s") % {"figure": figure, "message": message}
 
 
 def _activity_form(record, activity):

@@ -391,3 +391,45 @@ def test_a_dso_completes_a_quarter_from_home_in_one_page_load_per_commune(live_s
     # Home, the report, each commune, the report, the district section, the report, the report after Submit.
     assert f"page loads: {communes + 6} " in out and f"clicks: {communes + 5}" in out, out
     assert "report status at the end: submitted" in out
+
+
+def test_a_dso_downloads_the_spreadsheet_fills_it_and_uploads_it_in_khmer(live_server, browser, thpong, artifacts_dir):
+    """On a phone: the report page's Spreadsheet (XLSX) link, the file filled in a spreadsheet program (openpyxl
+    here), uploaded on the same page; a mistake is listed by sheet, row and village and nothing is saved; the
+    corrected file is imported and the page lists what changed."""
+    import openpyxl
+
+    context = browser.new_context(locale="km-KH", viewport={"width": 390, "height": 844}, accept_downloads=True)
+    page = context.new_page()
+    url = f"{live_server.url}/reports/0508/2019/q3/"
+    log_in(page, url, "dso_thpong")
+    with page.expect_download() as download:
+        page.click("#spreadsheet-download")
+    path = os.path.join(artifacts_dir, "thpong-2019Q3.xlsx")
+    download.value.save_as(path)
+    book = openpyxl.load_workbook(path)
+    sheet = next(s for s in book.worksheets if s.title.startswith("050801"))
+    names = [cell.value for cell in sheet[3]]
+    for row, code in ((4, "05080101"), (5, "05080102")):
+        for field, value in {**FIGURES[code], "odf_status": "triggered"}.items():
+            sheet.cell(row=row, column=names.index(field) + 1).value = int(value) if value.isdigit() else value
+    sheet.cell(row=5, column=names.index("hh_unimproved") + 1).value = int(TYPO["hh_unimproved"])
+    book.save(path)
+
+    page.set_input_files("#spreadsheet-file", path)
+    page.click("#spreadsheet-upload button[type=submit]")
+    expect(page.locator("#import-refused")).to_contain_text("មិនបាននាំចូលអ្វីទាំងអស់")
+    expect(page.locator("#import-errors li")).to_have_count(1)
+    expect(page.locator("#import-errors li")).to_contain_text("(ភូមិ 05080102)")
+    page.screenshot(path=os.path.join(artifacts_dir, "spreadsheet-refused-km-phone.png"), full_page=True)
+    assert not VillageQuarter.objects.exists()
+
+    sheet.cell(row=5, column=names.index("hh_unimproved") + 1).value = int(FIGURES["05080102"]["hh_unimproved"])
+    book.save(path)
+    page.set_input_files("#id_file", path)
+    page.click("main form button[type=submit]")
+    expect(page.locator("#import-done")).to_be_visible()
+    expect(page.locator("#import-changes tbody tr")).to_have_count(20)  # 2 villages x 10 figures
+    page.screenshot(path=os.path.join(artifacts_dir, "spreadsheet-imported-km-phone.png"), full_page=True)
+    assert VillageQuarter.objects.get(village__code="05080102").hh_unimproved == 25
+    context.close()
