@@ -42,7 +42,7 @@ from reports.rollups import basis as row_basis
 from reports.rollups import comparisons
 from reports.rollups.models import Rollup, RollupLevel
 
-CACHE_FORMAT = 4  # bump when the cached structure changes
+CACHE_FORMAT = 5  # bump when the cached structure changes
 CHILD_LEVEL = {"district": RollupLevel.COMMUNE, "province": RollupLevel.DISTRICT, "national": RollupLevel.PROVINCE}
 RECENT_QUARTERS = 8  # bar charts show the last two years
 PROJECTION_HORIZON = 50  # years: a later projected year is shown as "not at the current rate"

@@ -24,13 +24,16 @@ def signed(value, digits=1):
     return "—" if value is None else f"{value:+.{digits}f}"
 
 
-def _cell(text, raw=None, *, href=None, numeric=True, flag=False):
+def _cell(text, raw=None, *, href=None, numeric=True, flag=False, downloaded=None):
+    """A table cell: `text` shown, `raw` to sort by (and, for a number, what the downloads hold); `downloaded`
+    where the downloads must hold something else (a "2 / 4" whose sort key is -2 downloads as "2 / 4")."""
     return {
         "text": text,
         "raw": text if raw is None and not numeric else raw,
         "href": href,
         "numeric": numeric,
         "flag": flag,
+        "downloaded": downloaded,
     }
 
 
@@ -154,7 +157,7 @@ def district_league(rows_by_code, base, children, keys):
                 _cell(signed(change), None if change is None else round(change, 2), flag=flag),
                 _count_cell(row.odf_villages_verified, flag),
                 _count_cell(row.odf_villages_declared, flag),
-                _cell(f"{on_time} / {expected}", on_time - expected),
+                _cell(f"{on_time} / {expected}", on_time - expected, downloaded=f"{on_time} / {expected}"),
                 _cell(status, numeric=False),
                 _basis_cell(row),
             ]
@@ -198,7 +201,11 @@ def province_league(rows_by_code, since, children, keys, odf_districts, projecti
                 _count_cell(row.odf_villages_verified, flag),
                 _count_cell(row.odf_communes, flag),
                 _count_cell(odf_districts.get(row.province_id, 0), flag),
-                _cell(f"{row.reports_submitted} / {row.reports_expected}", row.reports_submitted),
+                _cell(
+                    f"{row.reports_submitted} / {row.reports_expected}",
+                    row.reports_submitted,
+                    downloaded=f"{row.reports_submitted} / {row.reports_expected}",
+                ),
                 _pct_cell(indicators.ratio_pct(on_time, expected)),
                 _cell(
                     "—" if not projected or projected.year is None else str(projected.year),
@@ -233,6 +240,13 @@ def province_league(rows_by_code, since, children, keys, odf_districts, projecti
     }
 
 
+def _downloaded(cell):
+    """What a download holds for a cell: the number, or the text shown (see _cell)."""
+    if cell.get("downloaded") is not None:
+        return cell["downloaded"]
+    return cell["raw"] if cell["numeric"] else cell["text"]
+
+
 def csv_rows(data, name):
     """Header and rows of one table's or chart's numbers for a CSV download; None when there is no such name. A table
     comes first: the league table and the league chart share their key, and the table has every column."""
@@ -240,7 +254,7 @@ def csv_rows(data, name):
         if table["key"] == name:
             header = list(table["columns"]) + ([_("Provisional")] if data["provisional"] else [])
             body = [
-                [cell["raw"] if cell["numeric"] else cell["text"] for cell in row]
+                [_downloaded(cell) for cell in row]
                 + ([_("yes") if any(cell["flag"] for cell in row) else ""] if data["provisional"] else [])
                 + next((cell["basis_csv"] for cell in row if "basis_csv" in cell), ["", "", ""])
                 for row in table["rows"]

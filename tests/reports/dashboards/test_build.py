@@ -1,6 +1,7 @@
 """Dashboards: who may open which, what they count, provisional marking, CSVs, the cache, query counts."""
 
 import io
+import re
 from types import SimpleNamespace
 
 import openpyxl
@@ -287,6 +288,8 @@ def test_league_csv_has_every_column_of_the_league_table(client_for, world, roll
         "oldest_carried_quarter",
     ]
     assert len(rows) == 1 + world.province_p.districts.count()
+    on_time = rows[0].index("On time, last 4 quarters")
+    assert all(re.fullmatch(r"\d+ / \d+", row[on_time]) for row in rows[1:])  # as the screen shows it, not a sort key
 
 
 def xlsx_rows(response):
