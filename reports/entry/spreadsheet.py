@@ -58,11 +58,14 @@ def communes_of(report: DistrictReport):
     return Commune.objects.filter(district=report.district).active_on(report.period.bounds[0]).order_by("code")
 
 
-def _rows_by_commune(report: DistrictReport):
-    """[(commune, [VillageQuarter rows as the commune page shows them])]."""
-    villages = Village.objects.filter(commune__district=report.district)
+def _rows_by_commune(report: DistrictReport, only=None):
+    """[(commune, [VillageQuarter rows as the commune page shows them])], of the communes `only` (codes) if given."""
+    communes = communes_of(report)
+    if only is not None:
+        communes = communes.filter(code__in=only)
+    villages = Village.objects.filter(commune__in=communes)
     previous = writes.previous_village_values(report, villages)
-    return [(commune, writes.village_rows(report, commune, previous)) for commune in communes_of(report)]
+    return [(commune, writes.village_rows(report, commune, previous)) for commune in communes]
 
 
 def _shown(row, name):
@@ -73,7 +76,8 @@ def _shown(row, name):
 # --- The workbook -----------------------------------------------------------------------------------------------
 
 
-def workbook(report: DistrictReport) -> bytes:
+def workbook(report: DistrictReport, only=None) -> bytes:
+    """The district's workbook, or of the communes `only` (codes: a commune focal point's own commune)."""
     book = Workbook()
     _instructions(book.active, report)
     versions = book.create_sheet(VERSIONS)
@@ -82,7 +86,7 @@ def workbook(report: DistrictReport) -> bytes:
     activities = book.create_sheet(COMMUNES)
     _headings(activities, COMMUNE_KEYS, ACTIVITIES, {name: _activity_label(name) for name in ACTIVITIES})
     records = {r.commune_id: r for r in CommuneQuarter.objects.filter(report=report)}
-    by_commune = _rows_by_commune(report)
+    by_commune = _rows_by_commune(report, only)
     for commune, rows in by_commune:
         record = records.get(commune.pk)
         versions.append([commune.code, record.version if record else 0])
@@ -102,7 +106,7 @@ def workbook(report: DistrictReport) -> bytes:
     return out.getvalue()
 
 
-def village_csv(report: DistrictReport) -> str:
+def village_csv(report: DistrictReport, only=None) -> str:
     """The village rows of the workbook as CSV (the import reads it back): commune_code, the village keys and
     figures, one row per village; no headings in Khmer (the column names are the portal's)."""
     rows = [
@@ -113,7 +117,7 @@ def village_csv(report: DistrictReport) -> str:
             row.village.name_latin,
             *(_text(_shown(row, n)) for n in FIELDS),
         ]
-        for commune, rows in _rows_by_commune(report)
+        for commune, rows in _rows_by_commune(report, only)
         for row in rows
     ]
     return table_csv(["commune_code", *KEYS, *FIELDS], rows)
@@ -236,7 +240,9 @@ class Upload:
     errors: list[str] = field(default_factory=list)
 
 
-def read_upload(report: DistrictReport, name: str, content: bytes) -> Upload:
+def read_upload(report: DistrictReport, name: str, content: bytes, allowed=None) -> Upload:
+    """Read and check a file. `allowed`: the codes of the communes the person may change (None: every commune of
+    the district); a row of another commune is an error naming it."""
     upload = Upload(name=name, checksum=hashlib.sha256(content).hexdigest())
     if len(content) > MAX_BYTES:
         upload.errors.append(_("The file is larger than 2 MB: a district's spreadsheet is far smaller."))
@@ -249,6 +255,8 @@ def read_upload(report: DistrictReport, name: str, content: bytes) -> Upload:
     given = _given_villages(report, sheets, upload)
     by_commune = _rows_by_commune(report)
     activities = _given_activities(report, {commune.code for commune, _rows in by_commune}, commune_rows, upload)
+    if allowed is not None:
+        _refuse_other_communes(upload, given, activities, allowed)
     if upload.errors:
         return upload
     for commune, rows in by_commune:
@@ -256,6 +264,19 @@ def read_upload(report: DistrictReport, name: str, content: bytes) -> Upload:
         if found or activity:
             _check_commune(upload, commune, rows, found, activity, report, versions.get(commune.code))
     return upload
+
+
+def _refuse_other_communes(upload, given, activities, allowed):
+    """SECURITY: a commune focal point's file may change their own communes only."""
+    for code in sorted(set(given) | set(activities)):
+        if code not in allowed:
+            upload.errors.append(
+                _(
+                    "The file changes commune %(code)s, which you may not change: upload your own commune's "
+                    "figures only."
+                )
+                % {"code": code}
+            )
 
 
 def _given_villages(report, sheets, upload):

@@ -267,3 +267,36 @@ def test_a_zip_that_unpacks_to_a_huge_file_is_refused_before_it_is_read(dso):
     assert len(packed.getvalue()) < spreadsheet.MAX_BYTES  # small on the wire
     response = upload_bytes(dso, packed.getvalue(), "bomb.xlsx")
     assert response.status_code == 400 and "unpacks to more than 50 MB" in response.content.decode()
+
+
+def test_a_commune_focal_point_downloads_and_imports_their_own_commune_only(client_for, focal_a1, q2_report, q3, world):
+    client = client_for(focal_a1)
+    response = client.get(download_url() + "?commune=050801")
+    assert (
+        response.status_code == 200
+        and 'filename="drssd-050801-2019Q3-villages.xlsx"' in response["Content-Disposition"]
+    )
+    book = openpyxl.load_workbook(io.BytesIO(response.content))
+    assert [sheet.title[:6] for sheet in book.worksheets[3:]] == ["050801"]
+    assert client.get(download_url() + "?commune=050802").status_code == 404  # not theirs
+    assert client.get(download_url()).status_code == 404  # the whole district is not theirs
+    fill(sheet_of(book, "050801"), 4, GOOD)
+    response = upload(client, book)
+    assert response.status_code == 200
+    assert VillageQuarter.objects.get(report__period=q3, village__code="05080101").households_total == 100
+    assert 'href="/"' in response.content.decode()  # back home: the report page is the district's
+    a2 = openpyxl.Workbook()  # a hand-made file touching commune A2
+    sheet = a2.active
+    sheet.title = "050802 other"
+    sheet.append(["heading"])
+    sheet.append(["heading"])
+    sheet.append(["village_code", *spreadsheet.FIELDS])
+    sheet.append(["05080201", *(GOOD.get(f) for f in spreadsheet.FIELDS)])
+    page = upload(client, a2).content.decode()
+    assert "The file changes commune 050802, which you may not change" in page
+    assert not VillageQuarter.objects.filter(village__code="05080201").exists()
+
+
+def test_the_commune_page_offers_its_spreadsheet(client_for, dso_a, q2_report, q3):
+    page = client_for(dso_a).get(reverse("reports:commune", args=["0508", 2019, 3, "050801"])).content.decode()
+    assert "?commune=050801" in page and 'id="commune-spreadsheet-file"' in page
