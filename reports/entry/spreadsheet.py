@@ -259,10 +259,12 @@ def read_upload(report: DistrictReport, name: str, content: bytes, allowed=None)
         _refuse_other_communes(upload, given, activities, allowed)
     if upload.errors:
         return upload
+    records = {r.commune_id: r for r in CommuneQuarter.objects.filter(report=report)}
     for commune, rows in by_commune:
         found, activity = given.get(commune.code, {}), activities.get(commune.code)
         if found or activity:
-            _check_commune(upload, commune, rows, found, activity, report, versions.get(commune.code))
+            record = records.get(commune.pk)
+            _check_commune(upload, commune, rows, found, activity, report, record, versions.get(commune.code))
     return upload
 
 
@@ -335,12 +337,11 @@ def _village_problem(code, village, report):
     return None
 
 
-def _check_commune(upload, commune, rows, found, activity, report, version):
+def _check_commune(upload, commune, rows, found, activity, report, record, version):
     """Validate one commune's rows with the commune page's formset and its activities with the page's form; record
     the errors, or what to save and the changes."""
     data, where = _formset_data(rows, found)
     formset = VillageFormSet(data, instances=rows, prefix="villages")
-    record = CommuneQuarter.objects.filter(report=report, commune=commune).first()
     activity_form = _activity_form(record or CommuneQuarter(report=report, commune=commune), activity)
     valid = formset.is_valid() & activity_form.is_valid()  # both, so that every error is listed
     if not valid:

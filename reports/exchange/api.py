@@ -28,7 +28,14 @@ from ninja.throttling import AuthRateThrottle
 from districts.models import Commune, District, Province, Village
 from districts.scoping import has_national_reach
 from reports.exchange import tokens
-from reports.models import CommuneQuarter, DistrictReport, ReportingPeriod, ReportStatus, VillageQuarter
+from reports.models import (
+    CommuneQuarter,
+    DistrictReport,
+    ReportingPeriod,
+    ReportStatus,
+    VillageQuarter,
+    submitted_on_time,
+)
 from reports.rollups import basis
 from reports.rollups.models import DataState, Rollup, RollupLevel
 
@@ -275,7 +282,9 @@ def completeness(request, quarter: str, province: str = "", district: str = ""):
                 "status": report.status if report else "missing",
                 "submitted_at": report.submitted_at if report else None,
                 "approved_at": report.approved_at if report else None,
-                "on_time": report.submitted_on_time if report and report.submitted_at else None,
+                "on_time": submitted_on_time(report.submitted_at, period.deadline)
+                if report and report.submitted_at
+                else None,  # the quarter at hand: report.period would be a query per district
             }
         )
     return result

@@ -13,7 +13,9 @@ from reports.models.choices import ProvincialStatus, WorkflowAction
 
 
 class ReportEvent(models.Model):
-    """One state transition of a district or provincial report: who, when, from, to, why."""
+    """One state transition of a district or provincial report: who, when, from, to, why. Also, without a change
+    of state, an import of a district report's figures from a spreadsheet (WorkflowAction.IMPORTED; the note says
+    which file): with_status_since leaves those out."""
 
     report = models.ForeignKey(
         "DistrictReport",
