@@ -39,3 +39,9 @@ class DistrictsConfig(AppConfig):
         post_delete.connect(
             security_log.on_assignment_deleted, sender=Assignment, dispatch_uid="security-log-role-removed"
         )
+
+        # A user's reach (districts/scoping.py) is read once and kept until an assignment changes.
+        from districts import scoping
+
+        post_save.connect(scoping.assignments_changed, sender=Assignment, dispatch_uid="reach-role-saved")
+        post_delete.connect(scoping.assignments_changed, sender=Assignment, dispatch_uid="reach-role-removed")

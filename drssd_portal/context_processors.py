@@ -2,6 +2,7 @@ from django.conf import settings
 from django.utils.functional import SimpleLazyObject
 
 from districts.roles import DASHBOARD_ROLES, NATIONAL_ROLES, PERIOD_MANAGER_ROLES, REVIEW_ROLES, Role
+from districts.scoping import reach_of
 from reports.models import ReportingPeriod
 
 
@@ -15,10 +16,8 @@ def navigation(request):
     role), and the latest open quarter. Queried only when a template uses them."""
 
     def roles():
-        """[(role, province code or None)] of the user's assignments."""
-        if not request.user.is_authenticated:
-            return []
-        return list(request.user.assignments.values_list("role", "province__code").order_by("pk"))
+        """[(role, province code or None)] of the user's assignments (their reach, read once per request)."""
+        return list(reach_of(request.user).held)
 
     def menu():
         held = {role for role, _province in portal_roles}

@@ -13,6 +13,7 @@ from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 
+from districts import scoping
 from districts.models import Commune, District
 from drssd_portal.auth import login_required_keeping_post, restore_stashed_post
 from drssd_portal.redirects import safe_next
@@ -41,7 +42,10 @@ def readable_district(user, code):
 
 
 def _can_write(model, user, unit):
-    return model.objects.editable_by(user).filter(pk=unit.pk).exists()
+    """SECURITY: whether `user` enters data for this district or commune (scoping's write rule, no query)."""
+    if model is Commune:
+        return scoping.may_write(user, district=unit.district_id, commune=unit.pk)
+    return scoping.may_write(user, district=unit.pk)
 
 
 def conflict_message(conflict):
@@ -343,7 +347,8 @@ def _after_commune_save(request, commune, period):
 
 
 def _can_read_district(user, commune):
-    return District.objects.visible_to(user).filter(pk=commune.district_id).exists()
+    """SECURITY: whether `user` reads the commune's district (scoping's read rule, no query)."""
+    return scoping.may_read(user, province=commune.district.province_id, district=commune.district_id)
 
 
 def _next_commune(user, commune, period):

@@ -7,6 +7,7 @@ province Q (25 Tbong Khmum) with district C (2501); two communes per district, t
 import pytest
 from django.contrib.auth.models import AnonymousUser
 
+from districts import scoping
 from districts.models import Commune, District, Province, Role, Village
 from tests.factories import AssignmentFactory, DistrictFactory, UserFactory
 
@@ -205,7 +206,7 @@ def test_user_with_two_assignments_writes_only_where_a_write_role_reaches(world)
 
 
 def test_scoped_querysets_return_each_unit_once(world):
-    # Overlapping assignments must not duplicate rows (EXISTS, not joins).
+    # Overlapping assignments must not duplicate rows (id lists, not joins to the assignments).
     user = UserFactory(username="overlapping")
     AssignmentFactory(user=user, role=Role.DSO, district=world.district_a)
     AssignmentFactory(user=user, role=Role.COMMUNE_FOCAL_POINT, commune=world.commune_a1)
@@ -213,3 +214,50 @@ def test_scoped_querysets_return_each_unit_once(world):
     AssignmentFactory(user=user, role=Role.MRD_NATIONAL)
     assert Village.objects.visible_to(user).count() == Village.objects.count()
     assert Village.objects.editable_by(user).count() == 4
+
+
+# --- The reach, read once -------------------------------------------------------------------------
+
+
+def test_reach_is_read_once_and_again_after_an_assignment_changes(world, django_assert_num_queries):
+    user = UserFactory(username="moves_district")
+    AssignmentFactory(user=user, role=Role.DSO, district=world.district_a)
+    with django_assert_num_queries(1):
+        assert scoping.reach_of(user).districts == {world.district_a.pk}
+        assert scoping.reach_of(user).districts == {world.district_a.pk}
+    moved = user.assignments.get()
+    moved.district = world.district_b
+    moved.save()
+    assert codes(District.objects.editable_by(user)) == {"0501"}
+    moved.delete()
+    assert writable(user) == NOTHING
+    AssignmentFactory(user=user, role=Role.MRD_NATIONAL)
+    assert readable(user) == everything()
+
+
+def test_deactivated_user_reaches_nothing_at_once(dso_a, world):
+    assert writable(dso_a) == below(["0508"])
+    dso_a.is_active = False
+    assert readable(dso_a) == NOTHING
+    assert writable(dso_a) == NOTHING
+
+
+@pytest.mark.parametrize("persona", ["dso_a", "focal_a1", "reviewer_p", "pa_p", "mrd", "administrator"])
+def test_may_read_and_may_write_agree_with_the_scoped_querysets_on_every_unit(persona, request, world):
+    """The checks on one unit in hand (no query) give the querysets' answer for every district and commune."""
+    user = request.getfixturevalue(persona)
+    readable_districts = set(District.objects.visible_to(user).values_list("pk", flat=True))
+    writable_districts = set(District.objects.editable_by(user).values_list("pk", flat=True))
+    for district in District.objects.all():
+        assert scoping.may_read(user, province=district.province_id, district=district.pk) == (
+            district.pk in readable_districts
+        )
+        assert scoping.may_write(user, district=district.pk) == (district.pk in writable_districts)
+    readable_communes = set(Commune.objects.visible_to(user).values_list("pk", flat=True))
+    writable_communes = set(Commune.objects.editable_by(user).values_list("pk", flat=True))
+    for commune in Commune.objects.select_related("district"):
+        ancestors = {"district": commune.district_id, "commune": commune.pk}
+        assert scoping.may_read(user, province=commune.district.province_id, **ancestors) == (
+            commune.pk in readable_communes
+        )
+        assert scoping.may_write(user, **ancestors) == (commune.pk in writable_communes)

@@ -348,7 +348,7 @@ def test_a_rebuilt_rollup_is_never_served_from_the_cache(client_for, world, roll
 def test_second_view_is_served_from_the_cache(client_for, world, rolled, mrd, django_assert_num_queries):
     client = client_for(mrd)
     client.get(national_url(world))
-    with django_assert_num_queries(7):  # session, user, reach, unit rows, settings; roles and period for the menu
+    with django_assert_num_queries(6):  # session, user, reach (also the menu's roles), unit rows, settings, period
         client.get(national_url(world))
 
 
