@@ -76,7 +76,7 @@ def render_pdf(template_name, context, language):
     The template and its context are evaluated under translation.override(language), so gettext, unit
     names (District.name) and date formats all follow the document's language, not the request's.
     """
-    from weasyprint import HTML
+    HTML = load_weasyprint().HTML
 
     _install_cluster_text_layer()
     _install_stream_end_of_line()
@@ -94,6 +94,35 @@ def render_pdf(template_name, context, language):
         layout_seconds=laid_out - started,
         write_seconds=time.perf_counter() - laid_out,
     )
+
+
+def load_weasyprint():
+    """Import WeasyPrint, its native libraries found by their Linux names without searching.
+
+    WeasyPrint opens each library (GObject, Pango, HarfBuzz, fontconfig…) by trying the names it has on Windows and
+    macOS first; for each name that is not a loadable file, cffi asks ctypes.util.find_library, which on Linux runs
+    `ldconfig -p`, then gcc and ld in subprocesses: about 20 searches, 0.3 s of a fresh process's first PDF, all to
+    fail before the Linux soname (libpango-1.0.so.0) loads directly. While WeasyPrint imports, a name the dynamic
+    loader cannot open directly is reported not found at once; the sonames still load. A library that exists only
+    under another name would then be missing: the import is tried again with the ordinary search."""
+    import sys
+
+    if "weasyprint" in sys.modules:
+        return sys.modules["weasyprint"]
+    import ctypes.util
+
+    search = ctypes.util.find_library
+    ctypes.util.find_library = lambda name: None
+    try:
+        import weasyprint
+    except OSError:
+        for name in [m for m in sys.modules if m == "weasyprint" or m.startswith("weasyprint.")]:
+            del sys.modules[name]
+        ctypes.util.find_library = search
+        import weasyprint
+    finally:
+        ctypes.util.find_library = search
+    return weasyprint
 
 
 # One render at a time per process, with one font configuration (Pango's font map and the fonts it has loaded)

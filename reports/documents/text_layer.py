@@ -36,6 +36,9 @@ class ClusterToUnicode(dict):
         self._font = font
         self._nominal = None
         self._pending = []
+        self._done = (
+            set()
+        )  # (glyphs, text) of the clusters already assigned: a font draws the same ones again and again
 
     @property
     def nominal(self):
@@ -50,7 +53,10 @@ class ClusterToUnicode(dict):
         if not text:
             self._pending.append(glyph_id)
             return
-        glyphs, self._pending = [*self._pending, glyph_id], []
+        glyphs, self._pending = (*self._pending, glyph_id), []
+        if (glyphs, text) in self._done:
+            return
+        self._done.add((glyphs, text))
         nominal = self.nominal
         rest = list(text)
         unmatched = []

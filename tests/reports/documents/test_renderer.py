@@ -109,3 +109,35 @@ def test_warm_up_renders_a_page_with_the_documents_fonts_and_never_raises(monkey
     monkeypatch.setattr(pdf, "WARM_UP_TEMPLATE", "reports/documents/no-such-template.html")
     pdf.warm_up()  # a worker starts even when the warm-up fails; it says so
     assert "Warming up the PDF renderer failed" in caplog.text
+
+
+def test_weasyprint_loads_every_library_it_finds_by_searching_without_searching():
+    """A fresh process: load_weasyprint() opens the native libraries by their Linux names, never asking
+    ctypes.util.find_library (which runs ldconfig, gcc and ld), and opens the same ones an ordinary import does."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import ctypes.util, sys\n"
+        "searched = []\n"
+        "search = ctypes.util.find_library\n"
+        "ctypes.util.find_library = lambda name: searched.append(name) or search(name)\n"
+        "{load}\n"
+        "ffi = sys.modules['weasyprint.text.ffi']\n"
+        "names = ('gobject', 'pango', 'harfbuzz', 'harfbuzz_subset', 'fontconfig', 'pangoft2')\n"
+        "print([name for name in names if getattr(ffi, name, None) is not None], len(searched))\n"
+    )
+    fast = "from reports.documents.renderer import load_weasyprint; load_weasyprint()"
+
+    def run(load):
+        done = subprocess.run(
+            [sys.executable, "-c", probe.format(load=load)], capture_output=True, text=True, check=True, timeout=120
+        )
+        return done.stdout.strip().rsplit(" ", 1)
+
+    ordinary_libraries, ordinary_searches = run("import weasyprint")
+    libraries, searches = run(fast)
+    assert libraries == ordinary_libraries
+    assert "'harfbuzz_subset'" in libraries  # fonts are subset: the PDFs stay small
+    assert int(ordinary_searches) > 0
+    assert searches == "0"

@@ -4,7 +4,8 @@ Run after `generate_national_dataset --seed N` (PostgreSQL, as in production). E
 measured in a fresh child process (the same command with --case), so its peak memory is its own and
 its first render is a cold one: Python imports, fonts, ICU. Then the same document again, warm, as the
 worker that already made one would. The floor: WeasyPrint alone rendering one bare HTML table of the
-same rows (every table row of the document, the cells' text only, no stylesheet, no charts). The
+same rows (every table row of the document, the cells' text only, no stylesheet, no charts) followed by the
+document's paragraphs (the narratives among them), with the same Khmer word boundaries marked. The
 "other processes" column sums the memory of any process a render starts (there should be none: the
 charts are drawn without a browser). Targets are printed, never asserted. Stored PDFs of the run go to
 a temporary MEDIA_ROOT and are removed.
@@ -151,7 +152,8 @@ class Command(BaseCommand):
         self.stdout.write(
             'cold = first render in a fresh process (imports, fonts, ICU), or "in a started worker": the first after '
             "the warm-up a web or Celery worker runs as it starts; warm = median of the next renders; "
-            "floor = WeasyPrint alone on one bare table of the same rows, same language; x floor = warm / floor. "
+            "floor = WeasyPrint alone on one bare table of the same rows and the same paragraphs, same language "
+            "and Khmer word boundaries; x floor = warm / floor. "
             "py peak = the Python process's peak RSS (VmHWM); other = the processes the render started (the sum of "
             "their PSS at the end of the run; the charts need none)."
         )
@@ -177,8 +179,8 @@ class Command(BaseCommand):
                 _rendered, seconds = render()
             warm_runs.append(seconds)
             parts = marks.parts
-        rows = _table_rows(context, template, language)
-        floor = statistics.median(_floor(rows, language) for _ in range(max(1, repeat)))
+        rows, paragraphs = _document_text(context, template, language)
+        floor = statistics.median(_floor(rows, paragraphs, language) for _ in range(max(1, repeat)))
         python_peak = _peak_rss_mb(os.getpid())
         other_pss = sum(_pss_mb(pid) for pid in _descendants(os.getpid()))
         warm = statistics.median(warm_runs)
@@ -288,18 +290,21 @@ class _Timings:
         common.draw_charts, pdf.render_pdf = self._originals
 
 
-class _RowCollector(HTMLParser):
-    """The text of every cell of every table row of a document, row by row."""
+class _TextCollector(HTMLParser):
+    """The text of every cell of every table row of a document, row by row, and of every paragraph."""
 
     def __init__(self):
         super().__init__()
-        self.rows, self._row, self._cell = [], None, None
+        self.rows, self.paragraphs = [], []
+        self._row, self._cell, self._paragraph = None, None, None
 
     def handle_starttag(self, tag, attrs):
         if tag == "tr":
             self._row = []
         elif tag in ("td", "th") and self._row is not None:
             self._cell = []
+        elif tag == "p" and self._cell is None:
+            self._paragraph = []
 
     def handle_endtag(self, tag):
         if tag in ("td", "th") and self._cell is not None:
@@ -308,29 +313,40 @@ class _RowCollector(HTMLParser):
         elif tag == "tr" and self._row is not None:
             self.rows.append(self._row)
             self._row = None
+        elif tag == "p" and self._paragraph is not None:
+            self.paragraphs.append(" ".join("".join(self._paragraph).split()))
+            self._paragraph = None
 
     def handle_data(self, data):
-        if self._cell is not None:
-            self._cell.append(data)
+        for collected in (self._cell, self._paragraph):
+            if collected is not None:
+                collected.append(data)
+                return
 
 
-def _table_rows(context, template, language):
+def _document_text(context, template, language):
+    """(table rows, paragraphs) of the document, as its template writes them."""
     from django.template.loader import render_to_string
     from django.utils import translation
 
     with translation.override(language):
         html = render_to_string(template, context)
-    collector = _RowCollector()
+    collector = _TextCollector()
     collector.feed(html)
-    return collector.rows
+    return collector.rows, collector.paragraphs
 
 
-def _floor(rows, language):
-    """WeasyPrint alone on one bare table of `rows`: no stylesheet, no images, default fonts."""
+def _floor(rows, paragraphs, language):
+    """WeasyPrint alone on one bare table of `rows` and the `paragraphs` after it: no stylesheet, no images, default
+    fonts; Khmer word boundaries marked as in the documents (before the clock starts), so the floor lays out the
+    same lines instead of one that runs off the page."""
     from weasyprint import HTML
 
+    from reports.documents.khmer_text import break_khmer_lines
+
     body = "".join("<tr>" + "".join(f"<td>{escape(cell)}</td>" for cell in row) + "</tr>" for row in rows)
-    html = f'<html lang="{language}"><body><table>{body}</table></body></html>'
+    text = "".join(f"<p>{escape(paragraph)}</p>" for paragraph in paragraphs)
+    html = break_khmer_lines(f'<html lang="{language}"><body><table>{body}</table>{text}</body></html>')
     started = time.perf_counter()
     HTML(string=html).write_pdf()
     return time.perf_counter() - started
