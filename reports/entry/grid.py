@@ -11,9 +11,11 @@ The options of the date selects are drawn once per language and choice of digits
 import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from html import escape
 
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from reports.entry import validation
@@ -76,6 +78,25 @@ STATE_LABELS = {
     RowState.NOT_STARTED: _("not saved yet"),
     RowState.SAVED: _("saved"),
 }
+
+
+@lru_cache(maxsize=8)
+def _escaped_texts(language):
+    """Every fixed text of the grid in `language`, translated and escaped once per process: headings by field,
+    row states, button and message labels, and the ODF options' labels."""
+    texts = {f"column:{column.name}": escape(str(column.label)) for column in COLUMNS}
+    texts.update({f"state:{state}": escape(str(label)) for state, label in STATE_LABELS.items()})
+    texts.update(
+        unchanged=escape(str(UNCHANGED_CONFIRM)), details=escape(str(DETAILS_BUTTON)), comment=escape(str(PDRD_COMMENT))
+    )
+    texts["odf_options"] = [("", "", "—")] + [
+        (value, escape(value), escape(str(label))) for value, label in OdfStatus.choices
+    ]
+    return texts
+
+
+def grid_texts():
+    return _escaped_texts(get_language())
 
 
 @dataclass
@@ -142,18 +163,19 @@ class VillageRow:
         """The village's <tbody>: its heading cell and figures, then the line under them (date of status,
         explanation, messages). Drawn here rather than in the template: 22 villages' rows were most of the
         commune page's template time."""
+        texts = grid_texts()
         code, name = escape(self.village.code), escape(str(self.village.name))
         confirm = (
             f'<label class="grid-confirm d-block"><input type="checkbox" class="form-check-input me-1" '
             f'name="villages-{self.index}-confirm"{" checked" if self.confirm_ticked else ""}>'
-            f"{escape(str(UNCHANGED_CONFIRM))}</label>"
+            f"{texts['unchanged']}</label>"
             if self.confirmable and editable
             else ""
         )
         details = "".join(
             f'<div class="grid-detail grid-{cell.column.kind}"><label class="form-label small mb-0" '
             f'for="id_{escape(cell.name)}{"_day" if cell.column.kind == "date" else ""}">'
-            f"{escape(str(cell.column.label))}</label>{cell.input}{theirs_html(cell)}</div>"
+            f"{texts['column:' + cell.column.name]}</label>{cell.input}{theirs_html(cell)}</div>"
             for cell in self.details
         )
         messages = "".join(
@@ -166,7 +188,7 @@ class VillageRow:
             for warning in self.warnings
         )
         messages += "".join(
-            f'<div class="small text-danger review-comment">{escape(str(PDRD_COMMENT))} '
+            f'<div class="small text-danger review-comment">{texts["comment"]} '
             f"{_labelled(label)}{escape(str(comment.text))}</div>"
             for label, comment in self.comments
         )
@@ -176,10 +198,10 @@ class VillageRow:
             f'<tr id="village-{code}" class="{self.css}">'
             f'<th scope="row" class="grid-village small fw-normal">'
             f'<span class="village-name">{name}</span> <span class="unit-code">{code}</span> '
-            f'<span class="badge village-state village-state-{self.state}">{escape(str(self.state_label))}</span>'
+            f'<span class="badge village-state village-state-{self.state}">{texts["state:" + self.state]}</span>'
             f'{confirm}<button type="button" class="btn btn-link btn-sm p-0 grid-more" '
             f'aria-expanded="{self.opens_details}" aria-controls="village-{code}-details">'
-            f"{escape(str(DETAILS_BUTTON))}</button></th>{self.figures_html}</tr>"
+            f"{texts['details']}</button></th>{self.figures_html}</tr>"
             f'<tr class="village-detail" id="village-{code}-details" data-open="{self.opens_details}">'
             f'<td colspan="{VillageGrid.width}"><div class="village-detail-fields">{details}</div>{messages}</td>'
             f"</tr></tbody>"
@@ -225,7 +247,7 @@ def village_grid(rows, previous, by_target, *, editable, forms=None, saved_meanw
     in the same order once a page was posted (their values and errors are shown; none on a plain visit, where the
     grid is drawn from the rows without building a form). After an edit conflict `saved_meanwhile` holds the rows
     as stored now, by village id: where a stored value differs from the posted one, the cell shows it beside."""
-    choices = [("", "—")] + [(value, str(label)) for value, label in OdfStatus.choices]
+    texts = grid_texts()
     labels = {column.name: str(column.label) for column in COLUMNS}
     grid = VillageGrid(editable=editable)
     for index, row in enumerate(rows):
@@ -238,6 +260,7 @@ def village_grid(rows, previous, by_target, *, editable, forms=None, saved_meanw
         prefix = f"village:{row.village.code}:"
         comments = {t[len(prefix) :]: c for t, c in by_target.items() if t.startswith(prefix)}
         errors = form.errors if form is not None else {}
+        village_name = str(row.village.name)
         cells = {}
         for column in COLUMNS:
             name = f"villages-{index}-{column.name}"
@@ -246,11 +269,10 @@ def village_grid(rows, previous, by_target, *, editable, forms=None, saved_meanw
                 column,
                 name,
                 value,
-                labels[column.name],
-                row.village,
+                (labels[column.name], village_name),
+                texts,
                 invalid=column.name in errors,
                 disabled=not editable,
-                choices=choices,
             )
             cells[column.name] = Cell(
                 column, name, value, drawn, list(errors.get(column.name, [])), comments.get(column.name, [])
@@ -268,7 +290,7 @@ def village_grid(rows, previous, by_target, *, editable, forms=None, saved_meanw
                 village=row.village,
                 index=index,
                 figures=figures,
-                figures_html=_figure_cells(figures),
+                figures_html=_figure_cells(figures, texts),
                 details=[cells[column.name] for column in DETAIL_COLUMNS],
                 warnings=warnings,
                 errors=row_errors,
@@ -349,13 +371,13 @@ def _same_amount(a, b):
         return False
 
 
-def _figure_cells(figures):
+def _figure_cells(figures, texts):
     """The figures' table cells, each input under its label (the label is shown on phones only)."""
     return mark_safe(  # noqa: S308  # every value in it went through escape()
         "".join(
             f'<td class="grid-cell grid-{cell.column.kind}{" has-comment" if cell.comments else ""}'
             f'{" has-theirs" if cell.theirs is not None else ""}">'
-            f'<label class="grid-label" for="id_{escape(cell.name)}">{escape(str(cell.column.label))}</label>'
+            f'<label class="grid-label" for="id_{escape(cell.name)}">{texts["column:" + cell.column.name]}</label>'
             f"{cell.input}{theirs_html(cell)}</td>"
             for cell in figures
         )
@@ -379,26 +401,29 @@ def _state(row, errors, warnings):
     return RowState.SAVED
 
 
-def _draw(column, name, value, label, village, *, invalid, disabled, choices):
-    """One input, as Django's widget would have drawn it (plus the village in its accessible name). Plain string
-    building with the standard library's escape(): Django's lazy-aware format_html was a third of the grid's time."""
+def _draw(column, name, value, label, texts, *, invalid, disabled):
+    """One input, as Django's widget would have drawn it (plus the village in its accessible name: `label` is
+    (the figure's heading, the village's name)). Plain string building with the standard library's escape():
+    Django's lazy-aware format_html was a third of the grid's time."""
+    heading, village = label
     css = "form-select form-select-sm" if column.kind == "choice" else "form-control form-control-sm"
+    escaped = escape(name)
     common = (
-        f'name="{escape(name)}" id="id_{escape(name)}" class="{css}{" is-invalid" if invalid else ""}" '
-        f'aria-label="{escape(label)} — {escape(village.name)}"'
+        f'name="{escaped}" id="id_{escaped}" class="{css}{" is-invalid" if invalid else ""}" '
+        f'aria-label="{texts["column:" + column.name]} — {escape(village)}"'
         + (' aria-invalid="true"' if invalid else "")
         + (" disabled" if disabled else "")
     )
     if column.kind == "count":
         drawn = f'<input type="number" {common} value="{escape(value)}" min="0" step="1" inputmode="numeric">'
     elif column.kind == "date":
-        drawn = date_selects_html(name, value, label=f"{label} — {village.name}", invalid=invalid, disabled=disabled)
+        drawn = date_selects_html(name, value, label=f"{heading} — {village}", invalid=invalid, disabled=disabled)
     elif column.kind == "text":
         drawn = f'<textarea {common} rows="1">\n{escape(value)}</textarea>'
     else:
         options = "".join(
-            f'<option value="{escape(option)}"{" selected" if option == value else ""}>{escape(text)}</option>'
-            for option, text in choices
+            f'<option value="{escaped_option}"{" selected" if option == value else ""}>{text}</option>'
+            for option, escaped_option, text in texts["odf_options"]
         )
         drawn = f"<select {common}>{options}</select>"
     return mark_safe(drawn)  # noqa: S308  # every value in it went through escape()
