@@ -159,7 +159,9 @@ def visit(request, village):
         raise PermissionDenied(_("Only a member of the verification team can record this visit."))
     form = None
     if claim.state == State.TEAM_ASSIGNED:
-        form = forms.VisitForm(request.POST or None, items=forms.checklist())
+        form = forms.VisitForm(
+            request.POST or None, items=forms.checklist(), initial={"visited_on": timezone.localdate()}
+        )
         if request.method == "POST" and form.is_valid():
             try:
                 _record_visit(request, claim, form)
