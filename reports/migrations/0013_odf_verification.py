@@ -3,6 +3,7 @@
 import django.core.validators
 import django.db.models.deletion
 import django.utils.timezone
+import reports.odf.models
 from django.conf import settings
 from django.db import migrations, models
 
@@ -169,6 +170,22 @@ class Migration(migrations.Migration):
         migrations.AddConstraint(
             model_name='odfvisitanswer',
             constraint=models.UniqueConstraint(fields=('visit', 'item'), name='odf_one_answer_per_item'),
+        ),
+        migrations.CreateModel(
+            name='OdfPhoto',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('image', models.FileField(upload_to=reports.odf.models.photo_upload_to, verbose_name='photo')),
+                ('width', models.PositiveIntegerField(verbose_name='width (px)')),
+                ('height', models.PositiveIntegerField(verbose_name='height (px)')),
+                ('uploaded_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='uploaded at')),
+                ('visit', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='photos', to='reports.odfvisit', verbose_name='visit')),
+            ],
+            options={
+                'verbose_name': 'visit photo',
+                'verbose_name_plural': 'visit photos',
+                'ordering': ['pk'],
+            },
         ),
         migrations.RunPython(seed_checklist, migrations.RunPython.noop),
     ]

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from districts.people import display_name
 from reports.entry.dates import DayMonthYearWidget
+from reports.odf import photos
 from reports.odf.models import ChecklistItem, OdfVisit
 
 YES, NO = "yes", "no"
@@ -66,6 +67,32 @@ class TeamForm(forms.Form):
         self.helper = _helper("assign", _("Assign the team"))
 
 
+class MultiplePhotoInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class PhotosField(forms.FileField):
+    """Up to MAX_PHOTOS images, each prepared (resized, re-encoded) by reports/odf/photos.py."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", MultiplePhotoInput(attrs={"accept": "image/*"}))
+        super().__init__(**kwargs)
+
+    def clean(self, data, initial=None):
+        files = [f for f in (data if isinstance(data, list | tuple) else [data]) if f]
+        if len(files) > photos.MAX_PHOTOS:
+            raise forms.ValidationError(_("At most %(n)d photos.") % {"n": photos.MAX_PHOTOS})
+        errors, prepared = [], []
+        for upload in files:
+            try:
+                prepared.append(photos.prepare(upload))
+            except forms.ValidationError as error:
+                errors.extend(error.messages)
+        if errors:
+            raise forms.ValidationError(errors)
+        return prepared
+
+
 class VisitForm(forms.Form):
     """The visit: a yes/no question per active checklist item (`item_<id>`), then the result."""
 
@@ -81,6 +108,14 @@ class VisitForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=4000,
     )
+    photos = PhotosField(
+        label=_("Photos"),
+        required=False,
+        help_text=_(
+            "Optional, at most 5 (latrines, handwashing places). If the form is refused, choose them again: "
+            "a browser cannot keep chosen files."
+        ),
+    )
 
     def __init__(self, *args, items, **kwargs):
         super().__init__(*args, **kwargs)
@@ -94,7 +129,14 @@ class VisitForm(forms.Form):
                 error_messages={"required": _("Answer yes or no.")},
             )
         # The checklist first, then the result: the order the team works in.
-        order = ["visited_on", "households_visited", *(f"item_{i.pk}" for i in self.items), "result", "reasons"]
+        order = [
+            "visited_on",
+            "households_visited",
+            *(f"item_{i.pk}" for i in self.items),
+            "result",
+            "reasons",
+            "photos",
+        ]
         self.order_fields(order)
         self.helper = _helper("record", _("Record the visit"))
 

@@ -7,6 +7,8 @@ records, so a commune cannot be "typed" ODF. The checklist and the re-verificati
 in the admin.
 """
 
+import uuid
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -201,6 +203,30 @@ class OdfVisit(models.Model):
 
     def __str__(self):
         return f"{self.claim.village} {self.visited_on}"
+
+
+def photo_upload_to(instance, filename):
+    # A random name: photos are served only through the scoped view, never by their path.
+    return f"odf/{instance.visit.claim.village_id}/{uuid.uuid4().hex}.jpg"
+
+
+class OdfPhoto(models.Model):
+    """A photo the team took on the visit, resized and re-encoded as JPEG (reports/odf/photos.py) under MEDIA_ROOT;
+    served only by the scoped view (reports:odf_photo)."""
+
+    visit = models.ForeignKey(OdfVisit, on_delete=models.CASCADE, related_name="photos", verbose_name=_("visit"))
+    image = models.FileField(_("photo"), upload_to=photo_upload_to)
+    width = models.PositiveIntegerField(_("width (px)"))
+    height = models.PositiveIntegerField(_("height (px)"))
+    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("visit photo")
+        verbose_name_plural = _("visit photos")
+        ordering = ["pk"]
+
+    def __str__(self):
+        return self.image.name
 
 
 class OdfVisitAnswer(models.Model):

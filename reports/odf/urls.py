@@ -14,4 +14,5 @@ urlpatterns = [
     path(f"{VILLAGE}certify/", views.certify, name="odf_certify"),
     path(f"{VILLAGE}return/", views.return_claim, name="odf_return"),
     path(f"{VILLAGE}slippage/", views.slippage, name="odf_slippage"),
+    path(f"{VILLAGE}photo/<int:pk>.jpg", views.photo, name="odf_photo"),
 ]

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from districts.models import District, Village
 from reports.odf import forms, status, teams, workflow
-from reports.odf.models import OdfClaim
+from reports.odf.models import OdfClaim, OdfPhoto, OdfVisit
 
 State = OdfClaim.State
 
@@ -83,6 +84,10 @@ def village_odf(request, village, claim_form=None):
             "claim_form": claim_form if can_claim else None,
             "events": village.odf_events.select_related("by", "claim").order_by("-at", "-id"),
             "slippages": village.odf_slippages.all(),
+            "visits": OdfVisit.objects.filter(claim__village=village)
+            .select_related("claim__village")
+            .prefetch_related("photos")
+            .order_by("-visited_on", "-pk"),
         },
     )
 
@@ -160,7 +165,10 @@ def visit(request, village):
     form = None
     if claim.state == State.TEAM_ASSIGNED:
         form = forms.VisitForm(
-            request.POST or None, items=forms.checklist(), initial={"visited_on": timezone.localdate()}
+            request.POST or None,
+            request.FILES or None,
+            items=forms.checklist(),
+            initial={"visited_on": timezone.localdate()},
         )
         if request.method == "POST" and form.is_valid():
             try:
@@ -182,6 +190,7 @@ def _record_visit(request, claim, form):
         answers=form.answers(),
         result=form.cleaned_data["result"],
         reasons=form.cleaned_data["reasons"],
+        photos=form.cleaned_data["photos"],
     )
 
 
@@ -308,3 +317,21 @@ def my_visits(request):
         .order_by("visit_due_on")
     )
     return render(request, "reports/odf/my_visits.html", {"claims": claims, "today": timezone.localdate()})
+
+
+@login_required
+def photo(request, village, pk):
+    """A visit's photo, to those who may read the village and to the members of the visit's team."""
+    # SECURITY: through the scoped claims; a photo of a village out of reach is a 404, whatever its id.
+    photo = get_object_or_404(
+        OdfPhoto.objects.filter(visit__claim__in=OdfClaim.objects.visible_to(request.user)),
+        pk=pk,
+        visit__claim__village__code=village,
+    )
+    try:
+        handle = photo.image.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(handle, content_type="image/jpeg")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response

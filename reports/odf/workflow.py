@@ -35,10 +35,12 @@ from reports.odf.models import (
     OdfAction,
     OdfClaim,
     OdfEvent,
+    OdfPhoto,
     OdfSlippage,
     OdfVisit,
     OdfVisitAnswer,
 )
+from reports.odf.photos import PreparedPhoto
 from reports.odf.status import village_certification
 from reports.signals import odf_status_changed
 
@@ -207,9 +209,12 @@ def record_visit(
     answers: Mapping[int, bool],
     result: str,
     reasons: str = "",
+    photos: Sequence[PreparedPhoto] = (),
 ) -> OdfVisit:
     """A member of the team records what they found. A failed re-verification records the village's slippage.
-    `answers`: {checklist item id: met}, one for every active item."""
+    `answers`: {checklist item id: met}, one for every active item; `photos` already prepared (photos.prepare).
+    A photo's file is written when its row is saved: a transaction rolled back after that leaves the file behind,
+    unreferenced (never served: only rows are)."""
     # SECURITY: only a member of this claim's team, and only while they hold no assignment over the village.
     if not claim.team.filter(pk=by.pk).exists() or teams.ineligible(claim.village, [by]):
         raise PermissionDenied(_("Only a member of the verification team can record this visit."))
@@ -230,6 +235,8 @@ def record_visit(
         recorded_by=by,
     )
     OdfVisitAnswer.objects.bulk_create(OdfVisitAnswer(visit=visit, item=item, met=answers[item.pk]) for item in items)
+    for photo in photos:
+        OdfPhoto.objects.create(visit=visit, image=photo.content, width=photo.width, height=photo.height)
     before = claim.state
     claim.state = State.PASSED if result == OdfVisit.Result.PASS else State.FAILED
     claim.save(update_fields=["state"])

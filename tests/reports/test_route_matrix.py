@@ -93,6 +93,7 @@ ROUTES = {
     "reports:odf_certify": ("unit", ("05080101",), ("05010101",), False),
     "reports:odf_return": ("unit", ("05080101",), ("05010101",), False),
     "reports:odf_slippage": ("unit", ("05080101",), ("05010101",), False),
+    "reports:odf_photo": ("unit", ("05080101", 1), ("05010101", 1), False),
 }
 
 
