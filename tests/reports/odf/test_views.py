@@ -298,3 +298,24 @@ def test_workflow_refusals_reach_the_page_as_messages(client_for, village, walk,
     )
     response = client_for(reviewer_p2).post(url("certify"), {"confirm": "yes"}, follow=True)
     assert "You were on the verification team" in html(response)
+
+
+def test_the_village_page_reads_a_long_history_in_a_fixed_number_of_queries(
+    client_for, village, walk, reviewer_p, dso_b, django_assert_max_num_queries
+):
+    for _round in range(3):
+        walk.certified(village)
+        workflow.record_slippage(village=village, by=reviewer_p, slipped_on=TODAY(), reason="Seen")
+    walk.visited(walk.assigned(walk.claimed(village)))
+    client = client_for(reviewer_p)
+    with django_assert_max_num_queries(17):
+        response = client.get(url("village"))
+    assert response.content.decode().count("Verification visit recorded") == 4
+
+
+def test_the_mrd_edits_the_checklist_and_the_period_in_the_admin(client_for, administrator):
+    client = client_for(administrator)
+    assert client.get(reverse("admin:reports_checklistitem_changelist")).status_code == 200
+    assert client.get(reverse("admin:reports_odfsettings_changelist")).status_code == 200
+    item = ChecklistItem.objects.first()
+    assert client.get(reverse("admin:reports_checklistitem_change", args=[item.pk])).status_code == 200
