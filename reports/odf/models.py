@@ -326,3 +326,8 @@ class OdfEvent(models.Model):
 
     def __str__(self):
         return f"{self.get_action_display()} {self.at:%Y-%m-%d %H:%M}"
+
+    @property
+    def to_state_label(self) -> str:
+        """The claim's state after this step, in the reader's language ("" for a slippage without a claim)."""
+        return OdfClaim.State(self.to_state).label if self.to_state else ""

@@ -136,8 +136,8 @@ def _check_team(village: Village, members: Sequence[User], due_on: datetime.date
 
 
 def _team_note(members: Sequence[User], due_on: datetime.date) -> str:
-    names = ", ".join(display_name(u) or u.username for u in members)
-    return _("Team: %(people)s; visit due by %(date)s.") % {"people": names, "date": due_on.isoformat()}
+    """Names and the due date, in no language: an event's note is read in every language as it was written."""
+    return ", ".join(display_name(u) or u.username for u in members) + f" · {due_on.isoformat()}"
 
 
 @transaction.atomic
@@ -240,7 +240,7 @@ def record_visit(
     before = claim.state
     claim.state = State.PASSED if result == OdfVisit.Result.PASS else State.FAILED
     claim.save(update_fields=["state"])
-    _record(claim.village, OdfAction.VISITED, by, claim, before, note=visit.get_result_display() + "\n" + reasons)
+    _record(claim.village, OdfAction.VISITED, by, claim, before, note=reasons)  # the result: the claim's new state
     if claim.kind == OdfClaim.Kind.REVERIFICATION and result == OdfVisit.Result.FAIL:
         _slip(claim.village, by, visited_on, reasons, OdfSlippage.Source.REVERIFICATION, claim=claim)
     return visit
@@ -299,7 +299,7 @@ def _slip(
         village_quarter=village_quarter,
         recorded_by=by,
     )
-    _record(village, OdfAction.SLIPPED, by, claim, note=f"{slippage.get_source_display()}: {reason}")
+    _record(village, OdfAction.SLIPPED, by, claim, note=reason)  # the source is on the slippage, shown translated
     return slippage
 
 

@@ -237,7 +237,7 @@ def test_the_pdrd_records_a_slippage_of_a_certified_village(client_for, village,
 def test_the_village_history_lists_every_step_with_who_did_it(client_for, village, walk, dso_a):
     walk.certified(village)
     page = html(client_for(dso_a).get(url("village")))
-    for text in ("Declared ODF", "Verification team assigned", "Verification visit recorded", "Certified ODF", "dso_b"):
+    for text in ("Declared ODF", "Verification team assigned", "Verification visit recorded", "Visit passed", "dso_b"):
         assert text in page
 
 
