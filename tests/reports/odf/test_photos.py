@@ -6,6 +6,7 @@ import io
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import translation
 from PIL import Image
 
 from reports.odf import photos
@@ -16,6 +17,12 @@ from tests.reports.odf.test_views import url, visit_post
 @pytest.fixture(autouse=True)
 def media(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path / "media")
+
+
+@pytest.fixture(autouse=True)
+def english():
+    with translation.override("en"):  # outside a request the portal's language is Khmer
+        yield
 
 
 def picture(width=3000, height=2000, fmt="PNG", name="latrine.png", exif=None):
