@@ -16,7 +16,12 @@ class ReportsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "reports"
     verbose_name = _("Quarterly reports")
-    stage_model_modules = ("reports.rollups.models", "reports.documents.models", "reports.exchange.models")
+    stage_model_modules = (
+        "reports.odf.models",
+        "reports.rollups.models",
+        "reports.documents.models",
+        "reports.exchange.models",
+    )
 
     def import_models(self):
         super().import_models()
@@ -25,7 +30,10 @@ class ReportsConfig(AppConfig):
 
     def ready(self):
         # An earlier stage (review) announces; a later one (rollups) listens. See reports/signals.py.
-        from reports.rollups.scheduling import rebuild_after_state_change
-        from reports.signals import report_state_changed
+        from reports.odf.receivers import slippage_after_approval
+        from reports.rollups.scheduling import rebuild_after_odf_change, rebuild_after_state_change
+        from reports.signals import odf_status_changed, report_state_changed
 
         report_state_changed.connect(rebuild_after_state_change, dispatch_uid="rollups-rebuild-after-state-change")
+        report_state_changed.connect(slippage_after_approval, dispatch_uid="odf-slippage-after-approval")
+        odf_status_changed.connect(rebuild_after_odf_change, dispatch_uid="rollups-rebuild-after-odf-change")

@@ -10,3 +10,7 @@ from django.dispatch import Signal
 # Sent inside the transaction that changed a district report's status: submitted, returned, approved
 # or reopened. Arguments: report (the DistrictReport, already saved with its new status).
 report_state_changed = Signal()
+
+# Sent inside the transaction of every ODF step (reports/odf/workflow.py) that changes whether a village is
+# certified, or what is under way for it. Arguments: village (the Village), on (the date the change takes effect).
+odf_status_changed = Signal()

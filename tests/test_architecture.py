@@ -1,7 +1,7 @@
 """The layout's rules, checked on the source: no import circles, and imports that follow the data's path.
 
 reports/ is a ground (the report models, indicators, quarters, signals) and stages in the order the data
-travels: entry → review → rollups → dashboards → documents → exchange. A stage may import the ground and the
+travels: entry → review → odf → rollups → dashboards → documents → exchange. A stage may import the ground and the
 stages before it, never one after it (a later stage is set in motion through the ground: see
 reports/signals.py). Development tools may import anything; nothing that ships imports them. Imports
 inside functions count.
@@ -14,7 +14,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("districts", "drssd_portal", "reports")
-STAGES = ("entry", "review", "rollups", "dashboards", "documents", "exchange")
+STAGES = ("entry", "review", "odf", "rollups", "dashboards", "documents", "exchange")
 # Wiring, not logic: the app config connects the stages' receivers; the URL list includes every stage's URLs;
 # management commands are entry points (Django finds them only under reports/management/).
 WIRING = {

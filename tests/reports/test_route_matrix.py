@@ -83,6 +83,17 @@ ROUTES = {
     "reports:commune": ("unit", (A, 2019, 3, "050801"), (B, 2019, 3, "050101"), True),
     "reports:spreadsheet": ("unit", (A, 2019, 3), (B, 2019, 3), False),
     "reports:spreadsheet_upload": ("unit", (A, 2019, 3), (B, 2019, 3), True),
+    # ODF verification: a village of district A / of district B. Who may do each step: tests/reports/odf/.
+    "reports:odf_queue": ("personal", (), None, False),
+    "reports:odf_my_visits": ("personal", (), None, False),
+    "reports:odf_village": ("unit", ("05080101",), ("05010101",), False),
+    "reports:odf_claim": ("unit", ("05080101",), ("05010101",), True),
+    "reports:odf_team": ("unit", ("05080101",), ("05010101",), False),
+    "reports:odf_visit": ("unit", ("05080101",), ("05010101",), False),
+    "reports:odf_certify": ("unit", ("05080101",), ("05010101",), False),
+    "reports:odf_return": ("unit", ("05080101",), ("05010101",), False),
+    "reports:odf_slippage": ("unit", ("05080101",), ("05010101",), False),
+    "reports:odf_photo": ("unit", ("05080101", 1), ("05010101", 1), False),
 }
 
 

@@ -1,0 +1,156 @@
+"""Who is ODF, computed from the records and never stored: certified villages, ODF communes and districts, and
+when a certified village is due for re-verification.
+
+- A village is certified when it has a certified claim and no slippage recorded after that certification (a later
+  certification brings it back). A village that never had a verification of its own, but succeeds retired
+  villages (gazetteer changes re-code villages) that were all certified when retired, inherits their
+  certification, until it slips or is verified itself.
+- A commune is ODF when it has active villages and every one of them is certified; a district, when it has active
+  communes and every one of them is ODF. "Active" is the gazetteer's `active_on(day)`: retired villages no longer
+  count, their successors do.
+- A certified village is due for re-verification `OdfSettings.reverification_months` after its certification.
+
+Three queries answer any number of villages (certified_villages); commune and district questions add one each.
+"""
+
+import calendar
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db.models import Max
+from django.utils import timezone
+
+from districts.models import Commune, District, Village
+from reports.odf.models import OdfClaim, OdfSettings, OdfSlippage
+
+
+@dataclass(frozen=True)
+class Certification:
+    certified_on: datetime.date
+    certified_at: datetime.datetime
+    inherited: bool = False  # from the retired villages this one succeeds
+
+
+def add_months(day: datetime.date, months: int) -> datetime.date:
+    """The same day `months` later, or the month's last day when it has no such day (31 Jan + 1 → 28/29 Feb)."""
+    month0 = day.month - 1 + months
+    year, month = day.year + month0 // 12, month0 % 12 + 1
+    return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def reverification_due_on(certified_on: datetime.date, months: int | None = None) -> datetime.date:
+    if months is None:
+        months = OdfSettings.current().reverification_months
+    return add_months(certified_on, months)
+
+
+def _own_records(
+    village_ids: set[int], on: datetime.date
+) -> tuple[dict[int, tuple[datetime.date, datetime.datetime]], dict[int, datetime.datetime]]:
+    """Each village's latest certification (date, time) and latest slippage (time) up to `on`: two queries."""
+    certified = {
+        row["village_id"]: (row["on"], row["at"])
+        for row in OdfClaim.objects.filter(
+            village_id__in=village_ids, state=OdfClaim.State.CERTIFIED, certified_on__lte=on
+        )
+        .values("village_id")
+        .annotate(on=Max("certified_on"), at=Max("certified_at"))
+    }
+    slipped = dict(
+        OdfSlippage.objects.filter(village_id__in=village_ids, slipped_on__lte=on)
+        .values("village_id")
+        .annotate(at=Max("recorded_at"))
+        .values_list("village_id", "at")
+    )
+    return certified, slipped
+
+
+def certified_villages(villages: Iterable[Village] | Iterable[int], on: datetime.date | None = None) -> dict:
+    """{village id: Certification} of those of `villages` (objects or ids) certified on `on` (default today).
+    Three queries, whatever the number of villages."""
+    on = on or timezone.localdate()
+    ids = {v if isinstance(v, int) else v.pk for v in villages}
+    predecessors: dict[int, set[int]] = {}
+    for successor_id, predecessor_id in Village.successors.through.objects.filter(to_village_id__in=ids).values_list(
+        "to_village_id", "from_village_id"
+    ):
+        predecessors.setdefault(successor_id, set()).add(predecessor_id)
+    certified, slipped = _own_records(ids.union(*predecessors.values()), on)
+
+    def own(village_id: int) -> Certification | None:
+        if village_id not in certified:
+            return None
+        certified_on, certified_at = certified[village_id]
+        return Certification(certified_on, certified_at)
+
+    result = {}
+    for village_id in ids:
+        cert = own(village_id)
+        if cert is None and predecessors.get(village_id):
+            inherited = [own(p) for p in predecessors[village_id]]
+            if all(inherited):
+                first = min(inherited, key=lambda c: c.certified_at)  # type: ignore[union-attr]
+                cert = Certification(first.certified_on, first.certified_at, inherited=True)  # type: ignore[union-attr]
+        if cert is not None and not (village_id in slipped and slipped[village_id] > cert.certified_at):
+            result[village_id] = cert
+    return result
+
+
+def village_certification(village: Village, on: datetime.date | None = None) -> Certification | None:
+    return certified_villages([village.pk], on).get(village.pk)
+
+
+def odf_communes(communes: Iterable[Commune], on: datetime.date | None = None) -> set[int]:
+    """The ids of those of `communes` that are ODF on `on`: every village active then is certified."""
+    on = on or timezone.localdate()
+    villages: dict[int, list[int]] = {}
+    for village_id, commune_id in (
+        Village.objects.active_on(on).filter(commune__in=list(communes)).values_list("pk", "commune_id")
+    ):
+        villages.setdefault(commune_id, []).append(village_id)
+    certified = certified_villages([v for ids in villages.values() for v in ids], on)
+    return {commune_id for commune_id, ids in villages.items() if all(v in certified for v in ids)}
+
+
+def commune_is_odf(commune: Commune, on: datetime.date | None = None) -> bool:
+    return commune.pk in odf_communes([commune], on)
+
+
+def district_is_odf(district: District, on: datetime.date | None = None) -> bool:
+    """Every commune of the district active on `on` is ODF (and there is at least one)."""
+    on = on or timezone.localdate()
+    communes = list(Commune.objects.active_on(on).filter(district=district))
+    return bool(communes) and len(odf_communes(communes, on)) == len(communes)
+
+
+@dataclass(frozen=True)
+class Reverification:
+    village: Village
+    certified_on: datetime.date
+    due_on: datetime.date
+
+    @property
+    def overdue(self) -> bool:
+        return self.due_on < timezone.localdate()
+
+
+def reverifications_due(villages: Iterable[Village], within_days: int = 30) -> list[Reverification]:
+    """Certified villages among `villages` due for re-verification within `within_days` (or overdue) that have
+    no verification under way, the longest overdue first."""
+    villages = list(villages)
+    today = timezone.localdate()
+    months = OdfSettings.current().reverification_months
+    under_way = set(
+        OdfClaim.objects.open().filter(village__in=[v.pk for v in villages]).values_list("village_id", flat=True)
+    )
+    certified = certified_villages(villages, today)
+    due = []
+    for village in villages:
+        cert = certified.get(village.pk)
+        if cert is None or village.pk in under_way:
+            continue
+        due_on = add_months(cert.certified_on, months)
+        if due_on <= today + datetime.timedelta(days=within_days):
+            due.append(Reverification(village, cert.certified_on, due_on))
+    return sorted(due, key=lambda r: (r.due_on, r.village.code))

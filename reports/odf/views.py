@@ -1,0 +1,337 @@
+"""ODF pages: the PDRD's verification queue, a village's ODF page (status, history, the declaration form), the team,
+the visit, certify / return (confirmed), slippage.
+
+Every village is fetched through the scoped lookups (a village out of reach is a 404); a reader without the role a
+step needs gets a 403; the workflow functions check again and refuse with a message shown on the page.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from districts.models import District, Village
+from reports.odf import forms, status, teams, workflow
+from reports.odf.models import OdfClaim, OdfPhoto, OdfVisit
+
+State = OdfClaim.State
+
+
+def _village(user, code):
+    """SECURITY: a village the user may read, or 404."""
+    return get_object_or_404(Village.objects.visible_to(user).select_related("commune__district__province"), code=code)
+
+
+def _is_reviewer(user, village):
+    return District.objects.reviewable_by(user).filter(pk=village.commune.district_id).exists()
+
+
+def _require_reviewer(user, village):
+    # SECURITY: verification, certification and slippage are the PDRD's (403 for every other reader).
+    if not _is_reviewer(user, village):
+        raise PermissionDenied(
+            _("Only a PDRD reviewer of %(province)s can do this.")
+            % {"province": village.commune.district.province.name}
+        )
+
+
+def _open_claim(village):
+    return village.odf_claims.open().select_related("claimed_by").prefetch_related("team").first()
+
+
+def _refused(request, form, error):
+    """A workflow refusal shown on the form, which keeps everything typed."""
+    for message in error.messages:
+        form.add_error(None, message)
+
+
+def _can_claim(user, village, claim, certification):
+    return (
+        claim is None
+        and certification is None
+        and not village.is_retired
+        and Village.objects.editable_by(user).filter(pk=village.pk).exists()
+    )
+
+
+@login_required
+def village_odf(request, village, claim_form=None):
+    """A village's ODF page: its status, the verification under way, its history; the declaration form for its
+    DSO and commune focal point; the PDRD's actions."""
+    village = _village(request.user, village)
+    claim = _open_claim(village)
+    certification = status.village_certification(village)
+    can_claim = _can_claim(request.user, village, claim, certification)
+    if can_claim and claim_form is None:
+        claim_form = forms.ClaimForm(initial={"declared_on": timezone.localdate()})
+    return render(
+        request,
+        "reports/odf/village.html",
+        {
+            "village": village,
+            "claim": claim,
+            "visit": getattr(claim, "visit", None) if claim else None,
+            "certification": certification,
+            "due_on": status.reverification_due_on(certification.certified_on) if certification else None,
+            "today": timezone.localdate(),
+            "is_reviewer": _is_reviewer(request.user, village),
+            "is_member": claim is not None and request.user in claim.team.all(),
+            "claim_form": claim_form if can_claim else None,
+            "events": village.odf_events.select_related("by", "claim").order_by("-at", "-id"),
+            "slippages": village.odf_slippages.all(),
+            "visits": OdfVisit.objects.filter(claim__village=village)
+            .select_related("claim__village")
+            .prefetch_related("photos")
+            .order_by("-visited_on", "-pk"),
+        },
+    )
+
+
+@login_required
+@require_POST
+def claim(request, village):
+    code = village
+    village = _village(request.user, code)
+    # SECURITY: only the village's DSO or commune focal point declares it (read-only roles get a 403).
+    if not Village.objects.editable_by(request.user).filter(pk=village.pk).exists():
+        raise PermissionDenied(
+            _("Only the village's District Sanitation Officer or commune focal point can declare it.")
+        )
+    form = forms.ClaimForm(request.POST)
+    if form.is_valid():
+        try:
+            workflow.claim(
+                village=village,
+                by=request.user,
+                declared_on=form.cleaned_data["declared_on"],
+                evidence=form.cleaned_data["evidence"],
+            )
+        except ValidationError as error:
+            _refused(request, form, error)
+        else:
+            messages.success(request, _("Declared ODF. The PDRD will send a verification team."))
+            return redirect("reports:odf_village", code)
+    return village_odf(request, code, claim_form=form)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def assign_team(request, village):
+    """The team for a declared village, or for the re-verification of a certified one."""
+    code = village
+    village = _village(request.user, code)
+    _require_reviewer(request.user, village)
+    claim = _open_claim(village)
+    reverification = claim is None and status.village_certification(village) is not None
+    if not reverification and (claim is None or claim.state != State.CLAIMED):
+        messages.error(request, _("This village has no declaration waiting for a verification team."))
+        return redirect("reports:odf_village", code)
+    eligible = teams.eligible_verifiers(village).prefetch_related(
+        "assignments__province", "assignments__district", "assignments__commune"
+    )
+    form = forms.TeamForm(request.POST or None, eligible=eligible)
+    if request.method == "POST" and form.is_valid():
+        members, due_on = list(form.cleaned_data["members"]), form.cleaned_data["due_on"]
+        try:
+            if reverification:
+                workflow.start_reverification(village=village, by=request.user, members=members, due_on=due_on)
+            else:
+                workflow.assign_team(claim=claim, by=request.user, members=members, due_on=due_on)
+        except ValidationError as error:
+            _refused(request, form, error)
+        else:
+            messages.success(request, _("The verification team is assigned."))
+            return redirect("reports:odf_village", code)
+    context = {"village": village, "claim": claim, "form": form, "reverification": reverification}
+    return render(request, "reports/odf/team.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def visit(request, village):
+    """The team's visit form (a phone in the village is the usual screen)."""
+    # SECURITY: the claims the user may read, or whose team they are on; anything else is a 404.
+    claim = get_object_or_404(
+        OdfClaim.objects.visible_to(request.user).open().select_related("village__commune__district__province"),
+        village__code=village,
+    )
+    if not claim.team.filter(pk=request.user.pk).exists():
+        raise PermissionDenied(_("Only a member of the verification team can record this visit."))
+    form = None
+    if claim.state == State.TEAM_ASSIGNED:
+        form = forms.VisitForm(
+            request.POST or None,
+            request.FILES or None,
+            items=forms.checklist(),
+            initial={"visited_on": timezone.localdate()},
+        )
+        if request.method == "POST" and form.is_valid():
+            try:
+                _record_visit(request, claim, form)
+            except ValidationError as error:
+                _refused(request, form, error)
+            else:
+                messages.success(request, _("The visit is recorded. The PDRD will certify or return the claim."))
+                return redirect("reports:odf_visit", village)
+    return render(request, "reports/odf/visit.html", {"claim": claim, "village": claim.village, "form": form})
+
+
+def _record_visit(request, claim, form):
+    workflow.record_visit(
+        claim=claim,
+        by=request.user,
+        visited_on=form.cleaned_data["visited_on"],
+        households_visited=form.cleaned_data["households_visited"],
+        answers=form.answers(),
+        result=form.cleaned_data["result"],
+        reasons=form.cleaned_data["reasons"],
+        photos=form.cleaned_data["photos"],
+    )
+
+
+def _decision(request, village, states, message):
+    """(village, open claim) for a PDRD decision, or a redirect with `message` when there is none to decide."""
+    village = _village(request.user, village)
+    _require_reviewer(request.user, village)
+    claim = _open_claim(village)
+    if claim is None or claim.state not in states:
+        messages.error(request, message)
+        return village, None
+    return village, claim
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def certify(request, village):
+    """GET: the confirmation. POST with confirm=yes: certify. A POST without it changes nothing and asks again."""
+    village, claim = _decision(request, village, [State.PASSED], _("This village has no passed visit to certify."))
+    if claim is None:
+        return redirect("reports:odf_village", village.code)
+    if request.method == "POST":
+        if request.POST.get("confirm") == "yes":
+            try:
+                workflow.certify(claim=claim, by=request.user)
+            except ValidationError as error:
+                for text in error.messages:
+                    messages.error(request, text)
+            else:
+                messages.success(request, _("Certified ODF."))
+            return redirect("reports:odf_village", village.code)
+        messages.error(request, _("Not certified: confirm below that you want to certify the village."))
+    return render(request, "reports/odf/certify_confirm.html", {"village": village, "claim": claim})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def return_claim(request, village):
+    """GET: the confirmation with the reason. POST with confirm=yes and a reason: return the claim."""
+    village, claim = _decision(
+        request,
+        village,
+        [State.CLAIMED, State.PASSED, State.FAILED],
+        _("This village has no claim waiting for a decision."),
+    )
+    if claim is None:
+        return redirect("reports:odf_village", village.code)
+    form = forms.ReasonForm(request.POST or None)
+    if request.method == "POST":
+        if request.POST.get("confirm") != "yes":
+            messages.error(request, _("Not returned: confirm below that you want to return the claim."))
+        elif form.is_valid():
+            try:
+                workflow.return_claim(claim=claim, by=request.user, reason=form.cleaned_data["reason"])
+            except ValidationError as error:
+                _refused(request, form, error)
+            else:
+                messages.success(request, _("Returned, with your reason."))
+                return redirect("reports:odf_village", village.code)
+    return render(request, "reports/odf/return_confirm.html", {"village": village, "claim": claim, "form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def slippage(request, village):
+    """The PDRD records that a certified village slipped back to open defecation."""
+    code = village
+    village = _village(request.user, code)
+    _require_reviewer(request.user, village)
+    form = forms.SlippageForm(request.POST or None, initial={"slipped_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            workflow.record_slippage(
+                village=village,
+                by=request.user,
+                slipped_on=form.cleaned_data["slipped_on"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            _refused(request, form, error)
+        else:
+            messages.success(request, _("Slippage recorded: the village no longer counts as certified."))
+            return redirect("reports:odf_village", code)
+    return render(request, "reports/odf/slippage.html", {"village": village, "form": form})
+
+
+@login_required
+def queue(request):
+    """The PDRD's verification queue: declarations waiting for a team, visits overdue, visits waiting for a
+    decision, and certified villages due for re-verification (within 30 days, or overdue)."""
+    # SECURITY: the districts the user reviews; nobody else has a queue.
+    districts = District.objects.reviewable_by(request.user)
+    if not districts.exists():
+        raise PermissionDenied(_("The verification queue is for PDRD reviewers."))
+    claims = OdfClaim.objects.filter(village__commune__district__in=districts).select_related(
+        "village__commune__district", "claimed_by"
+    )
+    certified = Village.objects.filter(commune__district__in=districts).filter(
+        Q(odf_claims__state=State.CERTIFIED) | Q(predecessors__odf_claims__state=State.CERTIFIED)
+    )
+    today = timezone.localdate()
+    return render(
+        request,
+        "reports/odf/queue.html",
+        {
+            "waiting": claims.filter(state=State.CLAIMED).order_by("claimed_at"),
+            "overdue": claims.filter(state=State.TEAM_ASSIGNED, visit_due_on__lt=today)
+            .prefetch_related("team")
+            .order_by("visit_due_on"),
+            "decide": claims.filter(state__in=[State.PASSED, State.FAILED])
+            .select_related("visit")
+            .order_by("visit__recorded_at"),
+            "reverify": status.reverifications_due(certified.distinct().select_related("commune__district")),
+        },
+    )
+
+
+@login_required
+def my_visits(request):
+    """The verifications whose team the user is on and whose visit is still to be recorded, the soonest due first."""
+    claims = (
+        request.user.odf_verifications.filter(state=State.TEAM_ASSIGNED)
+        .select_related("village__commune__district__province")
+        .order_by("visit_due_on")
+    )
+    return render(request, "reports/odf/my_visits.html", {"claims": claims, "today": timezone.localdate()})
+
+
+@login_required
+def photo(request, village, pk):
+    """A visit's photo, to those who may read the village and to the members of the visit's team."""
+    # SECURITY: through the scoped claims; a photo of a village out of reach is a 404, whatever its id.
+    photo = get_object_or_404(
+        OdfPhoto.objects.filter(visit__claim__in=OdfClaim.objects.visible_to(request.user)),
+        pk=pk,
+        visit__claim__village__code=village,
+    )
+    try:
+        handle = photo.image.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(handle, content_type="image/jpeg")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
