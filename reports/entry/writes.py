@@ -98,7 +98,7 @@ def previous_village_values(
     previous = report.period.previous()
     if previous is None:
         return {}
-    rows = VillageQuarter.objects.filter(report__period=previous, village__in=villages)
+    rows = VillageQuarter.objects.filter(report__period=previous, village__in=villages).order_by()  # a dict: no sort
     return {row.village_id: row for row in rows}
 
 
@@ -107,7 +107,7 @@ def village_rows(
 ) -> list[VillageQuarter]:
     """The commune's village rows for the report, in code order; unsaved rows are pre-filled from last quarter."""
     villages = list(commune.villages.active_on(report.period.bounds[0]).order_by("code"))
-    existing = {row.village_id: row for row in report.village_quarters.filter(village__commune=commune)}
+    existing = {row.village_id: row for row in report.village_quarters.filter(village__commune=commune).order_by()}
     rows: list[VillageQuarter] = []
     for village in villages:
         row = existing.get(village.id)
