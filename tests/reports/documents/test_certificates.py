@@ -6,18 +6,20 @@ the ODF workflow (tests/reports/odf/conftest.py: declared by dso_a, verified by 
 reviewer_p). Khmer text is compared on its skeleton (test_documents.py says why).
 """
 
+from io import BytesIO
+
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from districts.models import Role, Village
+from districts.models import Commune, Role, Village
 from reports.documents import certificates, numbering
 from reports.documents.models import DocumentNumber, PdfKind
 from reports.odf import workflow
 from tests.factories import AssignmentFactory, UserFactory
 from tests.reports.documents.pdfs import first_page_png, pdf_pages, pdf_text
 from tests.reports.documents.test_documents import assert_khmer_in, no_missing_glyphs  # noqa: F401 (a fixture)
-from tests.reports.odf.conftest import all_met, village, walk  # noqa: F401 (fixtures)
+from tests.reports.odf.conftest import person, village, walk  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.django_db
 
@@ -63,11 +65,19 @@ def test_village_certificate_in_english_names_the_visit_the_team_and_the_certifi
     named,
     no_missing_glyphs,  # noqa: F811
 ):
-    claim = walk.certified(village)
+    # A team of four: dso_b and the focal points of three other communes of the province.
+    focal = [
+        person(f"focal_{code}", Role.COMMUNE_FOCAL_POINT, commune=Commune.objects.get(code=code))
+        for code in ("050802", "050101", "050102")
+    ]
+    claim = walk.visited(walk.assigned(walk.claimed(village), members=[named[0], *focal]))
+    workflow.certify(claim=claim, by=named[1])
+    claim.refresh_from_db()
     rendered = certificates.render_certificate("village", village, "en")
     pages = pdf_pages(rendered.content)
     text = " ".join(pages)
-    assert rendered.pages == len(pages) == 1
+    assert rendered.pages == len(pages) == 1  # a team of four still leaves the signatures on the one page
+    assert "Commune focal point (CCWC), Test Commune 050101 Commune, Basedth District" in text
     assert "Kingdom of Cambodia" in text and "Nation Religion King" in text
     assert "Provincial Department of Rural Development of Kampong Speu" in text
     assert f"No. 05/{this_year()}/001" in text  # the PDRD's numbering, shared with its provincial summaries
@@ -122,7 +132,26 @@ def test_commune_and_district_certificates_list_their_villages_and_communes(
     assert district.pages == 1 and "ODF district certificate" in text
     assert "Test Commune 050801" in text and "Test Commune 050802" in text
     assert f"No. 05/{this_year()}/" in text and "Kingdom of Cambodia" in text
+    first_page_png(commune.content, "pdf-certificate-commune-en", dpi=90)
+    first_page_png(district.content, "pdf-certificate-district-en", dpi=90)
     assert_khmer_in(["ឃុំសាកល្បង"], pdf_text(certificates.render_certificate("commune", world.commune_a1, "km").content))
+
+
+@pytest.mark.slow
+def test_certificates_are_valid_pdf_a_3b_with_the_reference_number_in_the_title(walk, village):  # noqa: F811
+    import page
+    from pypdf import PdfReader
+
+    walk.certified(village)
+    for language in ("en", "km"):
+        content = certificates.render_certificate("village", village, language).content
+        report = page.validate_pdf_bytes(content, profile="3b")
+        assert report.is_compliant, (language, [(f.rule_id, f.message) for f in report.failures])
+        reader = PdfReader(BytesIO(content))
+        assert reader.trailer["/Root"]["/Lang"] == language
+        if language == "en":
+            assert reader.metadata.title.endswith(f"No. 05/{this_year()}/001"), reader.metadata.title
+            assert "Provincial Department of Rural Development of Kampong Speu" in reader.metadata.author
 
 
 # --- Refused when not certified --------------------------------------------------------------------------------
