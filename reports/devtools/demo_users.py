@@ -15,6 +15,9 @@ DEMO_USERS = [
     ("pdrd_kspeu", "Dara", "Sok", Role.PDRD_REVIEWER, "05"),
     ("pa_kspeu", "Rith", "Mao", Role.PA_VIEWER, "05"),
     ("pdrd_tbkhmum", "Sophea", "Long", Role.PDRD_REVIEWER, "25"),
+    # Dambae's ODF verifiers (demo_odf.py): DSOs of neighbouring districts of Tbong Khmum.
+    ("dso_ponheakraek", "Piseth", "Nhem", Role.DSO, "2505"),
+    ("dso_memot", "Sreyneang", "Chan", Role.DSO, "2503"),
     ("mrd_national", "Channa", "Heng", Role.MRD_NATIONAL, None),
     ("admin", "Bopha", "Ouk", Role.ADMINISTRATOR, None),
 ]

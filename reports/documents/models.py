@@ -24,6 +24,7 @@ class PdfKind(models.TextChoices):
     DISTRICT = "district", _("District quarterly report")
     PROVINCIAL = "provincial", _("Provincial quarterly summary")
     NATIONAL = "national", _("National rollup")
+    CERTIFICATE = "certificate", _("ODF certificate")
 
 
 class PdfState(models.TextChoices):

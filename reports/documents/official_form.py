@@ -58,7 +58,7 @@ def issuer_lines(kind, unit):
             _("%(district)s District Administration") % {"district": unit.name},
             _("District Sanitation Officer"),
         ]
-    if kind == PdfKind.PROVINCIAL:
+    if kind in (PdfKind.PROVINCIAL, PdfKind.CERTIFICATE):  # the PDRD certifies ODF villages and communes
         return [
             _("Ministry of Rural Development"),
             _("Provincial Department of Rural Development of %(province)s") % {"province": unit.name},
@@ -113,6 +113,19 @@ def national_signatories():
     return [
         Signatory(_("Prepared by"), _("Department of Rural Health Care, Ministry of Rural Development")),
         Signatory(_("Seen and approved"), _("Director of the Department of Rural Health Care")),
+    ]
+
+
+def certificate_signatories(certified_by, certified_on, khmer_digits):
+    """An ODF certificate: certified by the PDRD reviewer who certified (a village) or no one named (a commune or
+    district, ODF by its villages' certifications); seen and approved by the Director of the PDRD."""
+    certified = Signatory(_("Certified by"), _("PDRD reviewer"))
+    if certified_by is not None:
+        certified.name = display_name(certified_by)
+        certified.date_line = _("Certified on %(day)s") % {"day": day_line(certified_on, khmer_digits)}
+    return [
+        certified,
+        Signatory(_("Seen and approved"), _("Director of the Provincial Department of Rural Development")),
     ]
 
 

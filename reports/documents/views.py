@@ -1,4 +1,5 @@
-"""PDF downloads: the district report (rendered in the request) and the stored provincial and national PDFs.
+"""PDF downloads: the district report and the ODF certificates (rendered in the request), and the stored provincial
+and national PDFs.
 
 Routed by reports/urls.py's pdf_urls (reports/documents/...). Every view fetches what it serves through a scoped
 queryset, so a unit outside the user's reach is a 404 whichever URL is tried; stored files are
@@ -16,9 +17,10 @@ from django.urls import reverse
 from django.utils import translation
 from django.views.decorators.http import require_GET
 
-from districts.models import Province
+from districts.models import Commune, District, Province, Village
 from districts.scoping import has_national_reach
 from drssd_portal.security_log import log_event
+from reports.documents import certificates
 from reports.documents import store as pdf_store
 from reports.documents.common import DOCUMENT_TITLES
 from reports.documents.district_report import render_district
@@ -60,6 +62,29 @@ def district_pdf(request, district, year, quarter):
     rendered = render_district(report, language)
     filename = f"drssd-district-{report.district.code}-{year}-Q{quarter}-{language}.pdf"
     return _pdf_response(request, rendered.content, filename)
+
+
+# The certificates' units, each fetched through its scoped lookup, with what the certificate prints of the hierarchy.
+CERTIFIED_UNITS = {
+    "village": (Village, "commune__district__province"),
+    "commune": (Commune, "district__province"),
+    "district": (District, "province"),
+}
+
+
+@login_required
+@require_GET
+def certificate_pdf(request, level, code):
+    """The ODF certificate of a village, commune or district the user may read (a 404 outside their reach), rendered
+    now (one page); a 404 page saying why when the unit is not certified or ODF today."""
+    model, related = CERTIFIED_UNITS[level]
+    unit = get_object_or_404(model.objects.visible_to(request.user).select_related(related), code=code)
+    language = _language(request)
+    try:
+        rendered = certificates.render_certificate(level, unit, language)
+    except certificates.NotCertified as refusal:
+        return render(request, "reports/documents/not_certified.html", {"reason": str(refusal)}, status=404)
+    return _pdf_response(request, rendered.content, f"drssd-odf-certificate-{unit.code}-{language}.pdf")
 
 
 @login_required

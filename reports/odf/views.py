@@ -67,6 +67,13 @@ def village_odf(request, village, claim_form=None):
     claim = _open_claim(village)
     certification = status.village_certification(village)
     can_claim = _can_claim(request.user, village, claim, certification)
+    # The commune and district certificates are offered here, where a certification can make them ODF.
+    commune_odf = certification is not None and status.commune_is_odf(village.commune)
+    district_odf = (
+        commune_odf
+        and District.objects.visible_to(request.user).filter(pk=village.commune.district_id).exists()
+        and status.district_is_odf(village.commune.district)
+    )
     if can_claim and claim_form is None:
         claim_form = forms.ClaimForm(initial={"declared_on": timezone.localdate()})
     return render(
@@ -77,6 +84,8 @@ def village_odf(request, village, claim_form=None):
             "claim": claim,
             "visit": getattr(claim, "visit", None) if claim else None,
             "certification": certification,
+            "commune_odf": commune_odf,
+            "district_odf": district_odf,
             "due_on": status.reverification_due_on(certification.certified_on) if certification else None,
             "today": timezone.localdate(),
             "is_reviewer": _is_reviewer(request.user, village),
