@@ -4,10 +4,13 @@ They check what a form can (a date, a number, a reason given); the rules of the 
 whose refusals the views show on the form, with everything typed kept.
 """
 
+import datetime
+
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
 from django.contrib.auth.models import User
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from districts.people import display_name
@@ -61,7 +64,12 @@ class TeamForm(forms.Form):
     )
     due_on = forms.DateField(label=_("Visit due by"), widget=DayMonthYearWidget())
 
+    # A required date's selects have no empty choice: without a start value the browser would post the first day
+    # of the first year offered, unseen. Two weeks from today is the usual time a team is given.
+    DAYS_TO_VISIT = 14
+
     def __init__(self, *args, eligible, **kwargs):
+        kwargs.setdefault("initial", {"due_on": timezone.localdate() + datetime.timedelta(days=self.DAYS_TO_VISIT)})
         super().__init__(*args, **kwargs)
         self.fields["members"].widget.choices = [(u.pk, verifier_label(u)) for u in eligible]
         self.helper = _helper("assign", _("Assign the team"))

@@ -113,6 +113,15 @@ def test_the_pdrd_sees_only_eligible_verifiers_and_assigns_a_team(
     assert claim.state == State.TEAM_ASSIGNED and list(claim.team.all()) == [dso_b]
 
 
+def test_the_team_page_starts_the_due_date_two_weeks_ahead(client_for, village, walk, reviewer_p, dso_b):
+    """A required date's selects have no empty choice: without a start value the page would post 1 January of the
+    first year offered, which nobody chose."""
+    walk.claimed(village)
+    page = client_for(reviewer_p).get(url("team"))
+    expected = date_parts("due_on", TODAY() + datetime.timedelta(days=14))
+    assert {name: values(page)[name] for name in expected} == expected
+
+
 def test_an_ineligible_member_posted_is_refused_by_name_and_the_choices_stay(
     client_for, village, walk, reviewer_p, dso_a, dso_b
 ):
