@@ -1,7 +1,8 @@
 """The dashboards' read path: rollup rows per unit and quarter, league tables, projections, the cache.
 
-Reads reports.rollups.models.Rollup (and the gazetteer for names) only: never village rows or
-reports. A dashboard costs a fixed number of queries whatever the number of units below it:
+Reads reports.rollups.models.Rollup (and the gazetteer for names) and, for the ODF funnel, the ODF
+verification records: never village rows or reports. A dashboard costs a fixed number of queries
+whatever the number of units below it:
 
   1. every quarter's row of the unit (its trend, the quarter picker and the cache version);
   2. on a cache miss, the rows of the units one level down for the window of five quarters
@@ -10,7 +11,10 @@ reports. A dashboard costs a fixed number of queries whatever the number of unit
   3a. on a cache miss, the district rows of this quarter, the end of last year and a year ago, for changes and
      projections over the same districts (reports.rollups.comparisons), and, when some expected district has
      no figures at all, their names (reports.rollups.basis);
-  4. for a district, its communes (to list those without data) and its plan targets.
+  4. for a district, its communes (to list those without data) and its plan targets;
+  5. on a cache miss, the quarter's ODF funnel from the verification records (reports.odf.funnel: twelve queries
+     whatever the number of units). Every ODF step schedules the rebuild of its district-quarter's rollups, which
+     changes the cache key below; a change of the MRD's re-verification period shows once the cache expires.
 
 The built dashboard (figures, tables, KPIs: plain data) is cached per (level, unit, quarter,
 data state, language) under a key that also holds the version of the rows read: the latest
@@ -38,11 +42,12 @@ from reports.dashboards import figures as charts
 from reports.dashboards import tables
 from reports.dashboards.captions import CAPTIONS, TITLES
 from reports.models import DistrictPlanTarget, NationalSettings
+from reports.odf import funnel as odf_funnel
 from reports.rollups import basis as row_basis
 from reports.rollups import comparisons
 from reports.rollups.models import Rollup, RollupLevel
 
-CACHE_FORMAT = 5  # bump when the cached structure changes
+CACHE_FORMAT = 6  # bump when the cached structure changes
 CHILD_LEVEL = {"district": RollupLevel.COMMUNE, "province": RollupLevel.DISTRICT, "national": RollupLevel.PROVINCE}
 RECENT_QUARTERS = 8  # bar charts show the last two years
 PROJECTION_HORIZON = 50  # years: a later projected year is shown as "not at the current rate"
@@ -181,7 +186,7 @@ def load(level, unit, *, provisional=False, year=None, quarter=None):
     selected quarter (default: the latest with reports counted), built under the active language or
     taken from the cache. Returns a dict of plain data (see build()); Http404 for a quarter without data.
 
-    Queries: see the module docstring (3 to 6, none per unit).
+    Queries: see the module docstring (3 to 6, and 12 for the ODF funnel on a cache miss; none per unit).
     """
     rows = unit_rows(unit, provisional=provisional)
     target_year = NationalSettings.current().target_year
@@ -316,8 +321,29 @@ def build(selection, children):
             )
         else:
             figures += _add_units_below(data, selection, children)
+        figures.append(_add_odf_funnel(data, selection))
         data["charts"] = _charts(selection, figures, children)
     return data
+
+
+def _add_odf_funnel(data, selection):
+    """The quarter's ODF funnel from the verification records (reports.odf.funnel, a fixed number of queries):
+    its table and the certified stock at the quarter's end into `data`. Returns the funnel chart's (key, figure)."""
+    period = selection.current.period
+    found = odf_funnel.funnel(selection.level, selection.unit, period.year, period.quarter)
+    data["tables"].append(tables.odf_funnel_table(found))
+    total = found.total
+    data["odf_certified"] = {
+        "villages": total.certified_villages,
+        "active_villages": total.villages,
+        "communes": total.odf_communes,
+        "all_communes": total.communes,
+        "districts": total.odf_districts,
+        "all_districts": total.districts,
+        "overdue": total.reverification_overdue,
+        "due_next": total.reverification_due_next,
+    }
+    return ("odf_funnel", charts.odf_funnel_figure(total, language=selection.language))
 
 
 def _trend_figures(selection):
