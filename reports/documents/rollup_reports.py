@@ -1,6 +1,7 @@
 """The provincial quarterly summary and the national rollup as PDFs.
 
-Read from the rollup tables only (approved data, or provisional when asked) and rendered by a Celery
+Read from the rollup tables (approved data, or provisional when asked) and, for the ODF funnel, the ODF
+verification records (reports.odf.funnel, whatever the data state), and rendered by a Celery
 task into a StoredPdf (store.py, rendering.py). A document is collected first (a handful of queries,
 no rendering) and digested: the digest covers every figure and name it prints, so it is the key of
 its stored PDF. Rendering happens later, in the task, under the requested language.
@@ -39,6 +40,7 @@ from reports.documents.common import (
 )
 from reports.documents.models import PdfKind
 from reports.models import DistrictReport, NationalSettings, ProvincialReport, ReportingPeriod, ReportStatus
+from reports.odf import funnel
 from reports.rollups import basis as rollup_basis
 from reports.rollups.models import NATIONAL_CODE, DataState, Rollup, RollupLevel
 
@@ -60,6 +62,7 @@ class RollupDocument:
     provincial_report: object = None
     target_year: int = 2025
     khmer_digits: bool = True  # NationalSettings: the letterhead's digits in Khmer documents
+    odf_funnel: object = None  # reports.odf.funnel.Funnel of the quarter by district (provincial) or province
 
     @property
     def unit_code(self):
@@ -121,6 +124,7 @@ class RollupDocument:
             {code: [row_fingerprint(r) for r in rows] for code, rows in self.commune_rows.items()},
             {str(key): value for key, value in self.reports.items()},
             unit_names(units),
+            _funnel_digest(self.odf_funnel),
             None
             if report is None
             else [
@@ -168,6 +172,14 @@ def _baseline(period, data_state, **filters):
     }
 
 
+def _funnel_digest(found):
+    if found is None:
+        return None
+    return [[unit.code, unit.name_km, unit.name_latin, vars(counts)] for unit, counts in found.rows] + [
+        vars(found.total)
+    ]
+
+
 def collect_provincial(province, period, data_state):
     """The provincial summary's data: the province's and its districts' rows (a handful of queries)."""
     previous = period.previous()
@@ -204,6 +216,7 @@ def collect_provincial(province, period, data_state):
         baseline=_baseline(period, data_state, level=RollupLevel.DISTRICT, province=province),
         commune_rows=communes,
         reports=reports,
+        odf_funnel=funnel.funnel("province", province, period.year, period.quarter),
         provincial_report=ProvincialReport.objects.filter(province=province, period=period)
         .select_related("submitted_by")
         .prefetch_related("missing__district")
@@ -228,6 +241,7 @@ def collect_national(period, data_state):
         before=before,
         series=_series(trend, data_state, level__in=[RollupLevel.NATIONAL, RollupLevel.PROVINCE]),
         baseline=_baseline(period, data_state, level=RollupLevel.PROVINCE),
+        odf_funnel=funnel.funnel("national", None, period.year, period.quarter),
         **_national_settings(),
     )
 
@@ -354,6 +368,7 @@ def rollup_document(document, language):
             completeness_rate=main.reporting_completeness,
             timeliness_rate=main.reporting_timeliness,
             official=_official(document),
+            odf_funnel=document.odf_funnel,
         )
         if document.kind == PdfKind.PROVINCIAL:
             _add_districts(document, context, figures, language)

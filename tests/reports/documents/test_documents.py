@@ -367,3 +367,36 @@ def test_every_document_is_valid_pdf_a_3b_with_its_metadata(pdf_data):
                 title = reader.metadata.title
                 assert "/" in title.rsplit("No. ", 1)[1], title  # the reference number is in the title
                 assert reader.metadata.subject and "Q3 2019" in reader.metadata.subject
+
+
+def test_the_odf_section_prints_the_quarters_funnel_and_the_digest_follows_it(pdf_data):
+    import datetime
+
+    from reports.odf.models import OdfSlippage
+    from tests.factories import UserFactory
+    from tests.reports.odf.test_funnel import at, claim
+
+    by = UserFactory(username="odf_recorder")
+    day = datetime.date
+    claim("05080101", day(2019, 7, 2), visited_on=day(2019, 7, 20), certified_on=day(2019, 8, 1), by=by)
+    claim("05080102", day(2019, 9, 1), by=by)  # declared only
+    digest = rollup_reports.collect_provincial(pdf_data.world.province_p, pdf_data.q3, DataState.APPROVED).digest()
+
+    district = " ".join(pdf_pages(district_report.render_district(pdf_data.report_a, "en").content))
+    assert "ODF verification in the quarter, by commune" in district
+    assert "declared ODF 2 · verified 1 · certified 1 · slipped back 0" in district
+    assert "certified ODF villages 1 · ODF communes 0" in district
+    document = rollup_reports.collect_provincial(pdf_data.world.province_p, pdf_data.q3, DataState.APPROVED)
+    provincial = " ".join(pdf_pages(rollup_reports.render_rollup_document(document, "en").content))
+    assert "5. ODF verification in the quarter, by district" in provincial
+    assert re.search(r"Thpong 2 1 1 0 0 1 / 4 0 / 2 0 / 1 0 0", provincial)
+
+    OdfSlippage.objects.create(
+        village_id=pdf_data.report_a.village_quarters.get(village__code="05080101").village_id,
+        slipped_on=day(2019, 9, 10),
+        reason="Open defecation seen",
+        source=OdfSlippage.Source.REVIEWER,
+        recorded_at=at(day(2019, 9, 10)),
+    )
+    document = rollup_reports.collect_provincial(pdf_data.world.province_p, pdf_data.q3, DataState.APPROVED)
+    assert document.odf_funnel.total.slipped == 1 and document.digest() != digest
