@@ -164,8 +164,9 @@ def approver_p_of(data):
 
 def test_district_report_queries_do_not_grow_with_the_villages(pdf_data, django_assert_max_num_queries):
     # About a dozen for the figures, the rest for the letterhead: the national setting, the reference number
-    # (allocated on the first render: a savepoint, the last number, the insert) and the signatories.
-    with django_assert_max_num_queries(50):
+    # (allocated on the first render: a savepoint, the last number, the insert) and the signatories; twelve for the
+    # quarter's ODF funnel (reports.odf.funnel), and three more the first time the ODF settings row is read.
+    with django_assert_max_num_queries(65):
         district_report.district_document(pdf_data.report_a, "en")
 
 
