@@ -11,7 +11,8 @@ whatever the number of units below it:
   3a. on a cache miss, the district rows of this quarter, the end of last year and a year ago, for changes and
      projections over the same districts (reports.rollups.comparisons), and, when some expected district has
      no figures at all, their names (reports.rollups.basis);
-  4. for a district, its communes (to list those without data) and its plan targets;
+  4. for a district, its communes (to list those without data) and its plan targets; for a province, the
+     scorecard's weights (in the cache key);
   5. on a cache miss, the quarter's ODF funnel from the verification records (reports.odf.funnel: twelve queries
      whatever the number of units). Every ODF step schedules the rebuild of its district-quarter's rollups, which
      changes the cache key below; a change of the MRD's re-verification period shows once the cache expires.
@@ -39,8 +40,9 @@ from django.utils.translation import ngettext
 from districts.templatetags.portal import count, money, percent
 from reports import indicators, quarters
 from reports.dashboards import figures as charts
-from reports.dashboards import tables
+from reports.dashboards import scorecard, tables
 from reports.dashboards.captions import CAPTIONS, TITLES
+from reports.dashboards.models import ScorecardWeights
 from reports.models import DistrictPlanTarget, NationalSettings
 from reports.odf import funnel as odf_funnel
 from reports.rollups import basis as row_basis
@@ -191,6 +193,7 @@ def load(level, unit, *, provisional=False, year=None, quarter=None):
     rows = unit_rows(unit, provisional=provisional)
     target_year = NationalSettings.current().target_year
     targets = plan_targets(unit) if level == "district" else {}
+    weights = ScorecardWeights.current().as_dict() if level == "province" else None
     if not rows:
         return {
             "empty": True,
@@ -218,6 +221,7 @@ def load(level, unit, *, provisional=False, year=None, quarter=None):
                     version,
                     target_year,
                     target_key,
+                    weights,
                 )
             ).encode()
         ).hexdigest()
@@ -234,6 +238,7 @@ def load(level, unit, *, provisional=False, year=None, quarter=None):
             target_year=target_year,
             targets=targets,
             language=language,
+            weights=weights,
         )
         data = build(selection, child_rows(level, unit, rows, index, provisional=provisional))
         data["cache_key"] = key if seconds else None
@@ -255,6 +260,7 @@ class Selection:
     target_year: int
     targets: dict
     language: str
+    weights: dict | None = None  # the scorecard's (provinces)
 
     @property
     def current(self):
@@ -321,16 +327,35 @@ def build(selection, children):
             )
         else:
             figures += _add_units_below(data, selection, children)
-        figures.append(_add_odf_funnel(data, selection))
+        found = odf_funnel.funnel(selection.level, selection.unit, period.year, period.quarter)
+        figures.append(_add_odf_funnel(data, selection, found))
+        if selection.level == "province":
+            data["tables"].append(_scorecard(selection, children, found))
         data["charts"] = _charts(selection, figures, children)
     return data
 
 
-def _add_odf_funnel(data, selection):
-    """The quarter's ODF funnel from the verification records (reports.odf.funnel, a fixed number of queries):
-    its table and the certified stock at the quarter's end into `data`. Returns the funnel chart's (key, figure)."""
+def _scorecard(selection, children, found):
+    """The province's district scorecard from the district rows of `children` and the ODF funnel `found`."""
     period = selection.current.period
-    found = odf_funnel.funnel(selection.level, selection.unit, period.year, period.quarter)
+    recent = window(period.year, period.quarter, 4)
+    this_year = [key for key in recent if key[0] == period.year]
+
+    def rows_of(code, keys):
+        return [children[key][code] for key in keys if code in children.get(key, {})]
+
+    inputs = [
+        (unit, children.get((period.year, period.quarter), {}).get(unit.code), rows_of(unit.code, recent),
+         rows_of(unit.code, this_year), counts)
+        for unit, counts in found.rows
+    ]  # fmt: skip
+    weights = selection.weights or {}
+    return tables.scorecard_table(scorecard.district_scores(inputs, weights), weights, scorecard.formula(weights))
+
+
+def _add_odf_funnel(data, selection, found):
+    """The quarter's ODF funnel (reports.odf.funnel.Funnel `found`): its table and the certified stock at the
+    quarter's end into `data`. Returns the funnel chart's (key, figure)."""
     data["tables"].append(tables.odf_funnel_table(found))
     total = found.total
     data["odf_certified"] = {

@@ -299,6 +299,40 @@ def odf_funnel_table(funnel):
     }
 
 
+def _points_cell(value):
+    return _cell("—" if value is None else f"{value:.1f}", None if value is None else round(value, 2))
+
+
+def scorecard_table(scores, weights, formula):
+    """The district scorecard (reports.dashboards.scorecard): each component's value and weighted points, and the
+    score, with the formula under the table. Highest score first, never a bare rank."""
+    rows = []
+    for found in scores:
+        cells = [
+            _cell(found.unit.name, href=reverse("reports:dashboard_district", args=[found.unit.code]), numeric=False)
+        ]
+        for component in found.components:
+            cells += [_pct_cell(component.value), _points_cell(component.points)]
+        rows.append(cells + [_points_cell(found.total)])
+    columns = [_("District")]
+    for component in scores[0].components if scores else []:
+        columns += [
+            _("%(component)s (%%)") % {"component": component.label},
+            _("points (weight %(weight)s)") % {"weight": component.weight},
+        ]
+    return {
+        "key": "scorecard",
+        "title": _("District scorecard"),
+        "caption": _(
+            "Each component's value in the selected quarter and its points: its weight times its value, over the "
+            "sum of the weights. The score is the sum of the points, out of 100."
+        ),
+        "columns": columns + [_("Score (of 100)")],
+        "rows": rows,
+        "footnote": formula,
+    }
+
+
 def _downloaded(cell):
     """What a download holds for a cell: the number, or the text shown (see _cell)."""
     if cell.get("downloaded") is not None:

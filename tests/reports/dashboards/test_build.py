@@ -100,7 +100,7 @@ ACCESS = {
     ),
     "province": (
         province_url,
-        PROVINCE_CSVS,
+        PROVINCE_CSVS + ["scorecard"],
         {
             "reviewer_p": 200,
             "pa_p": 200,
@@ -382,9 +382,11 @@ def queries(django_assert_max_num_queries, client, url, limit):
 def test_dashboard_query_counts_are_pinned(
     settings, client_for, world, rolled, bigger_q, mrd, cached, django_assert_max_num_queries
 ):
+    from reports.dashboards.models import ScorecardWeights
     from reports.odf.models import OdfSettings
 
-    OdfSettings.current()  # the MRD's row exists (its first read creates it)
+    OdfSettings.current()  # the MRD's rows exist (their first read creates them)
+    ScorecardWeights.current()
     if not cached:
         settings.DASHBOARD_CACHE_SECONDS = 0
     client = client_for(mrd)
@@ -399,8 +401,9 @@ def test_dashboard_query_counts_are_pinned(
     # names of the districts without figures (B has no approved report) once, and the ODF funnel (12 queries).
     funnel = 0 if cached else 12
     assert queries(django_assert_max_num_queries, client, national, 11 + funnel) <= 12 + funnel
-    two = queries(django_assert_max_num_queries, client, province_p, 11 + funnel)
-    three = queries(django_assert_max_num_queries, client, province_q, 11 + funnel)
+    # A province also reads the scorecard's weights (in its cache key).
+    two = queries(django_assert_max_num_queries, client, province_p, 12 + funnel)
+    three = queries(django_assert_max_num_queries, client, province_q, 12 + funnel)
     # No query per district; P's page also names B, its district without approved figures.
     assert two == three + (0 if cached else 1)
     queries(django_assert_max_num_queries, client, district, 12 + funnel)
@@ -523,3 +526,30 @@ def test_the_odf_funnel_shows_on_every_dashboard_and_downloads(client_for, world
         assert national["odf_certified"]["communes"] == 1
         district = client.get(district_url(world) + "?quarter=2025Q1")
         assert b'id="odf-certified-communes">1<' in district.content
+
+
+def test_the_province_shows_the_district_scorecard_with_its_components_and_formula(client_for, world, rolled, mrd):
+    from reports.dashboards.models import ScorecardWeights
+
+    client = client_for(mrd)
+    with translation.override("en"):
+        response = client.get(province_url(world) + "?quarter=2025Q1")
+        table = next(t for t in response.context["data"]["tables"] if t["key"] == "scorecard")
+        assert table["columns"][:3] == ["District", "Coverage progress (%)", "points (weight 30)"]
+        rows = {row[0]["text"]: [cell["raw"] for cell in row[1:]] for row in table["rows"]}
+        # Thpong (A): 70% coverage (approved); no ODF village certified; its Q4 and Q1 reports (of two expected in
+        # the last four quarters: Q4 and Q1); nothing certified to keep: sustainability has no value.
+        coverage, coverage_points = rows["Thpong"][:2]
+        assert (coverage, coverage_points) == (70.0, 21.0)
+        assert rows["Thpong"][-1] == sum(rows["Thpong"][1:-1:2])
+        assert b"Score = (30 \xc3\x97 Coverage progress" in response.content or "Score = (30 × Coverage" in (
+            response.content.decode()
+        )
+        weights = ScorecardWeights.current()
+        weights.coverage = 60
+        weights.save()
+        changed = client.get(province_url(world) + "?quarter=2025Q1").context["data"]
+        table = next(t for t in changed["tables"] if t["key"] == "scorecard")
+        again = {row[0]["text"]: [cell["raw"] for cell in row[1:]] for row in table["rows"]}
+        assert again["Thpong"][:2] == [70.0, pytest.approx(60 * 70 / 130, abs=0.01)]
+        assert again["Thpong"][0:10:2] == rows["Thpong"][0:10:2]  # the values, every one unchanged
