@@ -18,7 +18,9 @@ from django.utils.translation import gettext as _
 from districts.models import Province
 from reports import indicators
 from reports.dashboards import figures as charts
+from reports.dashboards import scorecard
 from reports.dashboards.captions import CAPTIONS, TITLES
+from reports.dashboards.models import ScorecardWeights
 from reports.documents import comparisons, numbering, official_form
 from reports.documents.common import (
     DOCUMENT_TITLES,
@@ -63,6 +65,8 @@ class RollupDocument:
     target_year: int = 2025
     khmer_digits: bool = True  # NationalSettings: the letterhead's digits in Khmer documents
     odf_funnel: object = None  # reports.odf.funnel.Funnel of the quarter by district (provincial) or province
+    district_history: dict = field(default_factory=dict)  # code -> district rows of the last four quarters (provincial)
+    weights: dict = field(default_factory=dict)  # the district scorecard's (provincial)
 
     @property
     def unit_code(self):
@@ -125,6 +129,8 @@ class RollupDocument:
             {str(key): value for key, value in self.reports.items()},
             unit_names(units),
             _funnel_digest(self.odf_funnel),
+            {code: [row_fingerprint(r) for r in rows] for code, rows in self.district_history.items()},
+            self.weights,
             None
             if report is None
             else [
@@ -183,6 +189,7 @@ def _funnel_digest(found):
 def collect_provincial(province, period, data_state):
     """The provincial summary's data: the province's and its districts' rows (a handful of queries)."""
     previous = period.previous()
+    trend = _trend_periods(period)
     rows = list(_rows(period, data_state, level=RollupLevel.PROVINCE, code=province.code)) + list(
         _rows(period, data_state, level=RollupLevel.DISTRICT, province=province)
     )
@@ -212,7 +219,9 @@ def collect_provincial(province, period, data_state):
         data_state=data_state,
         rows=rows,
         before=before,
-        series=_series(_trend_periods(period), data_state, level=RollupLevel.PROVINCE, code=province.code),
+        series=_series(trend, data_state, level=RollupLevel.PROVINCE, code=province.code),
+        district_history=_series(trend[:4], data_state, level=RollupLevel.DISTRICT, province=province),
+        weights=ScorecardWeights.current().as_dict(),
         baseline=_baseline(period, data_state, level=RollupLevel.DISTRICT, province=province),
         commune_rows=communes,
         reports=reports,
@@ -457,7 +466,21 @@ def _add_districts(document, context, figures, language):
             for line in by_code
         ],
         narrative=_provincial_narrative(document.provincial_report),
+        scorecard=_scorecard(document, districts),
+        scorecard_formula=scorecard.formula(document.weights),
     )
+
+
+def _scorecard(document, districts):
+    """The district scorecard (reports.dashboards.scorecard) of the province's districts in the quarter."""
+    now = {row.code: row for row in districts}
+    year = document.period.year
+    inputs = [
+        (unit, now.get(unit.code), document.district_history.get(unit.code, []),
+         [r for r in document.district_history.get(unit.code, []) if r.period.year == year], counts)
+        for unit, counts in (document.odf_funnel.rows if document.odf_funnel else [])
+    ]  # fmt: skip
+    return scorecard.district_scores(inputs, document.weights)
 
 
 def _add_provinces_and_districts(document, context, figures, language):

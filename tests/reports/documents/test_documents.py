@@ -373,6 +373,7 @@ def test_every_document_is_valid_pdf_a_3b_with_its_metadata(pdf_data):
 def test_the_odf_section_prints_the_quarters_funnel_and_the_digest_follows_it(pdf_data):
     import datetime
 
+    from reports.dashboards.models import ScorecardWeights
     from reports.odf.models import OdfSlippage
     from tests.factories import UserFactory
     from tests.reports.odf.test_funnel import at, claim
@@ -391,6 +392,11 @@ def test_the_odf_section_prints_the_quarters_funnel_and_the_digest_follows_it(pd
     provincial = " ".join(pdf_pages(rollup_reports.render_rollup_document(document, "en").content))
     assert "5. ODF verification in the quarter, by district" in provincial
     assert re.search(r"Thpong 2 1 1 0 0 1 / 4 0 / 2 0 / 1 0 0", provincial)
+    # The district scorecard, its components beside the score, and the formula with the MRD's weights under it.
+    assert "6. District scorecard" in provincial
+    assert "Score = (30 × Coverage progress + 25 × ODF certified share" in provincial
+    thpong = next(found for found in document.odf_funnel.rows if found[0].code == "0508")
+    assert thpong[1].certified_villages == 1
 
     OdfSlippage.objects.create(
         village_id=pdf_data.report_a.village_quarters.get(village__code="05080101").village_id,
@@ -401,3 +407,9 @@ def test_the_odf_section_prints_the_quarters_funnel_and_the_digest_follows_it(pd
     )
     document = rollup_reports.collect_provincial(pdf_data.world.province_p, pdf_data.q3, DataState.APPROVED)
     assert document.odf_funnel.total.slipped == 1 and document.digest() != digest
+    digest = document.digest()
+    weights = ScorecardWeights.current()
+    weights.budget = 0
+    weights.save()
+    changed = rollup_reports.collect_provincial(pdf_data.world.province_p, pdf_data.q3, DataState.APPROVED)
+    assert changed.digest() != digest  # new weights, new scores: a new PDF
