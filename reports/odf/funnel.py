@@ -65,6 +65,18 @@ class Funnel:
     quarter: int
     rows: list[tuple[object, Counts]]
     total: Counts
+    newly: "Newly | None" = None
+
+
+@dataclass
+class Newly:
+    """What became ODF in the quarter (for the recognition lists), each in code order: villages certified in it (their
+    own certification) that were not certified at the previous quarter's end, and communes and districts ODF at its
+    end that were not at the previous quarter's end."""
+
+    villages: list[Village]
+    communes: list[Commune]
+    districts: list[District]
 
 
 def _scope(level: str, unit: Unit, prefix: str) -> Q:
@@ -132,7 +144,7 @@ def _children(level: str, unit: Unit, districts: list[District], last: datetime.
     return sorted({d.province for d in districts}, key=lambda p: p.code)
 
 
-def funnel(level: str, unit: Unit, year: int, quarter: int) -> Funnel:
+def funnel(level: str, unit: Unit, year: int, quarter: int, *, newly: bool = False) -> Funnel:
     """The funnel of `unit` ("district", "province"; "national" with unit None) in a quarter, by child unit.
 
     Eleven to thirteen queries whatever the number of units: four for the flows, three for the units active at the
@@ -161,7 +173,10 @@ def funnel(level: str, unit: Unit, year: int, quarter: int) -> Funnel:
         total.add(counts)
     if level == "district":
         total.districts, total.odf_districts = 1, int(unit.pk in odf_districts)  # type: ignore[union-attr]
-    return Funnel(level, year, quarter, [(child, by_child[child.pk]) for child in children], total)
+    found = Funnel(level, year, quarter, [(child, by_child[child.pk]) for child in children], total)
+    if newly:
+        found.newly = _newly(level, unit, year, quarter, (certified, odf_communes, odf_districts))
+    return found
 
 
 def _count_units(
@@ -224,24 +239,55 @@ def _count_stock(
 ) -> set[int]:
     """Add each child's villages, certified villages and re-verifications due; return the ODF communes' ids."""
     next_first, next_last = quarters.quarter_bounds(*next_quarter)
-    uncertified_communes = set()
-    all_communes = set()
-    for village_id, commune_id in villages:
+    for village_id, _commune_id in villages:
         counts = counts_of(village_id)
-        all_communes.add(commune_id)
-        cert = certified.get(village_id)
-        if cert is None:
-            uncertified_communes.add(commune_id)
         if counts is None:
             continue
         counts.villages += 1
+        cert = certified.get(village_id)
         if cert is None:
             continue
         counts.certified_villages += 1
         due_on = status.add_months(cert.certified_on, months)
         counts.reverification_overdue += due_on <= last
         counts.reverification_due_next += next_first <= due_on <= next_last
-    return all_communes - uncertified_communes
+    return _odf_communes(villages, certified)
+
+
+def _odf_communes(villages: list[Pair], certified: dict) -> set[int]:
+    """Communes with active villages, every one of them certified (status.py's rule)."""
+    communes, not_odf = set(), set()
+    for village_id, commune_id in villages:
+        communes.add(commune_id)
+        if village_id not in certified:
+            not_odf.add(commune_id)
+    return communes - not_odf
+
+
+def _newly(level: str, unit: Unit, year: int, quarter: int, now: tuple) -> Newly:
+    """Newly of the quarter from `now` (certified villages, ODF communes, ODF districts at its end) and the same at the
+    previous quarter's end: six queries, and one per list that is not empty (the names)."""
+    first, last = quarters.quarter_bounds(year, quarter)
+    before_day = first - datetime.timedelta(days=1)
+    villages, communes, _districts = _units(level, unit, before_day)
+    certified = status.certified_villages([v for v, _c in villages], before_day)
+    odf_communes = _odf_communes(villages, certified)
+    odf_districts = _odf_districts(communes, odf_communes)
+    certified_now, communes_now, districts_now = now
+    village_ids = {
+        v
+        for v, cert in certified_now.items()
+        if v not in certified and not cert.inherited and first <= cert.certified_on <= last
+    }
+
+    def named(model: type[Village | Commune | District], ids: set[int], related: str) -> list:
+        return list(model.objects.filter(pk__in=ids).select_related(related).order_by("code")) if ids else []
+
+    return Newly(
+        villages=named(Village, village_ids, "commune"),
+        communes=named(Commune, communes_now - odf_communes, "district"),
+        districts=named(District, districts_now - odf_districts, "province"),
+    )
 
 
 def _odf_districts(communes: Iterable[tuple[int, int]], odf_communes: set[int]) -> set[int]:

@@ -145,3 +145,23 @@ def test_the_funnel_costs_a_fixed_number_of_queries(history, level, django_asser
     unit = {"district": history.district_a, "province": history.province_p, "national": None}[level]
     with django_assert_max_num_queries(12):
         funnel(level, unit, 2024, 2)
+
+
+def test_what_became_odf_in_the_quarter(history):
+    result = funnel("province", history.province_p, 2024, 2, newly=True)
+
+    # 05080102 certified in Q2 makes commune 050801 ODF; B's communes and B were ODF at the end of Q1 already;
+    # 05080202, declared again, is not certified.
+    assert [v.code for v in result.newly.villages] == ["05080102"]
+    assert [c.code for c in result.newly.communes] == ["050801"]
+    assert result.newly.districts == []
+    earlier = funnel("province", history.province_p, 2024, 1, newly=True)
+    assert [v.code for v in earlier.newly.villages] == ["05010201", "05010202", "05080101"]
+    # 050101 was ODF at the end of 2023 (05010101 and 05010102, retired since, both certified).
+    assert [c.code for c in earlier.newly.communes] == ["050102"]
+    assert [d.code for d in earlier.newly.districts] == ["0501"]
+
+
+def test_what_became_odf_costs_a_fixed_number_of_queries(history, django_assert_max_num_queries):
+    with django_assert_max_num_queries(21):
+        funnel("national", None, 2024, 1, newly=True)
