@@ -12,10 +12,12 @@ whatever the number of units below it:
      projections over the same districts (reports.rollups.comparisons), and, when some expected district has
      no figures at all, their names (reports.rollups.basis);
   4. for a district, its communes (to list those without data) and its plan targets; for a province, the
-     scorecard's weights (in the cache key);
+     scorecard's weights (in the cache key); on a cache miss for the nation, the district rows of the five quarters
+     (the recognition list);
   5. on a cache miss, the quarter's ODF funnel from the verification records (reports.odf.funnel: twelve queries
-     whatever the number of units). Every ODF step schedules the rebuild of its district-quarter's rollups, which
-     changes the cache key below; a change of the MRD's re-verification period shows once the cache expires.
+     whatever the number of units, up to nine more for a province or the nation: what became ODF). Every ODF step
+     schedules the rebuild of its district-quarter's rollups, which changes the cache key below; a change of the
+     MRD's re-verification period shows once the cache expires.
 
 The built dashboard (figures, tables, KPIs: plain data) is cached per (level, unit, quarter,
 data state, language) under a key that also holds the version of the rows read: the latest
@@ -40,7 +42,7 @@ from django.utils.translation import ngettext
 from districts.templatetags.portal import count, money, percent
 from reports import indicators, quarters
 from reports.dashboards import figures as charts
-from reports.dashboards import scorecard, tables
+from reports.dashboards import recognition, scorecard, tables
 from reports.dashboards.captions import CAPTIONS, TITLES
 from reports.dashboards.models import ScorecardWeights
 from reports.models import DistrictPlanTarget, NationalSettings
@@ -327,12 +329,55 @@ def build(selection, children):
             )
         else:
             figures += _add_units_below(data, selection, children)
-        found = odf_funnel.funnel(selection.level, selection.unit, period.year, period.quarter)
+        found = odf_funnel.funnel(
+            selection.level, selection.unit, period.year, period.quarter, newly=selection.level != "district"
+        )
         figures.append(_add_odf_funnel(data, selection, found))
         if selection.level == "province":
             data["tables"].append(_scorecard(selection, children, found))
+            data["recognition"] = _recognition(selection, children, found)
+        elif selection.level == "national":
+            data["recognition"] = _recognition(selection, national_district_rows(selection), found)
         data["charts"] = _charts(selection, figures, children)
     return data
+
+
+def national_district_rows(selection):
+    """{(year, quarter): {code: row}} of every district for the five quarters ending at the selected one. One query."""
+    period = selection.current.period
+    keys = set(window(period.year, period.quarter))
+    period_ids = [row.period_id for row in selection.history if (row.period.year, row.period.quarter) in keys]
+    by_quarter = {}
+    for row in (
+        Rollup.objects.for_state(selection.provisional)
+        .filter(level=RollupLevel.DISTRICT, period_id__in=period_ids)
+        .select_related("period", "district")
+    ):
+        by_quarter.setdefault((row.period.year, row.period.quarter), {})[row.code] = row
+    return by_quarter
+
+
+def _recognition(selection, district_rows, found):
+    """The quarter's recognition list as plain data, from the district rows ({(year, quarter): {code: row}}) and what
+    became ODF (found.newly)."""
+    period = selection.current.period
+    recent = window(period.year, period.quarter, 4)
+    history = {}
+    for key in recent:
+        for code, row in district_rows.get(key, {}).items():
+            history.setdefault(code, []).append(row)
+    baseline = {code: row.sanitation_coverage for code, row in district_rows.get((period.year - 1, 4), {}).items()}
+    found = recognition.recognition(
+        found.newly, district_rows.get((period.year, period.quarter), {}), baseline, history
+    )
+    return {
+        "villages": [f"{v.name} ({v.commune.name})" for v in found.villages],
+        "communes": [f"{c.name} ({c.district.name})" for c in found.communes],
+        "districts": [f"{d.name} ({d.province.name})" for d in found.districts],
+        "best_progress": [(unit.name, tables.signed(change)) for unit, change in found.best_progress],
+        "on_time": [unit.name for unit in found.on_time],
+        "empty": found.empty,
+    }
 
 
 def _scorecard(selection, children, found):

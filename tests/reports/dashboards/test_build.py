@@ -398,19 +398,20 @@ def test_dashboard_query_counts_are_pinned(
         for url in (national, province_p, province_q, district):
             client.get(url)
     # A cache miss reads the district rows of the compared quarters once (like-with-like changes), the
-    # names of the districts without figures (B has no approved report) once, and the ODF funnel (12 queries).
+    # names of the districts without figures (B has no approved report) once, and the ODF funnel (12 queries; for a
+    # province or the nation 6 more for what became ODF, and for the nation the district rows for its recognition).
     funnel = 0 if cached else 12
-    assert queries(django_assert_max_num_queries, client, national, 11 + funnel) <= 12 + funnel
+    newly = 0 if cached else 6
+    assert queries(django_assert_max_num_queries, client, national, 11 + funnel + newly + 1) <= 12 + funnel + newly + 1
     # A province also reads the scorecard's weights (in its cache key).
-    two = queries(django_assert_max_num_queries, client, province_p, 12 + funnel)
-    three = queries(django_assert_max_num_queries, client, province_q, 12 + funnel)
+    two = queries(django_assert_max_num_queries, client, province_p, 12 + funnel + newly)
+    three = queries(django_assert_max_num_queries, client, province_q, 12 + funnel + newly)
     # No query per district; P's page also names B, its district without approved figures.
     assert two == three + (0 if cached else 1)
     queries(django_assert_max_num_queries, client, district, 12 + funnel)
     for name in NATIONAL_CSVS:
-        queries(
-            django_assert_max_num_queries, client, reverse("reports:dashboard_national_csv", args=[name]), 9 + funnel
-        )
+        limit = 9 + funnel + newly + (0 if cached else 1)
+        queries(django_assert_max_num_queries, client, reverse("reports:dashboard_national_csv", args=[name]), limit)
 
 
 def test_national_dashboard_reads_no_village_or_report_rows(settings, client_for, world, rolled, mrd):
@@ -551,3 +552,35 @@ def test_the_province_shows_the_district_scorecard_with_its_components_and_formu
         again = {row[0]["text"]: [cell["raw"] for cell in row[1:]] for row in table["rows"]}
         assert again["Thpong"][:2] == [70.0, pytest.approx(60 * 70 / 130, abs=0.01)]
         assert again["Thpong"][0:10:2] == rows["Thpong"][0:10:2]  # the values, every one unchanged
+
+
+def test_the_recognition_list_names_what_became_odf_and_the_best_progress(client_for, world, rolled, mrd):
+    import datetime
+
+    from tests.factories import UserFactory
+    from tests.reports.odf.test_funnel import claim
+
+    by = UserFactory(username="recorder")
+    for code in ("05080101", "05080102"):
+        claim(
+            code,
+            datetime.date(2025, 1, 5),
+            visited_on=datetime.date(2025, 1, 20),
+            certified_on=datetime.date(2025, 2, 1),
+            by=by,
+        )
+    client = client_for(mrd)
+    with translation.override("en"):
+        data = client.get(province_url(world) + "?quarter=2025Q1").context["data"]
+        recognition = data["recognition"]
+        assert recognition["villages"] == [
+            "Test Village 05080101 (Test Commune 050801)",
+            "Test Village 05080102 (Test Commune 050801)",
+        ]
+        assert recognition["communes"] == ["Test Commune 050801 (Thpong)"]
+        assert recognition["districts"] == []
+        assert recognition["best_progress"] == [("Thpong", "+20.0")]  # 50% at the end of 2024, 70% now
+        assert recognition["on_time"] == []  # two quarters of reports only
+        national = client.get(reverse("reports:dashboard_national") + "?quarter=2025Q1")
+        assert national.context["data"]["recognition"]["best_progress"] == [("Thpong", "+20.0")]
+        assert b'id="recognition-communes">Test Commune 050801 (Thpong)<' in national.content
