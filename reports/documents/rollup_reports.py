@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from districts.models import Province
 from reports import indicators
 from reports.dashboards import figures as charts
-from reports.dashboards import scorecard
+from reports.dashboards import recognition, scorecard
 from reports.dashboards.captions import CAPTIONS, TITLES
 from reports.dashboards.models import ScorecardWeights
 from reports.documents import comparisons, numbering, official_form
@@ -67,6 +67,7 @@ class RollupDocument:
     odf_funnel: object = None  # reports.odf.funnel.Funnel of the quarter by district (provincial) or province
     district_history: dict = field(default_factory=dict)  # code -> district rows of the last four quarters (provincial)
     weights: dict = field(default_factory=dict)  # the district scorecard's (provincial)
+    district_baseline: dict = field(default_factory=dict)  # district code -> coverage at the end of last year
 
     @property
     def unit_code(self):
@@ -131,6 +132,7 @@ class RollupDocument:
             _funnel_digest(self.odf_funnel),
             {code: [row_fingerprint(r) for r in rows] for code, rows in self.district_history.items()},
             self.weights,
+            {code: str(value) for code, value in self.district_baseline.items()},
             None
             if report is None
             else [
@@ -161,7 +163,7 @@ def _series(trend_periods, data_state, **filters):
     series = {}
     for row in (
         Rollup.objects.filter(period__in=trend_periods, data_state=data_state, **filters)
-        .select_related("period", "province")
+        .select_related("period", "province", "district")
         .order_by("period__year", "period__quarter")
     ):
         series.setdefault(row.code, []).append(row)
@@ -181,8 +183,13 @@ def _baseline(period, data_state, **filters):
 def _funnel_digest(found):
     if found is None:
         return None
-    return [[unit.code, unit.name_km, unit.name_latin, vars(counts)] for unit, counts in found.rows] + [
-        vars(found.total)
+    newly = found.newly
+    return [
+        [[unit.code, unit.name_km, unit.name_latin, vars(counts)] for unit, counts in found.rows],
+        vars(found.total),
+        None
+        if newly is None
+        else [[u.code, u.name_km, u.name_latin] for u in (*newly.villages, *newly.communes, *newly.districts)],
     ]
 
 
@@ -190,6 +197,7 @@ def collect_provincial(province, period, data_state):
     """The provincial summary's data: the province's and its districts' rows (a handful of queries)."""
     previous = period.previous()
     trend = _trend_periods(period)
+    baseline = _baseline(period, data_state, level=RollupLevel.DISTRICT, province=province)
     rows = list(_rows(period, data_state, level=RollupLevel.PROVINCE, code=province.code)) + list(
         _rows(period, data_state, level=RollupLevel.DISTRICT, province=province)
     )
@@ -222,10 +230,11 @@ def collect_provincial(province, period, data_state):
         series=_series(trend, data_state, level=RollupLevel.PROVINCE, code=province.code),
         district_history=_series(trend[:4], data_state, level=RollupLevel.DISTRICT, province=province),
         weights=ScorecardWeights.current().as_dict(),
-        baseline=_baseline(period, data_state, level=RollupLevel.DISTRICT, province=province),
+        baseline=baseline,
+        district_baseline=baseline,
         commune_rows=communes,
         reports=reports,
-        odf_funnel=funnel.funnel("province", province, period.year, period.quarter),
+        odf_funnel=funnel.funnel("province", province, period.year, period.quarter, newly=True),
         provincial_report=ProvincialReport.objects.filter(province=province, period=period)
         .select_related("submitted_by")
         .prefetch_related("missing__district")
@@ -250,7 +259,9 @@ def collect_national(period, data_state):
         before=before,
         series=_series(trend, data_state, level__in=[RollupLevel.NATIONAL, RollupLevel.PROVINCE]),
         baseline=_baseline(period, data_state, level=RollupLevel.PROVINCE),
-        odf_funnel=funnel.funnel("national", None, period.year, period.quarter),
+        odf_funnel=funnel.funnel("national", None, period.year, period.quarter, newly=True),
+        district_history=_series(trend[:4], data_state, level=RollupLevel.DISTRICT),
+        district_baseline=_baseline(period, data_state, level=RollupLevel.DISTRICT),
         **_national_settings(),
     )
 
@@ -378,6 +389,12 @@ def rollup_document(document, language):
             timeliness_rate=main.reporting_timeliness,
             official=_official(document),
             odf_funnel=document.odf_funnel,
+            recognition=recognition.recognition(
+                document.odf_funnel.newly if document.odf_funnel else None,
+                {r.code: r for r in document.rows if r.level == RollupLevel.DISTRICT},
+                document.district_baseline,
+                document.district_history,
+            ),
         )
         if document.kind == PdfKind.PROVINCIAL:
             _add_districts(document, context, figures, language)

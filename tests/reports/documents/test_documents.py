@@ -395,6 +395,11 @@ def test_the_odf_section_prints_the_quarters_funnel_and_the_digest_follows_it(pd
     # The district scorecard, its components beside the score, and the formula with the MRD's weights under it.
     assert "6. District scorecard" in provincial
     assert "Score = (30 × Coverage progress + 25 × ODF certified share" in provincial
+    assert "Recognition" in provincial and "Test Village 05080101 (Test Commune 050801)" in provincial
+    national = rollup_reports.collect_national(pdf_data.q3, DataState.APPROVED)
+    national_text = " ".join(pdf_pages(rollup_reports.render_rollup_document(national, "en").content))
+    assert "5. ODF verification in the quarter, by province" in national_text
+    assert "Villages newly certified ODF Test Village 05080101 (Test Commune 050801)" in national_text
     thpong = next(found for found in document.odf_funnel.rows if found[0].code == "0508")
     assert thpong[1].certified_villages == 1
 
