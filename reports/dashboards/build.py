@@ -42,7 +42,7 @@ from django.utils.translation import ngettext
 from districts.templatetags.portal import count, money, percent
 from reports import indicators, quarters
 from reports.dashboards import figures as charts
-from reports.dashboards import recognition, scorecard, tables
+from reports.dashboards import odf_parts, tables
 from reports.dashboards.captions import CAPTIONS, TITLES
 from reports.dashboards.models import ScorecardWeights
 from reports.models import DistrictPlanTarget, NationalSettings
@@ -329,91 +329,29 @@ def build(selection, children):
             )
         else:
             figures += _add_units_below(data, selection, children)
-        found = odf_funnel.funnel(
-            selection.level, selection.unit, period.year, period.quarter, newly=selection.level != "district"
-        )
-        figures.append(_add_odf_funnel(data, selection, found))
-        if selection.level == "province":
-            data["tables"].append(_scorecard(selection, children, found))
-            data["recognition"] = _recognition(selection, children, found)
-        elif selection.level == "national":
-            data["recognition"] = _recognition(selection, national_district_rows(selection), found)
+        figures.append(_add_odf(data, selection, children))
         data["charts"] = _charts(selection, figures, children)
     return data
 
 
-def national_district_rows(selection):
-    """{(year, quarter): {code: row}} of every district for the five quarters ending at the selected one. One query."""
+def _add_odf(data, selection, children):
+    """The ODF parts (reports.dashboards.odf_parts) into `data`: the funnel everywhere, the scorecard for a province,
+    the recognition list for a province and the nation. Returns the funnel chart's (key, figure)."""
     period = selection.current.period
-    keys = set(window(period.year, period.quarter))
-    period_ids = [row.period_id for row in selection.history if (row.period.year, row.period.quarter) in keys]
-    by_quarter = {}
-    for row in (
-        Rollup.objects.for_state(selection.provisional)
-        .filter(level=RollupLevel.DISTRICT, period_id__in=period_ids)
-        .select_related("period", "district")
-    ):
-        by_quarter.setdefault((row.period.year, row.period.quarter), {})[row.code] = row
-    return by_quarter
-
-
-def _recognition(selection, district_rows, found):
-    """The quarter's recognition list as plain data, from the district rows ({(year, quarter): {code: row}}) and what
-    became ODF (found.newly)."""
-    period = selection.current.period
-    recent = window(period.year, period.quarter, 4)
-    history = {}
-    for key in recent:
-        for code, row in district_rows.get(key, {}).items():
-            history.setdefault(code, []).append(row)
-    baseline = {code: row.sanitation_coverage for code, row in district_rows.get((period.year - 1, 4), {}).items()}
-    found = recognition.recognition(
-        found.newly, district_rows.get((period.year, period.quarter), {}), baseline, history
+    found = odf_funnel.funnel(
+        selection.level, selection.unit, period.year, period.quarter, newly=selection.level != "district"
     )
-    return {
-        "villages": [f"{v.name} ({v.commune.name})" for v in found.villages],
-        "communes": [f"{c.name} ({c.district.name})" for c in found.communes],
-        "districts": [f"{d.name} ({d.province.name})" for d in found.districts],
-        "best_progress": [(unit.name, tables.signed(change)) for unit, change in found.best_progress],
-        "on_time": [unit.name for unit in found.on_time],
-        "empty": found.empty,
-    }
-
-
-def _scorecard(selection, children, found):
-    """The province's district scorecard from the district rows of `children` and the ODF funnel `found`."""
-    period = selection.current.period
+    figure = odf_parts.add_funnel(data, found, language=selection.language)
     recent = window(period.year, period.quarter, 4)
-    this_year = [key for key in recent if key[0] == period.year]
-
-    def rows_of(code, keys):
-        return [children[key][code] for key in keys if code in children.get(key, {})]
-
-    inputs = [
-        (unit, children.get((period.year, period.quarter), {}).get(unit.code), rows_of(unit.code, recent),
-         rows_of(unit.code, this_year), counts)
-        for unit, counts in found.rows
-    ]  # fmt: skip
-    weights = selection.weights or {}
-    return tables.scorecard_table(scorecard.district_scores(inputs, weights), weights, scorecard.formula(weights))
-
-
-def _add_odf_funnel(data, selection, found):
-    """The quarter's ODF funnel (reports.odf.funnel.Funnel `found`): its table and the certified stock at the
-    quarter's end into `data`. Returns the funnel chart's (key, figure)."""
-    data["tables"].append(tables.odf_funnel_table(found))
-    total = found.total
-    data["odf_certified"] = {
-        "villages": total.certified_villages,
-        "active_villages": total.villages,
-        "communes": total.odf_communes,
-        "all_communes": total.communes,
-        "districts": total.odf_districts,
-        "all_districts": total.districts,
-        "overdue": total.reverification_overdue,
-        "due_next": total.reverification_due_next,
-    }
-    return ("odf_funnel", charts.odf_funnel_figure(total, language=selection.language))
+    if selection.level == "province":
+        data["tables"].append(odf_parts.scorecard_table(period, children, found, selection.weights or {}, recent))
+    if selection.level != "district":
+        if selection.level == "national":
+            keys = set(window(period.year, period.quarter))
+            period_ids = [r.period_id for r in selection.history if (r.period.year, r.period.quarter) in keys]
+            children = odf_parts.national_district_rows(period_ids, provisional=selection.provisional)
+        data["recognition"] = odf_parts.recognition_data(period, children, found, recent)
+    return figure
 
 
 def _trend_figures(selection):
