@@ -11,9 +11,9 @@ whatever the number of units below it:
   3a. on a cache miss, the district rows of this quarter, the end of last year and a year ago, for changes and
      projections over the same districts (reports.rollups.comparisons), and, when some expected district has
      no figures at all, their names (reports.rollups.basis);
-  4. for a district, its communes (to list those without data) and its plan targets; for a province, the
-     scorecard's weights (in the cache key); on a cache miss for the nation, the district rows of the five quarters
-     (the recognition list);
+  4. for a district, its communes (to list those without data) and its plan targets; for a province and
+     the nation, the scorecard's weights (in the cache key); on a cache miss for the nation, the district rows
+     of the five quarters (its scorecard and recognition list);
   5. on a cache miss, the quarter's ODF funnel from the verification records (reports.odf.funnel: twelve queries
      whatever the number of units, up to nine more for a province or the nation: what became ODF). Every ODF step
      schedules the rebuild of its district-quarter's rollups, which changes the cache key below; a change of the
@@ -195,7 +195,7 @@ def load(level, unit, *, provisional=False, year=None, quarter=None):
     rows = unit_rows(unit, provisional=provisional)
     target_year = NationalSettings.current().target_year
     targets = plan_targets(unit) if level == "district" else {}
-    weights = ScorecardWeights.current().as_dict() if level == "province" else None
+    weights = ScorecardWeights.current().as_dict() if level != "district" else None
     if not rows:
         return {
             "empty": True,
@@ -262,7 +262,7 @@ class Selection:
     target_year: int
     targets: dict
     language: str
-    weights: dict | None = None  # the scorecard's (provinces)
+    weights: dict | None = None  # the scorecard's (provinces and the nation)
 
     @property
     def current(self):
@@ -335,22 +335,30 @@ def build(selection, children):
 
 
 def _add_odf(data, selection, children):
-    """The ODF parts (reports.dashboards.odf_parts) into `data`: the funnel everywhere, the scorecard for a province,
-    the recognition list for a province and the nation. Returns the funnel chart's (key, figure)."""
-    period = selection.current.period
+    """The ODF parts (reports.dashboards.odf_parts) into `data`: the funnel everywhere; for a province and the nation
+    the district scorecard and the recognition list. Returns the funnel chart's (key, figure)."""
+    period, level = selection.current.period, selection.level
+    # The nation's funnel is read by district (for its scorecard) and grouped by province for its table and chart.
     found = odf_funnel.funnel(
-        selection.level, selection.unit, period.year, period.quarter, newly=selection.level != "district"
+        level,
+        selection.unit,
+        period.year,
+        period.quarter,
+        newly=level != "district",
+        by="district" if level == "national" else None,
     )
-    figure = odf_parts.add_funnel(data, found, language=selection.language)
+    figure = odf_parts.add_funnel(
+        data, odf_funnel.by_province(found) if level == "national" else found, language=selection.language
+    )
+    if level == "district":
+        return figure
     recent = window(period.year, period.quarter, 4)
-    if selection.level == "province":
-        data["tables"].append(odf_parts.scorecard_table(period, children, found, selection.weights or {}, recent))
-    if selection.level != "district":
-        if selection.level == "national":
-            keys = set(window(period.year, period.quarter))
-            period_ids = [r.period_id for r in selection.history if (r.period.year, r.period.quarter) in keys]
-            children = odf_parts.national_district_rows(period_ids, provisional=selection.provisional)
-        data["recognition"] = odf_parts.recognition_data(period, children, found, recent)
+    if level == "national":
+        keys = set(window(period.year, period.quarter))
+        period_ids = [r.period_id for r in selection.history if (r.period.year, r.period.quarter) in keys]
+        children = odf_parts.national_district_rows(period_ids, provisional=selection.provisional)
+    data["tables"].append(odf_parts.scorecard_table(period, children, found, selection.weights or {}, recent))
+    data["recognition"] = odf_parts.recognition_data(period, children, found, recent)
     return figure
 
 

@@ -135,17 +135,18 @@ def _units(level: str, unit: Unit, last: datetime.date) -> tuple[list[Pair], lis
     return villages, communes, districts
 
 
-def _children(level: str, unit: Unit, districts: list[District], last: datetime.date) -> list:
+def _children(child: str, unit: Unit, districts: list[District], last: datetime.date) -> list:
     """The child units of the funnel table in code order (at most one query)."""
-    if level == "district":
+    if child == "commune":
         return list(Commune.objects.active_on(last).filter(district=unit).order_by("code"))
-    if level == "province":
+    if child == "district":
         return sorted(districts, key=lambda d: d.code)
     return sorted({d.province for d in districts}, key=lambda p: p.code)
 
 
-def funnel(level: str, unit: Unit, year: int, quarter: int, *, newly: bool = False) -> Funnel:
-    """The funnel of `unit` ("district", "province"; "national" with unit None) in a quarter, by child unit.
+def funnel(level: str, unit: Unit, year: int, quarter: int, *, newly: bool = False, by: str | None = None) -> Funnel:
+    """The funnel of `unit` ("district", "province"; "national" with unit None) in a quarter, by child unit (CHILD),
+    or for the nation `by="district"` (see by_province() to group those rows again).
 
     Eleven to thirteen queries whatever the number of units: four for the flows, three for the units active at the
     quarter's end, three for their certifications (status.certified_villages), one for the re-verification period,
@@ -155,9 +156,10 @@ def funnel(level: str, unit: Unit, year: int, quarter: int, *, newly: bool = Fal
     villages, communes, districts = _units(level, unit, last)
     certified = status.certified_villages([v for v, _c in villages], last)
     months = OdfSettings.current().reverification_months
-    children = _children(level, unit, districts, last)
-    by_child = {child.pk: Counts() for child in children}
-    place = _placement(level, villages, communes, districts, flows)
+    child = by or CHILD[level]
+    children = _children(child, unit, districts, last)
+    by_child = {unit.pk: Counts() for unit in children}
+    place = _placement(child, villages, communes, districts, flows)
 
     def counts_of(village_id: int) -> Counts | None:
         return by_child.get(place.get(village_id) or 0)
@@ -167,49 +169,59 @@ def funnel(level: str, unit: Unit, year: int, quarter: int, *, newly: bool = Fal
             if (counts := counts_of(village_id)) is not None:
                 setattr(counts, name, getattr(counts, name) + 1)
     odf_communes = _count_stock(villages, certified, months, quarters.next_quarter(year, quarter), last, counts_of)
-    odf_districts = _count_units(level, communes, districts, odf_communes, by_child)
+    odf_districts = _count_units(child, communes, districts, odf_communes, by_child)
     total = Counts()
     for counts in by_child.values():
         total.add(counts)
     if level == "district":
         total.districts, total.odf_districts = 1, int(unit.pk in odf_districts)  # type: ignore[union-attr]
-    found = Funnel(level, year, quarter, [(child, by_child[child.pk]) for child in children], total)
+    found = Funnel(level, year, quarter, [(unit, by_child[unit.pk]) for unit in children], total)
     if newly:
         found.newly = _newly(level, unit, year, quarter, (certified, odf_communes, odf_districts))
     return found
 
 
 def _count_units(
-    level: str, communes: list[Pair], districts: list[District], odf_communes: set[int], by_child: dict[int, Counts]
+    child: str, communes: list[Pair], districts: list[District], odf_communes: set[int], by_child: dict[int, Counts]
 ) -> set[int]:
     """Add each child's communes and districts, ODF or not; return the ODF districts' ids."""
     odf_districts = _odf_districts(communes, odf_communes)
     province_of = {d.pk: d.province_id for d in districts}
     for commune_id, district_id in communes:
-        key = commune_id if level == "district" else _child_of_district(level, district_id, province_of)
+        key = commune_id if child == "commune" else _child_of_district(child, district_id, province_of)
         if (counts := by_child.get(key)) is not None:  # type: ignore[arg-type]
             counts.communes += 1
             counts.odf_communes += commune_id in odf_communes
-    if level != "district":
+    if child != "commune":
         for district in districts:
-            if (counts := by_child.get(district.pk if level == "province" else district.province_id)) is not None:
+            if (counts := by_child.get(district.pk if child == "district" else district.province_id)) is not None:
                 counts.districts += 1
                 counts.odf_districts += district.pk in odf_districts
     return odf_districts
 
 
-def _child_of_district(level: str, district_id: int, province_of: dict[int, int]) -> int | None:
-    return district_id if level == "province" else province_of.get(district_id)
+def _child_of_district(child: str, district_id: int, province_of: dict[int, int]) -> int | None:
+    return district_id if child == "district" else province_of.get(district_id)
+
+
+def by_province(found: Funnel) -> Funnel:
+    """A national funnel by district (funnel(..., by="district")) grouped by province: the same counts, no query."""
+    provinces: dict[int, tuple[object, Counts]] = {}
+    for district, counts in found.rows:
+        assert isinstance(district, District)
+        grouped = provinces.setdefault(district.province_id, (district.province, Counts()))
+        grouped[1].add(counts)
+    rows = sorted(provinces.values(), key=lambda row: row[0].code)  # type: ignore[attr-defined]
+    return Funnel(found.level, found.year, found.quarter, rows, found.total, found.newly)
 
 
 def _placement(
-    level: str, villages: list[Pair], communes: list[Pair], districts: list[District], flows: dict[str, set[int]]
+    child: str, villages: list[Pair], communes: list[Pair], districts: list[District], flows: dict[str, set[int]]
 ) -> dict[int, int | None]:
     """{village id: id of its child unit in the funnel table}. A village of a flow that was retired by the quarter's
     end is not among the active ones: it is placed by its own commune (one query, only when there is one)."""
     district_of = dict(communes)
     province_of = {d.pk: d.province_id for d in districts}
-    child = CHILD[level]
     place: dict[int, int | None] = {}
     for village_id, commune_id in villages:
         if child == "commune":

@@ -114,7 +114,7 @@ ACCESS = {
     ),
     "national": (
         national_url,
-        NATIONAL_CSVS,
+        NATIONAL_CSVS + ["scorecard"],
         {
             "mrd": 200,
             "administrator": 200,
@@ -349,7 +349,8 @@ def test_a_rebuilt_rollup_is_never_served_from_the_cache(client_for, world, roll
 def test_second_view_is_served_from_the_cache(client_for, world, rolled, mrd, django_assert_num_queries):
     client = client_for(mrd)
     client.get(national_url(world))
-    with django_assert_num_queries(6):  # session, user, reach (also the menu's roles), unit rows, settings, period
+    # session, user, reach (also the menu's roles), unit rows, settings, the scorecard's weights, period
+    with django_assert_num_queries(7):
         client.get(national_url(world))
 
 
@@ -402,15 +403,15 @@ def test_dashboard_query_counts_are_pinned(
     # province or the nation 6 more for what became ODF, and for the nation the district rows for its recognition).
     funnel = 0 if cached else 12
     newly = 0 if cached else 6
-    assert queries(django_assert_max_num_queries, client, national, 11 + funnel + newly + 1) <= 12 + funnel + newly + 1
-    # A province also reads the scorecard's weights (in its cache key).
+    # A province and the nation also read the scorecard's weights (in their cache keys).
+    assert queries(django_assert_max_num_queries, client, national, 12 + funnel + newly + 1) <= 13 + funnel + newly + 1
     two = queries(django_assert_max_num_queries, client, province_p, 12 + funnel + newly)
     three = queries(django_assert_max_num_queries, client, province_q, 12 + funnel + newly)
     # No query per district; P's page also names B, its district without approved figures.
     assert two == three + (0 if cached else 1)
     queries(django_assert_max_num_queries, client, district, 12 + funnel)
     for name in NATIONAL_CSVS:
-        limit = 9 + funnel + newly + (0 if cached else 1)
+        limit = 10 + funnel + newly + (0 if cached else 1)
         queries(django_assert_max_num_queries, client, reverse("reports:dashboard_national_csv", args=[name]), limit)
 
 
@@ -552,6 +553,11 @@ def test_the_province_shows_the_district_scorecard_with_its_components_and_formu
         again = {row[0]["text"]: [cell["raw"] for cell in row[1:]] for row in table["rows"]}
         assert again["Thpong"][:2] == [70.0, pytest.approx(60 * 70 / 130, abs=0.01)]
         assert again["Thpong"][0:10:2] == rows["Thpong"][0:10:2]  # the values, every one unchanged
+        # The nation's scorecard lists every district, with the same components.
+        national = client.get(reverse("reports:dashboard_national") + "?quarter=2025Q1").context["data"]
+        table = next(t for t in national["tables"] if t["key"] == "scorecard")
+        everywhere = {row[0]["text"]: [cell["raw"] for cell in row[1:]] for row in table["rows"]}
+        assert set(everywhere) == {"Thpong", "Basedth", "Dambae"} and everywhere["Thpong"] == again["Thpong"]
 
 
 def test_the_recognition_list_names_what_became_odf_and_the_best_progress(client_for, world, rolled, mrd):

@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from districts.models import Village
-from reports.odf.funnel import funnel
+from reports.odf.funnel import by_province, funnel
 from reports.odf.models import OdfClaim, OdfSettings, OdfSlippage, OdfVisit
 from tests.factories import UserFactory
 
@@ -165,3 +165,15 @@ def test_what_became_odf_in_the_quarter(history):
 def test_what_became_odf_costs_a_fixed_number_of_queries(history, django_assert_max_num_queries):
     with django_assert_max_num_queries(21):
         funnel("national", None, 2024, 1, newly=True)
+
+
+def test_the_national_funnel_by_district_groups_back_into_the_one_by_province(history):
+    by_district = funnel("national", None, 2024, 2, by="district")
+    assert [unit.code for unit, _counts in by_district.rows] == ["0501", "0508", "2501"]
+    assert by_district.rows[1][1].reverification_overdue == 1 and by_district.rows[1][1].districts == 1
+
+    grouped = by_province(by_district)
+    direct = funnel("national", None, 2024, 2)
+    assert [(unit.code, vars(counts)) for unit, counts in grouped.rows] == [
+        (unit.code, vars(counts)) for unit, counts in direct.rows
+    ]
