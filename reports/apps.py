@@ -19,6 +19,7 @@ class ReportsConfig(AppConfig):
     stage_model_modules = (
         "reports.odf.models",
         "reports.rollups.models",
+        "reports.dashboards.models",
         "reports.documents.models",
         "reports.exchange.models",
     )

@@ -88,3 +88,20 @@ def coverage_after_quarters(*, coverage: float | None, rate_per_year: float | No
     if coverage is None or rate_per_year is None:
         return None
     return min(100.0, coverage + rate_per_year * quarters / 4)
+
+
+def weighted_score(values: dict[str, float | None], weights: dict[str, int]) -> tuple[dict[str, float], float | None]:
+    """A score out of 100 from component values (%, 0–100) and their weights: each component's points are
+    weight × value / the sum of the weights (a component without a value scores 0 points), the score their sum.
+    None (and no points) when every weight is 0."""
+    total_weight = sum(weights.values())
+    if not total_weight:
+        return {key: 0.0 for key in values}, None
+    points = {key: weights.get(key, 0) * (value or 0.0) / total_weight for key, value in values.items()}
+    return points, sum(points.values())
+
+
+def capped_pct(numerator: Number | None, denominator: Number | None) -> float | None:
+    """ratio_pct capped at 100 (spending more than received counts as all of it used)."""
+    value = ratio_pct(numerator, denominator)
+    return None if value is None else min(value, 100.0)

@@ -1,7 +1,8 @@
 """The dashboards' read path: rollup rows per unit and quarter, league tables, projections, the cache.
 
-Reads reports.rollups.models.Rollup (and the gazetteer for names) only: never village rows or
-reports. A dashboard costs a fixed number of queries whatever the number of units below it:
+Reads reports.rollups.models.Rollup (and the gazetteer for names) and, for the ODF funnel, the ODF
+verification records: never village rows or reports. A dashboard costs a fixed number of queries
+whatever the number of units below it:
 
   1. every quarter's row of the unit (its trend, the quarter picker and the cache version);
   2. on a cache miss, the rows of the units one level down for the window of five quarters
@@ -10,7 +11,13 @@ reports. A dashboard costs a fixed number of queries whatever the number of unit
   3a. on a cache miss, the district rows of this quarter, the end of last year and a year ago, for changes and
      projections over the same districts (reports.rollups.comparisons), and, when some expected district has
      no figures at all, their names (reports.rollups.basis);
-  4. for a district, its communes (to list those without data) and its plan targets.
+  4. for a district, its communes (to list those without data) and its plan targets; for a province and
+     the nation, the scorecard's weights (in the cache key); on a cache miss for the nation, the district rows
+     of the five quarters (its scorecard and recognition list);
+  5. on a cache miss, the quarter's ODF funnel from the verification records (reports.odf.funnel: twelve queries
+     whatever the number of units, up to nine more for a province or the nation: what became ODF). Every ODF step
+     schedules the rebuild of its district-quarter's rollups, which changes the cache key below; a change of the
+     MRD's re-verification period shows once the cache expires.
 
 The built dashboard (figures, tables, KPIs: plain data) is cached per (level, unit, quarter,
 data state, language) under a key that also holds the version of the rows read: the latest
@@ -35,14 +42,16 @@ from django.utils.translation import ngettext
 from districts.templatetags.portal import count, money, percent
 from reports import indicators, quarters
 from reports.dashboards import figures as charts
-from reports.dashboards import tables
+from reports.dashboards import odf_parts, tables
 from reports.dashboards.captions import CAPTIONS, TITLES
+from reports.dashboards.models import ScorecardWeights
 from reports.models import DistrictPlanTarget, NationalSettings
+from reports.odf import funnel as odf_funnel
 from reports.rollups import basis as row_basis
 from reports.rollups import comparisons
 from reports.rollups.models import Rollup, RollupLevel
 
-CACHE_FORMAT = 5  # bump when the cached structure changes
+CACHE_FORMAT = 6  # bump when the cached structure changes
 CHILD_LEVEL = {"district": RollupLevel.COMMUNE, "province": RollupLevel.DISTRICT, "national": RollupLevel.PROVINCE}
 RECENT_QUARTERS = 8  # bar charts show the last two years
 PROJECTION_HORIZON = 50  # years: a later projected year is shown as "not at the current rate"
@@ -181,11 +190,12 @@ def load(level, unit, *, provisional=False, year=None, quarter=None):
     selected quarter (default: the latest with reports counted), built under the active language or
     taken from the cache. Returns a dict of plain data (see build()); Http404 for a quarter without data.
 
-    Queries: see the module docstring (3 to 6, none per unit).
+    Queries: see the module docstring (3 to 6, and 12 for the ODF funnel on a cache miss; none per unit).
     """
     rows = unit_rows(unit, provisional=provisional)
     target_year = NationalSettings.current().target_year
     targets = plan_targets(unit) if level == "district" else {}
+    weights = ScorecardWeights.current().as_dict() if level != "district" else None
     if not rows:
         return {
             "empty": True,
@@ -213,6 +223,7 @@ def load(level, unit, *, provisional=False, year=None, quarter=None):
                     version,
                     target_year,
                     target_key,
+                    weights,
                 )
             ).encode()
         ).hexdigest()
@@ -229,6 +240,7 @@ def load(level, unit, *, provisional=False, year=None, quarter=None):
             target_year=target_year,
             targets=targets,
             language=language,
+            weights=weights,
         )
         data = build(selection, child_rows(level, unit, rows, index, provisional=provisional))
         data["cache_key"] = key if seconds else None
@@ -250,6 +262,7 @@ class Selection:
     target_year: int
     targets: dict
     language: str
+    weights: dict | None = None  # the scorecard's (provinces and the nation)
 
     @property
     def current(self):
@@ -316,8 +329,37 @@ def build(selection, children):
             )
         else:
             figures += _add_units_below(data, selection, children)
+        figures.append(_add_odf(data, selection, children))
         data["charts"] = _charts(selection, figures, children)
     return data
+
+
+def _add_odf(data, selection, children):
+    """The ODF parts (reports.dashboards.odf_parts) into `data`: the funnel everywhere; for a province and the nation
+    the district scorecard and the recognition list. Returns the funnel chart's (key, figure)."""
+    period, level = selection.current.period, selection.level
+    # The nation's funnel is read by district (for its scorecard) and grouped by province for its table and chart.
+    found = odf_funnel.funnel(
+        level,
+        selection.unit,
+        period.year,
+        period.quarter,
+        newly=level != "district",
+        by="district" if level == "national" else None,
+    )
+    figure = odf_parts.add_funnel(
+        data, odf_funnel.by_province(found) if level == "national" else found, language=selection.language
+    )
+    if level == "district":
+        return figure
+    recent = window(period.year, period.quarter, 4)
+    if level == "national":
+        keys = set(window(period.year, period.quarter))
+        period_ids = [r.period_id for r in selection.history if (r.period.year, r.period.quarter) in keys]
+        children = odf_parts.national_district_rows(period_ids, provisional=selection.provisional)
+    data["tables"].append(odf_parts.scorecard_table(period, children, found, selection.weights or {}, recent))
+    data["recognition"] = odf_parts.recognition_data(period, children, found, recent)
+    return figure
 
 
 def _trend_figures(selection):

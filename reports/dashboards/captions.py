@@ -9,6 +9,7 @@ TITLES = {
     "coverage": gettext_lazy("Sanitation coverage and basic sanitation"),
     "odf": gettext_lazy("ODF villages: declared and verified"),
     "idpoor": gettext_lazy("IDPoor coverage beside overall coverage"),
+    "odf_funnel": gettext_lazy("ODF verification in the quarter: declared, verified, certified, slipped"),
     "triggering": gettext_lazy("CLTS triggering events and participants"),
     "training": gettext_lazy("Training cascade: people trained by level"),
     "budget": gettext_lazy("Functional-transfer budget: received and spent"),
@@ -27,6 +28,12 @@ CAPTIONS = {
     "odf": gettext_lazy(
         "Villages whose ODF status at the end of each quarter is verified, and villages declared ODF but not yet "
         "verified (counted separately: only verified villages are ODF villages)."
+    ),
+    "odf_funnel": gettext_lazy(
+        "Villages declared ODF, verified by a team from elsewhere (visit passed), certified by the PDRD and found "
+        "practising open defecation again (slipped) in the selected quarter, from the ODF verification records; "
+        "certified villages re-verified are counted apart. All data, approved or not: verification does not wait "
+        "for the quarterly report."
     ),
     "idpoor": gettext_lazy(
         "IDPoor coverage = IDPoor households (Poor 1 and 2) with an improved latrine out of IDPoor households, "

@@ -301,6 +301,35 @@ def reporting_figure(rows, *, language):
         return {"data": data, "layout": layout}
 
 
+def odf_funnel_figure(counts, *, language):
+    """The ODF funnel of one quarter (reports.odf.funnel.Counts): villages declared, verified, certified and
+    slipped in the quarter, and certified villages re-verified (bars, one per step)."""
+    with translation.override(language):
+        steps = [
+            (_("Declared ODF"), counts.declared),
+            (_("Verified"), counts.verified),
+            (_("Certified"), counts.certified),
+            (_("Slipped back"), counts.slipped),
+            (_("Re-verified"), counts.reverified),
+        ]
+        data = [
+            {
+                "type": "bar",
+                "name": _("Villages"),
+                "x": [label for label, _value in steps],
+                "y": [value for _label, value in steps],
+                "marker": {"color": GREEN},
+                "hovertemplate": "%{x}: %{y:,}<extra></extra>",
+            }
+        ]
+        layout = layout_with(
+            xaxis=axis(_("Step in the quarter"), type="category"),
+            yaxis=axis(_("Villages"), rangemode="tozero"),
+            meta={"provisional": []},
+        )
+        return {"data": data, "layout": layout}
+
+
 # --- Comparisons across units (one quarter) ------------------------------------------------------------
 
 

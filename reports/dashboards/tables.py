@@ -240,6 +240,99 @@ def province_league(rows_by_code, since, children, keys, odf_districts, projecti
     }
 
 
+def _share_cell(part, whole):
+    """ "3 / 4": sorted by the part, downloaded as shown."""
+    return _cell(f"{count(part)} / {count(whole)}", part, downloaded=f"{part} / {whole}")
+
+
+def _funnel_row(name, counts, *, href=None, districts=True):
+    row = [
+        _cell(name, href=href, numeric=False),
+        _count_cell(counts.declared),
+        _count_cell(counts.verified),
+        _count_cell(counts.certified),
+        _count_cell(counts.slipped),
+        _count_cell(counts.reverified),
+        _share_cell(counts.certified_villages, counts.villages),
+        _share_cell(counts.odf_communes, counts.communes),
+    ]
+    if districts:
+        row.append(_share_cell(counts.odf_districts, counts.districts))
+    return row + [_count_cell(counts.reverification_overdue), _count_cell(counts.reverification_due_next)]
+
+
+FUNNEL_LINKS = {"district": None, "province": "reports:dashboard_district", "national": "reports:dashboard_province"}
+
+
+def odf_funnel_table(funnel):
+    """The quarter's ODF funnel (reports.odf.funnel.Funnel) by commune, district or province, and the total."""
+    link = FUNNEL_LINKS[funnel.level]
+    districts = funnel.level != "district"
+    rows = [
+        _funnel_row(unit.name, counts, href=reverse(link, args=[unit.code]) if link else None, districts=districts)
+        for unit, counts in funnel.rows
+    ]
+    rows.append(_funnel_row(_("Total"), funnel.total, districts=districts))
+    unit_column = {"district": _("Commune"), "province": _("District"), "national": _("Province")}[funnel.level]
+    columns = [
+        unit_column,
+        _("Declared ODF"),
+        _("Verified"),
+        _("Certified"),
+        _("Slipped back"),
+        _("Re-verified"),
+        _("Certified ODF villages"),
+        pgettext("dashboard", "ODF communes"),
+    ]
+    if districts:
+        columns.append(_("ODF districts"))
+    return {
+        "key": "odf_funnel",
+        "title": _("ODF verification: the quarter and its end"),
+        "caption": _(
+            "Villages declared ODF, verified (visit passed), certified, slipped back and re-verified in the quarter; "
+            "at its end, certified villages of the active villages, ODF communes (every active village certified) "
+            "and districts (every active commune ODF), re-verifications overdue and due in the next quarter."
+        ),
+        "columns": columns + [_("Re-verifications overdue"), _("Re-verifications due next quarter")],
+        "rows": rows,
+    }
+
+
+def _points_cell(value):
+    return _cell("—" if value is None else f"{value:.1f}", None if value is None else round(value, 2))
+
+
+def scorecard_table(scores, weights, formula):
+    """The district scorecard (reports.dashboards.scorecard): each component's value and weighted points, and the
+    score, with the formula under the table. Highest score first, never a bare rank."""
+    rows = []
+    for found in scores:
+        cells = [
+            _cell(found.unit.name, href=reverse("reports:dashboard_district", args=[found.unit.code]), numeric=False)
+        ]
+        for component in found.components:
+            cells += [_pct_cell(component.value), _points_cell(component.points)]
+        rows.append(cells + [_points_cell(found.total)])
+    columns = [_("District")]
+    for component in scores[0].components if scores else []:
+        columns += [
+            _("%(component)s (%%)") % {"component": component.label},
+            _("points (weight %(weight)s)") % {"weight": component.weight},
+        ]
+    return {
+        "key": "scorecard",
+        "title": _("District scorecard"),
+        "caption": _(
+            "Each component's value in the selected quarter and its points: its weight times its value, over the "
+            "sum of the weights. The score is the sum of the points, out of 100."
+        ),
+        "columns": columns + [_("Score (of 100)")],
+        "rows": rows,
+        "footnote": formula,
+    }
+
+
 def _downloaded(cell):
     """What a download holds for a cell: the number, or the text shown (see _cell)."""
     if cell.get("downloaded") is not None:

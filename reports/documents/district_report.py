@@ -26,6 +26,7 @@ from reports.documents.common import (
 from reports.documents.models import PdfKind
 from reports.entry.summary import summarise
 from reports.models import DistrictPlanTarget, DistrictReport, NationalSettings, OdfStatus, ReportStatus, VillageQuarter
+from reports.odf import funnel
 from reports.rollups.build import report_rows
 from reports.rollups.models import DataState, Rollup, RollupLevel
 
@@ -52,6 +53,7 @@ def district_document(report, language):
         trained_total = sum(t.participants for t in trainings)
         attendance, women = report.wg_meeting_attendance, report.wg_meeting_attendance_women
         odf_changes, odf_by_commune = _odf_villages(report)
+        odf_funnel = funnel.funnel("district", district, period.year, period.quarter)
         figures = _district_figures(report, now, language)
         context = common_context(
             PdfKind.DISTRICT,
@@ -73,6 +75,7 @@ def district_document(report, language):
             commune_rows=commune_rows,
             odf_by_commune=odf_by_commune,
             odf_changes=odf_changes,
+            odf_funnel=odf_funnel,
             trainings=trainings,
             trained_total=trained_total,
             trained_men=max(trained_total - now.trained_women, 0),

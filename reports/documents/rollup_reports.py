@@ -1,6 +1,7 @@
 """The provincial quarterly summary and the national rollup as PDFs.
 
-Read from the rollup tables only (approved data, or provisional when asked) and rendered by a Celery
+Read from the rollup tables (approved data, or provisional when asked) and, for the ODF funnel, the ODF
+verification records (reports.odf.funnel, whatever the data state), and rendered by a Celery
 task into a StoredPdf (store.py, rendering.py). A document is collected first (a handful of queries,
 no rendering) and digested: the digest covers every figure and name it prints, so it is the key of
 its stored PDF. Rendering happens later, in the task, under the requested language.
@@ -17,7 +18,9 @@ from django.utils.translation import gettext as _
 from districts.models import Province
 from reports import indicators
 from reports.dashboards import figures as charts
+from reports.dashboards import recognition, scorecard
 from reports.dashboards.captions import CAPTIONS, TITLES
+from reports.dashboards.models import ScorecardWeights
 from reports.documents import comparisons, numbering, official_form
 from reports.documents.common import (
     DOCUMENT_TITLES,
@@ -39,6 +42,7 @@ from reports.documents.common import (
 )
 from reports.documents.models import PdfKind
 from reports.models import DistrictReport, NationalSettings, ProvincialReport, ReportingPeriod, ReportStatus
+from reports.odf import funnel
 from reports.rollups import basis as rollup_basis
 from reports.rollups.models import NATIONAL_CODE, DataState, Rollup, RollupLevel
 
@@ -60,6 +64,10 @@ class RollupDocument:
     provincial_report: object = None
     target_year: int = 2025
     khmer_digits: bool = True  # NationalSettings: the letterhead's digits in Khmer documents
+    odf_funnel: object = None  # reports.odf.funnel.Funnel of the quarter by district (provincial) or province
+    district_history: dict = field(default_factory=dict)  # code -> district rows of the last four quarters (provincial)
+    weights: dict = field(default_factory=dict)  # the district scorecard's (provincial)
+    district_baseline: dict = field(default_factory=dict)  # district code -> coverage at the end of last year
 
     @property
     def unit_code(self):
@@ -121,6 +129,10 @@ class RollupDocument:
             {code: [row_fingerprint(r) for r in rows] for code, rows in self.commune_rows.items()},
             {str(key): value for key, value in self.reports.items()},
             unit_names(units),
+            _funnel_digest(self.odf_funnel),
+            {code: [row_fingerprint(r) for r in rows] for code, rows in self.district_history.items()},
+            self.weights,
+            {code: str(value) for code, value in self.district_baseline.items()},
             None
             if report is None
             else [
@@ -151,7 +163,7 @@ def _series(trend_periods, data_state, **filters):
     series = {}
     for row in (
         Rollup.objects.filter(period__in=trend_periods, data_state=data_state, **filters)
-        .select_related("period", "province")
+        .select_related("period", "province", "district")
         .order_by("period__year", "period__quarter")
     ):
         series.setdefault(row.code, []).append(row)
@@ -168,9 +180,24 @@ def _baseline(period, data_state, **filters):
     }
 
 
+def _funnel_digest(found):
+    if found is None:
+        return None
+    newly = found.newly
+    return [
+        [[unit.code, unit.name_km, unit.name_latin, vars(counts)] for unit, counts in found.rows],
+        vars(found.total),
+        None
+        if newly is None
+        else [[u.code, u.name_km, u.name_latin] for u in (*newly.villages, *newly.communes, *newly.districts)],
+    ]
+
+
 def collect_provincial(province, period, data_state):
     """The provincial summary's data: the province's and its districts' rows (a handful of queries)."""
     previous = period.previous()
+    trend = _trend_periods(period)
+    baseline = _baseline(period, data_state, level=RollupLevel.DISTRICT, province=province)
     rows = list(_rows(period, data_state, level=RollupLevel.PROVINCE, code=province.code)) + list(
         _rows(period, data_state, level=RollupLevel.DISTRICT, province=province)
     )
@@ -200,10 +227,14 @@ def collect_provincial(province, period, data_state):
         data_state=data_state,
         rows=rows,
         before=before,
-        series=_series(_trend_periods(period), data_state, level=RollupLevel.PROVINCE, code=province.code),
-        baseline=_baseline(period, data_state, level=RollupLevel.DISTRICT, province=province),
+        series=_series(trend, data_state, level=RollupLevel.PROVINCE, code=province.code),
+        district_history=_series(trend[:4], data_state, level=RollupLevel.DISTRICT, province=province),
+        weights=ScorecardWeights.current().as_dict(),
+        baseline=baseline,
+        district_baseline=baseline,
         commune_rows=communes,
         reports=reports,
+        odf_funnel=funnel.funnel("province", province, period.year, period.quarter, newly=True),
         provincial_report=ProvincialReport.objects.filter(province=province, period=period)
         .select_related("submitted_by")
         .prefetch_related("missing__district")
@@ -228,6 +259,9 @@ def collect_national(period, data_state):
         before=before,
         series=_series(trend, data_state, level__in=[RollupLevel.NATIONAL, RollupLevel.PROVINCE]),
         baseline=_baseline(period, data_state, level=RollupLevel.PROVINCE),
+        odf_funnel=funnel.funnel("national", None, period.year, period.quarter, newly=True),
+        district_history=_series(trend[:4], data_state, level=RollupLevel.DISTRICT),
+        district_baseline=_baseline(period, data_state, level=RollupLevel.DISTRICT),
         **_national_settings(),
     )
 
@@ -354,6 +388,13 @@ def rollup_document(document, language):
             completeness_rate=main.reporting_completeness,
             timeliness_rate=main.reporting_timeliness,
             official=_official(document),
+            odf_funnel=document.odf_funnel,
+            recognition=recognition.recognition(
+                document.odf_funnel.newly if document.odf_funnel else None,
+                {r.code: r for r in document.rows if r.level == RollupLevel.DISTRICT},
+                document.district_baseline,
+                document.district_history,
+            ),
         )
         if document.kind == PdfKind.PROVINCIAL:
             _add_districts(document, context, figures, language)
@@ -442,7 +483,21 @@ def _add_districts(document, context, figures, language):
             for line in by_code
         ],
         narrative=_provincial_narrative(document.provincial_report),
+        scorecard=_scorecard(document, districts),
+        scorecard_formula=scorecard.formula(document.weights),
     )
+
+
+def _scorecard(document, districts):
+    """The district scorecard (reports.dashboards.scorecard) of the province's districts in the quarter."""
+    now = {row.code: row for row in districts}
+    year = document.period.year
+    inputs = [
+        (unit, now.get(unit.code), document.district_history.get(unit.code, []),
+         [r for r in document.district_history.get(unit.code, []) if r.period.year == year], counts)
+        for unit, counts in (document.odf_funnel.rows if document.odf_funnel else [])
+    ]  # fmt: skip
+    return scorecard.district_scores(inputs, document.weights)
 
 
 def _add_provinces_and_districts(document, context, figures, language):

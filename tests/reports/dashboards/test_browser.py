@@ -75,10 +75,10 @@ def test_national_dashboard_in_khmer_draws_every_chart_from_our_server(
     expect(page.locator("h1")).to_contain_text("កម្ពុជា")
 
     plots = page.locator(".dash-plot")
-    assert plots.count() == 10
+    assert plots.count() == 11  # ten trend and comparison charts and the ODF funnel
     # Charts below the fold are drawn when the browser is idle: wait until every container holds an SVG.
     # (Locators, not wait_for_function: the page's Content-Security-Policy forbids evaluating strings.)
-    expect(page.locator(".dash-plot:has(svg.main-svg)")).to_have_count(10, timeout=30_000)
+    expect(page.locator(".dash-plot:has(svg.main-svg)")).to_have_count(11, timeout=30_000)
     assert errors == []
     # Khmer in the charts themselves: axis titles and quarter labels are SVG text.
     coverage_text = page.locator("#chart-coverage svg text").all_text_contents()

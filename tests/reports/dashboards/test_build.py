@@ -7,6 +7,7 @@ from types import SimpleNamespace
 import openpyxl
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from reports.dashboards import build as dashboards
 from reports.models import NationalSettings, ReportStatus
@@ -20,8 +21,8 @@ from tests.factories import (
 )
 from tests.reports.pages import csv_table
 
-DISTRICT_CSVS = ["coverage", "odf", "idpoor", "triggering", "training", "budget", "communes"]
-PROVINCE_CSVS = DISTRICT_CSVS[:-1] + ["reporting", "league"]
+DISTRICT_CSVS = ["coverage", "odf", "idpoor", "triggering", "training", "budget", "communes", "odf_funnel"]
+PROVINCE_CSVS = DISTRICT_CSVS[:-2] + ["reporting", "league", "odf_funnel"]
 NATIONAL_CSVS = PROVINCE_CSVS + ["progress", "projection"]
 
 
@@ -99,7 +100,7 @@ ACCESS = {
     ),
     "province": (
         province_url,
-        PROVINCE_CSVS,
+        PROVINCE_CSVS + ["scorecard"],
         {
             "reviewer_p": 200,
             "pa_p": 200,
@@ -113,7 +114,7 @@ ACCESS = {
     ),
     "national": (
         national_url,
-        NATIONAL_CSVS,
+        NATIONAL_CSVS + ["scorecard"],
         {
             "mrd": 200,
             "administrator": 200,
@@ -348,7 +349,8 @@ def test_a_rebuilt_rollup_is_never_served_from_the_cache(client_for, world, roll
 def test_second_view_is_served_from_the_cache(client_for, world, rolled, mrd, django_assert_num_queries):
     client = client_for(mrd)
     client.get(national_url(world))
-    with django_assert_num_queries(6):  # session, user, reach (also the menu's roles), unit rows, settings, period
+    # session, user, reach (also the menu's roles), unit rows, settings, the scorecard's weights, period
+    with django_assert_num_queries(7):
         client.get(national_url(world))
 
 
@@ -381,6 +383,11 @@ def queries(django_assert_max_num_queries, client, url, limit):
 def test_dashboard_query_counts_are_pinned(
     settings, client_for, world, rolled, bigger_q, mrd, cached, django_assert_max_num_queries
 ):
+    from reports.dashboards.models import ScorecardWeights
+    from reports.odf.models import OdfSettings
+
+    OdfSettings.current()  # the MRD's rows exist (their first read creates them)
+    ScorecardWeights.current()
     if not cached:
         settings.DASHBOARD_CACHE_SECONDS = 0
     client = client_for(mrd)
@@ -391,16 +398,21 @@ def test_dashboard_query_counts_are_pinned(
     if cached:
         for url in (national, province_p, province_q, district):
             client.get(url)
-    # A cache miss reads the district rows of the compared quarters once (like-with-like changes), and the
-    # names of the districts without figures (B has no approved report) once.
-    assert queries(django_assert_max_num_queries, client, national, 11) <= 12
-    two = queries(django_assert_max_num_queries, client, province_p, 11)
-    three = queries(django_assert_max_num_queries, client, province_q, 11)
+    # A cache miss reads the district rows of the compared quarters once (like-with-like changes), the
+    # names of the districts without figures (B has no approved report) once, and the ODF funnel (12 queries; for a
+    # province or the nation 6 more for what became ODF, and for the nation the district rows for its recognition).
+    funnel = 0 if cached else 12
+    newly = 0 if cached else 6
+    # A province and the nation also read the scorecard's weights (in their cache keys).
+    assert queries(django_assert_max_num_queries, client, national, 12 + funnel + newly + 1) <= 13 + funnel + newly + 1
+    two = queries(django_assert_max_num_queries, client, province_p, 12 + funnel + newly)
+    three = queries(django_assert_max_num_queries, client, province_q, 12 + funnel + newly)
     # No query per district; P's page also names B, its district without approved figures.
     assert two == three + (0 if cached else 1)
-    queries(django_assert_max_num_queries, client, district, 12)
+    queries(django_assert_max_num_queries, client, district, 12 + funnel)
     for name in NATIONAL_CSVS:
-        queries(django_assert_max_num_queries, client, reverse("reports:dashboard_national_csv", args=[name]), 9)
+        limit = 10 + funnel + newly + (0 if cached else 1)
+        queries(django_assert_max_num_queries, client, reverse("reports:dashboard_national_csv", args=[name]), limit)
 
 
 def test_national_dashboard_reads_no_village_or_report_rows(settings, client_for, world, rolled, mrd):
@@ -455,7 +467,7 @@ def test_load_is_callable_outside_a_request_for_the_pdfs(world, rolled):
 
     with translation.override("en"):
         data = dashboards.load("province", world.province_p, provisional=False, year=2025, quarter=1)
-    assert [chart["key"] for chart in data["charts"]] == PROVINCE_CSVS[:-2] + ["reporting", "league"]
+    assert [chart["key"] for chart in data["charts"]] == PROVINCE_CSVS
 
 
 def test_a_district_whose_quarter_is_carried_forward_is_not_projected_and_says_why(client_for, world, dso_a):
@@ -473,3 +485,108 @@ def test_a_district_whose_quarter_is_carried_forward_is_not_projected_and_says_w
     assert data["basis"]["stock"] == "No report counted this quarter: figures carried forward from Q1 2024."
     assert kpis["projection"]["value"] == "—"
     assert kpis["projection"]["note"].startswith("Not projected: the figures of this quarter or a year before")
+
+
+def test_the_odf_funnel_shows_on_every_dashboard_and_downloads(client_for, world, rolled, mrd):
+    import datetime
+
+    from tests.factories import UserFactory
+    from tests.reports.odf.test_funnel import claim
+
+    by = UserFactory(username="recorder")
+    for code in ("05080101", "05080102"):  # commune 050801 becomes ODF in Q1 2025
+        claim(
+            code,
+            datetime.date(2025, 1, 5),
+            visited_on=datetime.date(2025, 1, 20),
+            certified_on=datetime.date(2025, 2, 1),
+            by=by,
+        )
+    claim("05010101", datetime.date(2025, 3, 1), by=by)  # declared only
+    client = client_for(mrd)
+    with translation.override("en"):
+        data = client.get(province_url(world) + "?quarter=2025Q1").context["data"]
+        table = next(t for t in data["tables"] if t["key"] == "odf_funnel")
+        rows = {row[0]["text"]: [cell["raw"] for cell in row[1:]] for row in table["rows"]}
+        # declared, verified, certified, slipped, re-verified, certified villages, ODF communes, ODF districts, ...
+        assert rows["Thpong"] == [2, 2, 2, 0, 0, 2, 1, 0, 0, 0]
+        assert rows["Basedth"] == [1, 0, 0, 0, 0, 0, 0, 0, 0, 0]
+        assert rows["Total"][:3] == [3, 2, 2]
+        assert data["odf_certified"] == {
+            "villages": 2,
+            "active_villages": 8,
+            "communes": 1,
+            "all_communes": 4,
+            "districts": 0,
+            "all_districts": 2,
+            "overdue": 0,
+            "due_next": 0,
+        }
+        csv = client.get(province_url(world, "odf_funnel") + "?quarter=2025Q1").content.decode()
+        assert "Thpong,2,2,2,0,0,2 / 4,1 / 2,0 / 1,0,0" in csv
+        national = client.get(reverse("reports:dashboard_national") + "?quarter=2025Q1").context["data"]
+        assert national["odf_certified"]["communes"] == 1
+        district = client.get(district_url(world) + "?quarter=2025Q1")
+        assert b'id="odf-certified-communes">1<' in district.content
+
+
+def test_the_province_shows_the_district_scorecard_with_its_components_and_formula(client_for, world, rolled, mrd):
+    from reports.dashboards.models import ScorecardWeights
+
+    client = client_for(mrd)
+    with translation.override("en"):
+        response = client.get(province_url(world) + "?quarter=2025Q1")
+        table = next(t for t in response.context["data"]["tables"] if t["key"] == "scorecard")
+        assert table["columns"][:3] == ["District", "Coverage progress (%)", "points (weight 30)"]
+        rows = {row[0]["text"]: [cell["raw"] for cell in row[1:]] for row in table["rows"]}
+        # Thpong (A): 70% coverage (approved); no ODF village certified; its Q4 and Q1 reports (of two expected in
+        # the last four quarters: Q4 and Q1); nothing certified to keep: sustainability has no value.
+        coverage, coverage_points = rows["Thpong"][:2]
+        assert (coverage, coverage_points) == (70.0, 21.0)
+        assert rows["Thpong"][-1] == sum(rows["Thpong"][1:-1:2])
+        assert "Score = (30 × Coverage progress + 25 × ODF certified share" in response.content.decode()
+        weights = ScorecardWeights.current()
+        weights.coverage = 60
+        weights.save()
+        changed = client.get(province_url(world) + "?quarter=2025Q1").context["data"]
+        table = next(t for t in changed["tables"] if t["key"] == "scorecard")
+        again = {row[0]["text"]: [cell["raw"] for cell in row[1:]] for row in table["rows"]}
+        assert again["Thpong"][:2] == [70.0, pytest.approx(60 * 70 / 130, abs=0.01)]
+        assert again["Thpong"][0:10:2] == rows["Thpong"][0:10:2]  # the values, every one unchanged
+        # The nation's scorecard lists every district, with the same components.
+        national = client.get(reverse("reports:dashboard_national") + "?quarter=2025Q1").context["data"]
+        table = next(t for t in national["tables"] if t["key"] == "scorecard")
+        everywhere = {row[0]["text"]: [cell["raw"] for cell in row[1:]] for row in table["rows"]}
+        assert set(everywhere) == {"Thpong", "Basedth", "Dambae"} and everywhere["Thpong"] == again["Thpong"]
+
+
+def test_the_recognition_list_names_what_became_odf_and_the_best_progress(client_for, world, rolled, mrd):
+    import datetime
+
+    from tests.factories import UserFactory
+    from tests.reports.odf.test_funnel import claim
+
+    by = UserFactory(username="recorder")
+    for code in ("05080101", "05080102"):
+        claim(
+            code,
+            datetime.date(2025, 1, 5),
+            visited_on=datetime.date(2025, 1, 20),
+            certified_on=datetime.date(2025, 2, 1),
+            by=by,
+        )
+    client = client_for(mrd)
+    with translation.override("en"):
+        data = client.get(province_url(world) + "?quarter=2025Q1").context["data"]
+        recognition = data["recognition"]
+        assert recognition["villages"] == [
+            "Test Village 05080101 (Test Commune 050801)",
+            "Test Village 05080102 (Test Commune 050801)",
+        ]
+        assert recognition["communes"] == ["Test Commune 050801 (Thpong)"]
+        assert recognition["districts"] == []
+        assert recognition["best_progress"] == [("Thpong", "+20.0")]  # 50% at the end of 2024, 70% now
+        assert recognition["on_time"] == []  # two quarters of reports only
+        national = client.get(reverse("reports:dashboard_national") + "?quarter=2025Q1")
+        assert national.context["data"]["recognition"]["best_progress"] == [("Thpong", "+20.0")]
+        assert b'id="recognition-communes">Test Commune 050801 (Thpong)<' in national.content

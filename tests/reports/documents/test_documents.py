@@ -164,8 +164,9 @@ def approver_p_of(data):
 
 def test_district_report_queries_do_not_grow_with_the_villages(pdf_data, django_assert_max_num_queries):
     # About a dozen for the figures, the rest for the letterhead: the national setting, the reference number
-    # (allocated on the first render: a savepoint, the last number, the insert) and the signatories.
-    with django_assert_max_num_queries(50):
+    # (allocated on the first render: a savepoint, the last number, the insert) and the signatories; twelve for the
+    # quarter's ODF funnel (reports.odf.funnel), and three more the first time the ODF settings row is read.
+    with django_assert_max_num_queries(65):
         district_report.district_document(pdf_data.report_a, "en")
 
 
@@ -367,3 +368,53 @@ def test_every_document_is_valid_pdf_a_3b_with_its_metadata(pdf_data):
                 title = reader.metadata.title
                 assert "/" in title.rsplit("No. ", 1)[1], title  # the reference number is in the title
                 assert reader.metadata.subject and "Q3 2019" in reader.metadata.subject
+
+
+def test_the_odf_section_prints_the_quarters_funnel_and_the_digest_follows_it(pdf_data):
+    import datetime
+
+    from reports.dashboards.models import ScorecardWeights
+    from reports.odf.models import OdfSlippage
+    from tests.factories import UserFactory
+    from tests.reports.odf.test_funnel import at, claim
+
+    by = UserFactory(username="odf_recorder")
+    day = datetime.date
+    claim("05080101", day(2019, 7, 2), visited_on=day(2019, 7, 20), certified_on=day(2019, 8, 1), by=by)
+    claim("05080102", day(2019, 9, 1), by=by)  # declared only
+    digest = rollup_reports.collect_provincial(pdf_data.world.province_p, pdf_data.q3, DataState.APPROVED).digest()
+
+    district = " ".join(pdf_pages(district_report.render_district(pdf_data.report_a, "en").content))
+    assert "ODF verification in the quarter, by commune" in district
+    assert "declared ODF 2 · verified 1 · certified 1 · slipped back 0" in district
+    assert "certified ODF villages 1 · ODF communes 0" in district
+    document = rollup_reports.collect_provincial(pdf_data.world.province_p, pdf_data.q3, DataState.APPROVED)
+    provincial = " ".join(pdf_pages(rollup_reports.render_rollup_document(document, "en").content))
+    assert "5. ODF verification in the quarter, by district" in provincial
+    assert re.search(r"Thpong 2 1 1 0 0 1 / 4 0 / 2 0 / 1 0 0", provincial)
+    # The district scorecard, its components beside the score, and the formula with the MRD's weights under it.
+    assert "6. District scorecard" in provincial
+    assert "Score = (30 × Coverage progress + 25 × ODF certified share" in provincial
+    assert "Recognition" in provincial and "Test Village 05080101 (Test Commune 050801)" in provincial
+    national = rollup_reports.collect_national(pdf_data.q3, DataState.APPROVED)
+    national_text = " ".join(pdf_pages(rollup_reports.render_rollup_document(national, "en").content))
+    assert "5. ODF verification in the quarter, by province" in national_text
+    assert "Villages newly certified ODF Test Village 05080101 (Test Commune 050801)" in national_text
+    thpong = next(found for found in document.odf_funnel.rows if found[0].code == "0508")
+    assert thpong[1].certified_villages == 1
+
+    OdfSlippage.objects.create(
+        village_id=pdf_data.report_a.village_quarters.get(village__code="05080101").village_id,
+        slipped_on=day(2019, 9, 10),
+        reason="Open defecation seen",
+        source=OdfSlippage.Source.REVIEWER,
+        recorded_at=at(day(2019, 9, 10)),
+    )
+    document = rollup_reports.collect_provincial(pdf_data.world.province_p, pdf_data.q3, DataState.APPROVED)
+    assert document.odf_funnel.total.slipped == 1 and document.digest() != digest
+    digest = document.digest()
+    weights = ScorecardWeights.current()
+    weights.budget = 0
+    weights.save()
+    changed = rollup_reports.collect_provincial(pdf_data.world.province_p, pdf_data.q3, DataState.APPROVED)
+    assert changed.digest() != digest  # new weights, new scores: a new PDF

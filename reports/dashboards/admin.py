@@ -1,0 +1,16 @@
+"""The district scorecard's weights in the admin: the MRD changes them here (one row, never deleted)."""
+
+from django.contrib import admin
+
+from reports.dashboards.models import ScorecardWeights
+
+
+@admin.register(ScorecardWeights)
+class ScorecardWeightsAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "coverage", "odf", "sustainability", "timeliness", "budget", "updated_at"]
+
+    def has_add_permission(self, request):
+        return not ScorecardWeights.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
