@@ -224,6 +224,7 @@ def load(level, unit, *, provisional=False, year=None, quarter=None):
                     target_year,
                     target_key,
                     weights,
+                    odf_funnel.records_version(),  # the funnel and recognition come from the ODF records
                 )
             ).encode()
         ).hexdigest()

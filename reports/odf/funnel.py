@@ -21,12 +21,12 @@ import datetime
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields
 
-from django.db.models import Q, QuerySet
+from django.db.models import Max, Q, QuerySet, Subquery
 
 from districts.models import Commune, District, Province, Village
 from reports import quarters
 from reports.odf import status
-from reports.odf.models import OdfClaim, OdfSettings, OdfSlippage, OdfVisit
+from reports.odf.models import OdfClaim, OdfEvent, OdfSettings, OdfSlippage, OdfVisit
 
 # The level of a unit's children in the funnel table: a district by commune, a province by district, the nation by
 # province.
@@ -142,6 +142,17 @@ def _children(child: str, unit: Unit, districts: list[District], last: datetime.
     if child == "district":
         return sorted(districts, key=lambda d: d.code)
     return sorted({d.province for d in districts}, key=lambda p: p.code)
+
+
+def records_version() -> tuple:
+    """What the funnels were computed from, for a cache key: (the re-verification period, which moves due dates;
+    the last ODF event: every step records one). One query (two before the settings row exists)."""
+    last = OdfEvent.objects.values("pk").order_by("-pk")[:1]
+    found = OdfSettings.objects.filter(pk=1).values_list("reverification_months", Subquery(last)).first()
+    if found is None:  # the MRD's row is made at its first read: until then the period is the field's default
+        default = OdfSettings._meta.get_field("reverification_months").get_default()
+        return (default, OdfEvent.objects.aggregate(last=Max("pk"))["last"])
+    return found
 
 
 def funnel(level: str, unit: Unit, year: int, quarter: int, *, newly: bool = False, by: str | None = None) -> Funnel:

@@ -349,9 +349,34 @@ def test_a_rebuilt_rollup_is_never_served_from_the_cache(client_for, world, roll
 def test_second_view_is_served_from_the_cache(client_for, world, rolled, mrd, django_assert_num_queries):
     client = client_for(mrd)
     client.get(national_url(world))
-    # session, user, reach (also the menu's roles), unit rows, settings, the scorecard's weights, period
-    with django_assert_num_queries(7):
+    # session, user, reach (also the menu's roles), unit rows, settings, the scorecard's weights, the ODF records'
+    # version, period
+    with django_assert_num_queries(8):
         client.get(national_url(world))
+
+
+def test_an_odf_step_after_a_cached_view_shows_at_once(client_for, world, rolled, mrd):
+    """The funnel comes from the ODF records, not the rollups: a certification recorded after the page was cached
+    (no rollup rebuilt) is on the next view, not hours later. Every workflow step records an event, as here."""
+    import datetime
+
+    from reports.odf.models import OdfAction, OdfEvent
+    from tests.factories import UserFactory
+    from tests.reports.odf.test_funnel import claim
+
+    client = client_for(mrd)
+    url = province_url(world) + "?quarter=2025Q1"
+    assert client.get(url).context["data"]["odf_certified"]["villages"] == 0
+    by = UserFactory(username="recorder")
+    made = claim(
+        "05080101",
+        datetime.date(2025, 1, 5),
+        visited_on=datetime.date(2025, 1, 20),
+        certified_on=datetime.date(2025, 2, 1),
+        by=by,
+    )
+    OdfEvent.objects.create(village=made.village, claim=made, action=OdfAction.CERTIFIED, by=by)
+    assert client.get(url).context["data"]["odf_certified"]["villages"] == 1
 
 
 # --- Query counts: fixed, whatever the number of units -------------------------------------------------------
