@@ -8,8 +8,10 @@ API_RATE_LIMIT requests (settings; e.g. 120/m), then 429.
 
 Endpoints: units (the gazetteer, retirements and successors included), periods, rollups (by level, unit, quarter
 and data state, with the basis of each figure: reported_units, carried_forward_units, oldest_carried_quarter),
-completeness (each district's report state in a quarter), and the figures of an approved district report. Lists
-are paginated (limit/offset) and filterable by unit and quarter.
+completeness (each district's report state in a quarter), the figures of an approved district report, and the ODF
+funnel of a unit in a quarter (from the verification records: declared, verified, certified, slipped, re-verified in
+it; certified villages, ODF communes and districts, re-verifications overdue and due next at its end; by child unit).
+Lists are paginated (limit/offset) and filterable by unit and quarter.
 """
 
 import datetime
@@ -28,6 +30,7 @@ from ninja.throttling import AuthRateThrottle
 from districts.models import Commune, District, Province, Village
 from districts.scoping import has_national_reach
 from reports.exchange import tokens
+from reports.odf import funnel as odf_funnel
 from reports.models import (
     CommuneQuarter,
     DistrictReport,
@@ -177,6 +180,31 @@ class ReportOut(Schema):
     communes: list[CommuneActivitiesOut]
 
 
+class OdfCountsOut(Schema):
+    unit: str = Field(description="NCDD code of the unit; KH for the nation")
+    declared: int = Field(description="Villages declared ODF in the quarter (first verifications)")
+    verified: int = Field(description="Villages whose verification visit passed in the quarter")
+    certified: int = Field(description="Villages certified ODF in the quarter")
+    slipped: int = Field(description="Certified villages that slipped back in the quarter")
+    reverified: int = Field(description="Certified villages re-verified (passed) in the quarter")
+    villages: int = Field(description="Active villages at the quarter's end")
+    certified_villages: int = Field(description="Of those, certified ODF at the quarter's end")
+    communes: int
+    odf_communes: int = Field(description="Communes whose active villages are all certified at the quarter's end")
+    districts: int
+    odf_districts: int = Field(description="Districts whose active communes are all ODF at the quarter's end")
+    reverification_overdue: int
+    reverification_due_next: int = Field(description="Re-verifications falling due in the next quarter")
+
+
+class OdfFunnelOut(Schema):
+    quarter: str
+    level: str
+    unit: str
+    total: OdfCountsOut
+    rows: list[OdfCountsOut] = Field(description="By commune (district), district (province) or province (nation)")
+
+
 # --- Helpers -------------------------------------------------------------------------------------------------
 
 
@@ -288,6 +316,30 @@ def completeness(request, quarter: str, province: str = "", district: str = ""):
             }
         )
     return result
+
+
+def _odf_counts(code, counts):
+    return {"unit": code, **vars(counts)}
+
+
+@api.get("/odf", response=OdfFunnelOut, summary="The ODF funnel of a unit you may read in a quarter")
+def odf(request, quarter: str, level: str = Query(..., pattern="^(national|province|district)$"), unit: str = ""):
+    period = _period(quarter)
+    if level == "national":
+        if not has_national_reach(request.user):  # SECURITY: the nation's figures for national roles only
+            raise HttpError(404, "Not found")
+        found, code = None, "KH"
+    else:
+        found = get_object_or_404(UNIT_MODELS[level].objects.visible_to(request.user), code=unit)
+        code = found.code
+    result = odf_funnel.funnel(level, found, period.year, period.quarter)
+    return {
+        "quarter": _quarter(period),
+        "level": level,
+        "unit": code,
+        "total": _odf_counts(code, result.total),
+        "rows": [_odf_counts(child.code, counts) for child, counts in result.rows],
+    }
 
 
 @api.get("/reports/{district}/{quarter}", response=ReportOut, summary="The figures of an approved district report")

@@ -74,6 +74,7 @@ ROUTES = {
     "api:rollups": ("token", (), None, False),
     "api:completeness": ("token", (), None, False),
     "api:report": ("token", (A, "2019Q3"), None, False),
+    "api:odf": ("token", (), None, False),
     "reports:periods": ("national", (), None, False),
     "reports:dhis2": ("national", (), None, False),
     "reports:dhis2_export": ("national", (), None, False),

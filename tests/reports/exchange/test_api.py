@@ -88,7 +88,7 @@ def test_only_an_approved_report_is_published(call, quarter, reviewer_p):
 
 
 @pytest.mark.parametrize("path", ["units?level=district", "periods", "rollups", "completeness?quarter=2019Q3",
-                                  "reports/0508/2019Q3"])  # fmt: skip
+                                  "reports/0508/2019Q3", "odf?quarter=2019Q3&level=district&unit=0508"])  # fmt: skip
 def test_without_a_valid_token_every_endpoint_answers_401(client, quarter, dso_a, path):
     assert client.get(f"/api/v1/{path}").status_code == 401
     assert client.get(f"/api/v1/{path}", HTTP_AUTHORIZATION="Bearer not-a-key").status_code == 401
@@ -166,3 +166,53 @@ def test_a_page_costs_a_few_queries_however_many_rows_and_is_capped(call, quarte
     with django_assert_max_num_queries(8):
         assert len(call(mrd, "units", key=key, level="village", limit=1000).json()["items"]) == 12
     assert call(mrd, "units", key=key, level="village", limit=5000).status_code == 422  # at most 1000 a page
+
+
+# --- The ODF funnel ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("persona", "readable"),
+    [
+        ("dso_a", {"district:0508"}),
+        ("focal_a1", set()),  # a commune focal point reads no district
+        ("reviewer_p", {"district:0508", "district:0501", "province:05"}),
+        ("mrd", {"district:0508", "district:0501", "district:2501", "province:05", "province:25", "national:"}),
+    ],
+)
+def test_the_odf_funnel_is_read_where_the_pages_read(call, request, quarter, persona, readable):
+    user = request.getfixturevalue(persona)
+    key = tokens.issue(user=user, name="partner")[1]
+    for asked in ["district:0508", "district:0501", "district:2501", "province:05", "province:25", "national:"]:
+        level, unit = asked.split(":")
+        response = call(user, "odf", key=key, quarter="2019Q3", level=level, unit=unit)
+        assert response.status_code == (200 if asked in readable else 404), asked
+
+
+def test_the_odf_funnel_counts_the_verification_records(call, quarter, reviewer_p, mrd):
+    import datetime
+
+    from tests.reports.odf.test_funnel import claim
+
+    by = UserFactory(username="recorder")
+    for code in ("05080101", "05080102"):  # commune 050801: both its villages certified in 2019 Q3
+        claim(
+            code,
+            datetime.date(2019, 7, 2),
+            visited_on=datetime.date(2019, 7, 20),
+            certified_on=datetime.date(2019, 8, 1),
+            by=by,
+        )
+    claim("05080201", datetime.date(2019, 9, 1), by=by)  # declared only
+
+    found = call(reviewer_p, "odf", quarter="2019Q3", level="district", unit="0508").json()
+    assert found["quarter"] == "2019Q3" and found["unit"] == "0508"
+    rows = {row["unit"]: row for row in found["rows"]}
+    assert set(rows) == {"050801", "050802"}
+    assert (rows["050801"]["declared"], rows["050801"]["certified"], rows["050801"]["odf_communes"]) == (2, 2, 1)
+    assert (rows["050802"]["declared"], rows["050802"]["certified"], rows["050802"]["odf_communes"]) == (1, 0, 0)
+    assert found["total"]["certified_villages"] == 2 and found["total"]["villages"] == 4
+    national = call(mrd, "odf", quarter="2019Q3", level="national").json()
+    assert national["unit"] == "KH" and national["total"]["certified"] == 2
+    assert {row["unit"] for row in national["rows"]} == {"05", "25"}
+    assert call(mrd, "odf", quarter="2019Q3", level="commune", unit="050801").status_code == 422
