@@ -30,7 +30,6 @@ from ninja.throttling import AuthRateThrottle
 from districts.models import Commune, District, Province, Village
 from districts.scoping import has_national_reach
 from reports.exchange import tokens
-from reports.odf import funnel as odf_funnel
 from reports.models import (
     CommuneQuarter,
     DistrictReport,
@@ -39,6 +38,7 @@ from reports.models import (
     VillageQuarter,
     submitted_on_time,
 )
+from reports.odf import funnel as odf_funnel
 from reports.rollups import basis
 from reports.rollups.models import DataState, Rollup, RollupLevel
 
