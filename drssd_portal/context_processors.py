@@ -25,6 +25,7 @@ def navigation(request):
             "dashboards": any(role in held for role in DASHBOARD_ROLES),
             "review_queue": any(role in held for role in REVIEW_ROLES),
             "periods": any(role in held for role in PERIOD_MANAGER_ROLES),
+            "odf_scorecard_settings": any(role in held for role in PERIOD_MANAGER_ROLES),
             "exchange": any(role in held for role in NATIONAL_ROLES),
             # The Provincial Administration's copy of its province's reports (the first, if it has several).
             "inbox": next((code for role, code in portal_roles if role == Role.PA_VIEWER), None),

@@ -1,4 +1,4 @@
-"""The district scorecard's weights in the admin: the MRD changes them here (one row, never deleted)."""
+"""The district scorecard's weights in the admin, for administrators; the MRD uses its own page (one row)."""
 
 from django.contrib import admin
 

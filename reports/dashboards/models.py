@@ -1,4 +1,4 @@
-"""The district scorecard's weights: the MRD sets them in the admin without a deployment (one row)."""
+"""The district scorecard's weights: the MRD sets them on its settings page without a deployment (one row)."""
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator

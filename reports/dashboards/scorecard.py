@@ -10,8 +10,8 @@ Components (values in %, 0–100), for a district and a quarter:
 
 Score = Σ weight × value / Σ weights (reports.indicators.weighted_score): out of 100, each component's points its
 share of it; a component without a value scores 0 points and says so. The weights are the MRD's
-(reports.dashboards.models.ScorecardWeights, in the admin); changing them changes the points and scores, never the
-values. The scorecard is never reduced to a rank: every table shows the components beside the total.
+(reports.dashboards.models.ScorecardWeights, set on the MRD's page); changing them changes the points and scores,
+never the values. The scorecard is never reduced to a rank: every table shows the components beside the total.
 """
 
 from dataclasses import dataclass

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reports.dashboards import views
+from reports.dashboards import settings_views, views
 
 urlpatterns = [
     path("dashboard/", views.dashboard_home, name="dashboard"),
@@ -13,4 +13,5 @@ urlpatterns = [
     path("dashboard/district/<str:code>/", views.district_dashboard, name="dashboard_district"),
     path("dashboard/district/<str:code>/<slug:name>.csv", views.district_csv, name="dashboard_district_csv"),
     path("dashboard/district/<str:code>/<slug:name>.xlsx", views.district_xlsx, name="dashboard_district_xlsx"),
+    path("settings/odf-scorecard/", settings_views.odf_scorecard_settings, name="odf_scorecard_settings"),
 ]

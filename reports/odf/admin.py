@@ -1,5 +1,5 @@
-"""The ODF checklist and settings in the admin: the MRD edits the checklist (Khmer and English) and the
-re-verification period here; claims, visits and slippage are read here, changed only through the workflow."""
+"""The ODF checklist and settings in the admin, for administrators (the MRD edits them on its page,
+reports/dashboards/settings_views.py); claims, visits and slippage are read here, changed only through the workflow."""
 
 from django.contrib import admin
 

@@ -4,7 +4,7 @@ of every step.
 A claim moves through states (OdfClaim.State); only reports/odf/workflow.py changes them. Whether a village,
 commune or district is ODF is never stored: reports/odf/status.py computes it from certified claims and slippage
 records, so a commune cannot be "typed" ODF. The checklist and the re-verification period are data the MRD keeps
-in the admin.
+on its settings page (reports/dashboards/settings_views.py).
 """
 
 import uuid

@@ -76,6 +76,7 @@ ROUTES = {
     "api:report": ("token", (A, "2019Q3"), None, False),
     "api:odf": ("token", (), None, False),
     "reports:periods": ("national", (), None, False),
+    "reports:odf_scorecard_settings": ("national", (), None, False),
     "reports:dhis2": ("national", (), None, False),
     "reports:dhis2_export": ("national", (), None, False),
     "reports:dhis2_mapping_csv": ("national", (), None, False),
@@ -193,7 +194,7 @@ def test_read_only_roles_cannot_write_a_districts_data(client_for, world, q3, st
 
 
 @pytest.mark.parametrize("persona", ["dso_a", "reviewer_p", "pa_p"])
-@pytest.mark.parametrize("name", ["reports:periods", "reports:period_edit"])
+@pytest.mark.parametrize("name", ["reports:periods", "reports:period_edit", "reports:odf_scorecard_settings"])
 def test_only_the_ministry_writes_reporting_periods(client_for, world, q3, stored_q, request, persona, name):
     url = url_of(name, ROUTES[name][1], q3, stored_q)
     response = client_for(request.getfixturevalue(persona)).post(url, {"year": "2030", "quarter": "1"})
