@@ -25,7 +25,8 @@ logger = logging.getLogger(__name__)
 # Part of every stored PDF's key: bump it when a template changes what a stored document shows.
 # 3: the basis of the figures (reported, carried forward, without figures) and like-with-like changes.
 # 4: the quarter's ODF funnel from the verification records.
-FORMAT_VERSION = 4
+# 5: the district scorecard in the national rollup (by province, its weights in the digest).
+FORMAT_VERSION = 5
 TREND_QUARTERS = 12  # quarters shown in trend charts (three years)
 LEAGUE_EXTREMES = 15  # districts shown at each end of the national district league table
 # Chart sizes in CSS pixels (1/96 in), drawn at print size: the text column of an A4 page is 182 mm (688 px)

@@ -64,9 +64,9 @@ class RollupDocument:
     provincial_report: object = None
     target_year: int = 2025
     khmer_digits: bool = True  # NationalSettings: the letterhead's digits in Khmer documents
-    odf_funnel: object = None  # reports.odf.funnel.Funnel of the quarter by district (provincial) or province
-    district_history: dict = field(default_factory=dict)  # code -> district rows of the last four quarters (provincial)
-    weights: dict = field(default_factory=dict)  # the district scorecard's (provincial)
+    odf_funnel: object = None  # reports.odf.funnel.Funnel of the quarter by district (the nation's too)
+    district_history: dict = field(default_factory=dict)  # code -> district rows of the last four quarters
+    weights: dict = field(default_factory=dict)  # the district scorecard's (ScorecardWeights)
     district_baseline: dict = field(default_factory=dict)  # district code -> coverage at the end of last year
 
     @property
@@ -259,8 +259,10 @@ def collect_national(period, data_state):
         before=before,
         series=_series(trend, data_state, level__in=[RollupLevel.NATIONAL, RollupLevel.PROVINCE]),
         baseline=_baseline(period, data_state, level=RollupLevel.PROVINCE),
-        odf_funnel=funnel.funnel("national", None, period.year, period.quarter, newly=True),
+        # By district for the scorecard; the funnel table groups it by province again (funnel.by_province).
+        odf_funnel=funnel.funnel("national", None, period.year, period.quarter, newly=True, by="district"),
         district_history=_series(trend[:4], data_state, level=RollupLevel.DISTRICT),
+        weights=ScorecardWeights.current().as_dict(),
         district_baseline=_baseline(period, data_state, level=RollupLevel.DISTRICT),
         **_national_settings(),
     )
@@ -388,7 +390,7 @@ def rollup_document(document, language):
             completeness_rate=main.reporting_completeness,
             timeliness_rate=main.reporting_timeliness,
             official=_official(document),
-            odf_funnel=document.odf_funnel,
+            odf_funnel=_funnel_table(document),
             recognition=recognition.recognition(
                 document.odf_funnel.newly if document.odf_funnel else None,
                 {r.code: r for r in document.rows if r.level == RollupLevel.DISTRICT},
@@ -405,6 +407,13 @@ def rollup_document(document, language):
             chart_captions={name: CAPTIONS.get(name.split("-")[0], "") for name in figures},
         )
         return f"reports/documents/{document.kind}.html", context, figures
+
+
+def _funnel_table(document):
+    """The funnel as its table shows it: by district (provincial), by province (national, read by district)."""
+    if document.kind == PdfKind.NATIONAL and document.odf_funnel is not None:
+        return funnel.by_province(document.odf_funnel)
+    return document.odf_funnel
 
 
 def _official(document):
@@ -483,13 +492,30 @@ def _add_districts(document, context, figures, language):
             for line in by_code
         ],
         narrative=_provincial_narrative(document.provincial_report),
-        scorecard=_scorecard(document, districts),
-        scorecard_formula=scorecard.formula(document.weights),
+        **_scorecard_context(document, districts, by_province=False),
     )
 
 
+def _scorecard_context(document, districts, *, by_province):
+    """What _scorecard.html prints: the scores in groups [(province or None, [Score])], each group highest score
+    first; the components' labels and weights for the heading; the formula with the MRD's weights."""
+    scores = _scorecard(document, districts)
+    if by_province:
+        groups = {}
+        for found in scores:
+            groups.setdefault(found.unit.province_id, (found.unit.province, []))[1].append(found)
+        scorecard_groups = sorted(groups.values(), key=lambda group: group[0].code)
+    else:
+        scorecard_groups = [(None, scores)]
+    return {
+        "scorecard_groups": scorecard_groups,
+        "scorecard_components": scores[0].components if scores else [],
+        "scorecard_formula": scorecard.formula(document.weights),
+    }
+
+
 def _scorecard(document, districts):
-    """The district scorecard (reports.dashboards.scorecard) of the province's districts in the quarter."""
+    """The district scorecard (reports.dashboards.scorecard) of the document's districts in the quarter."""
     now = {row.code: row for row in districts}
     year = document.period.year
     inputs = [
@@ -501,7 +527,8 @@ def _scorecard(document, districts):
 
 
 def _add_provinces_and_districts(document, context, figures, language):
-    """The national rollup's parts: province league and pages (with a chart each), the top and bottom districts."""
+    """The national rollup's parts: province league and pages (with a chart each), the top and bottom districts,
+    the district scorecard grouped by province."""
     before = document.before
     districts = [r for r in document.rows if r.level == RollupLevel.DISTRICT]
     provinces = [r for r in document.rows if r.level == RollupLevel.PROVINCE]
@@ -546,6 +573,7 @@ def _add_provinces_and_districts(document, context, figures, language):
         district_count=len(district_league),
         province_pages=province_pages,
         districts_without_data=len(districts) - len(district_league),
+        **_scorecard_context(document, districts, by_province=True),
     )
 
 

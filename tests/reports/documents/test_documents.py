@@ -8,6 +8,7 @@ What is printed is right: see the PNG pages these tests save in test-artifacts/.
 """
 
 import logging
+import os
 import re
 from io import BytesIO
 
@@ -237,7 +238,7 @@ def test_national_rollup_in_both_languages(pdf_data, no_missing_glyphs):
 
     khmer = rollup_reports.render_rollup_document(document, "km")
     text = pdf_text(khmer.content)
-    assert_khmer_in(["កំពង់ស្ពឺ", "ថ្ពង"], text)
+    assert_khmer_in(["កំពង់ស្ពឺ", "ថ្ពង", "តារាងពិន្ទុស្រុក"], text)  # the district scorecard's heading too
     assert "(Tbong Khmum)" in text
     first_page_png(khmer.content, "pdf-national-km")
 
@@ -418,3 +419,52 @@ def test_the_odf_section_prints_the_quarters_funnel_and_the_digest_follows_it(pd
     weights.save()
     changed = rollup_reports.collect_provincial(pdf_data.world.province_p, pdf_data.q3, DataState.APPROVED)
     assert changed.digest() != digest  # new weights, new scores: a new PDF
+
+
+def test_the_national_rollup_prints_the_district_scorecard_by_province_and_its_digest_follows_the_weights(pdf_data):
+    import subprocess
+
+    from reports.dashboards.models import ScorecardWeights
+    from tests.conftest import ARTIFACTS
+
+    document = rollup_reports.collect_national(pdf_data.q3, DataState.APPROVED)
+    _template, context, _figures = rollup_reports.rollup_document(document, "en")
+    # Every district of the funnel, grouped by province (in code order), each group highest score first.
+    groups = context["scorecard_groups"]
+    assert [province.code for province, _scores in groups] == sorted(province.code for province, _scores in groups)
+    assert sum(len(scores) for _province, scores in groups) == len(document.odf_funnel.rows) == 3
+    for province, scores in groups:
+        assert all(found.unit.province_id == province.pk for found in scores)
+        totals = [found.total or 0 for found in scores]
+        assert totals == sorted(totals, reverse=True)
+    thpong = next(found for _province, scores in groups for found in scores if found.unit.name_latin == "Thpong")
+    assert thpong.total is not None
+
+    content = rollup_reports.render_rollup_document(document, "en").content
+    pages = pdf_pages(content)
+    page = next(number for number, text in enumerate(pages, 1) if "6. District scorecard, by province" in text)
+    text = pages[page - 1]
+    assert "Kampong Speu" in text and "Each province's districts, highest score first." in text
+    # The district's row: its five components (value · points), then its score.
+    assert re.search(r"Thpong( [\d.]+% · [\d.]+| — · 0\.0){5} " + re.escape(f"{thpong.total:.1f}"), text), text
+    formula = "Score = (30 × Coverage progress + 25 × ODF certified share"
+    assert formula in " ".join(pages[page - 1 : page + 1])
+    os.makedirs(ARTIFACTS, exist_ok=True)
+    with open(os.path.join(ARTIFACTS, "pdf-national-scorecard.pdf"), "wb") as handle:
+        handle.write(content)
+    subprocess.run(
+        ["pdftoppm", "-r", "110", "-png", "-f", str(page), "-l", str(page), "-singlefile",
+         os.path.join(ARTIFACTS, "pdf-national-scorecard.pdf"), os.path.join(ARTIFACTS, "pdf-national-scorecard")],
+        check=True,
+        timeout=60,
+    )  # fmt: skip
+
+    digest = document.digest()
+    assert rollup_reports.collect_national(pdf_data.q3, DataState.APPROVED).digest() == digest
+    weights = ScorecardWeights.current()
+    weights.budget = 0
+    weights.save()
+    changed = rollup_reports.collect_national(pdf_data.q3, DataState.APPROVED)
+    assert changed.weights["budget"] == 0 and changed.digest() != digest  # new weights, new scores: a new PDF
+    _template, context, _figures = rollup_reports.rollup_document(changed, "en")
+    assert "15 × Reporting timeliness + 0 × Budget use" in context["scorecard_formula"]
