@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from districts.models import District, Village
+from drssd_portal.auth import login_required_keeping_post, restore_stashed_post
 from reports.odf import forms, status, teams, workflow
 from reports.odf.models import OdfClaim, OdfPhoto, OdfVisit
 
@@ -160,10 +161,12 @@ def assign_team(request, village):
     return render(request, "reports/odf/team.html", context)
 
 
-@login_required
+@login_required_keeping_post
 @require_http_methods(["GET", "POST"])
 def visit(request, village):
-    """The team's visit form (a phone in the village is the usual screen)."""
+    """The team's visit form (a phone in the village is the usual screen). Nothing typed is lost on a flaky
+    connection, as on the entry pages: a visit posted after the session ended is kept and shown again after logging
+    in (the photos must be chosen again), and the page keeps what is typed in the browser (js/keep-typed.js)."""
     # SECURITY: the claims the user may read, or whose team they are on; anything else is a 404.
     claim = get_object_or_404(
         OdfClaim.objects.visible_to(request.user).open().select_related("village__commune__district__province"),
@@ -173,8 +176,9 @@ def visit(request, village):
         raise PermissionDenied(_("Only a member of the verification team can record this visit."))
     form = None
     if claim.state == State.TEAM_ASSIGNED:
+        data = request.POST if request.method == "POST" else restore_stashed_post(request)
         form = forms.VisitForm(
-            request.POST or None,
+            data,
             request.FILES or None,
             items=forms.checklist(),
             initial={"visited_on": timezone.localdate()},

@@ -13,7 +13,9 @@
 
   function fields() {
     return Array.prototype.filter.call(form.elements, function (el) {
-      return el.name && !SKIP.test(el.name) && !el.disabled && el.type !== "submit" && el.type !== "button";
+      // Not a file input: a browser never lets a page put a file back (the visit's photos are chosen again).
+      return el.name && !SKIP.test(el.name) && !el.disabled && el.type !== "submit" && el.type !== "button" &&
+        el.type !== "file";
     });
   }
 

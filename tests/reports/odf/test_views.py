@@ -177,6 +177,27 @@ def test_a_mistyped_visit_keeps_every_answer_and_figure(client_for, village, wal
     assert "every checklist item is met" in html(response)
 
 
+def test_a_visit_posted_after_the_session_ended_is_shown_again_after_login(client_for, village, walk, dso_b):
+    """A team in a village with a weak signal: the session ended before Record was pressed. Nothing is recorded,
+    nothing typed is lost: after logging in the form shows the answers again, to check and record."""
+    from tests.reports.entry.helpers import login_redirect, messages_of
+
+    walk.assigned(walk.claimed(village))
+    first = ChecklistItem.objects.active().first()
+    client = client_for(None)
+    response = client.post(url("visit"), visit_post(households="37", reasons="", unmet=[]))
+    assert response.status_code == 302 and response.url == login_redirect(url("visit"))
+    assert OdfClaim.objects.get(village=village).state == State.TEAM_ASSIGNED
+
+    client.force_login(dso_b)
+    page = client.get(url("visit"))
+    kept = values(page)
+    assert kept["households_visited"] == "37" and kept["result"] == "pass" and kept[f"item_{first.pk}"] == "yes"
+    assert any(m.startswith("Your session had ended") for m in messages_of(page))
+    assert f'data-keep-typed="{dso_b.pk}"' in html(page) and "js/keep-typed" in html(page)
+    assert values(client.get(url("visit")))["households_visited"] == ""  # the stash is used once
+
+
 @pytest.mark.parametrize("persona", ["dso_a", "reviewer_p", "focal_a1"])
 def test_readers_who_are_not_on_the_team_cannot_record_the_visit(client_for, request, village, walk, persona):
     walk.assigned(walk.claimed(village))
