@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from districts import scoping
 from districts.models import District, Village
 from drssd_portal.auth import login_required_keeping_post, restore_stashed_post
 from reports.odf import forms, status, teams, workflow
@@ -51,13 +52,13 @@ def _refused(request, form, error):
         form.add_error(None, message)
 
 
+def _may_declare(user, village):
+    """SECURITY: the village's DSO or commune focal point (scoping's write rule on the village in hand, no query)."""
+    return scoping.may_write(user, district=village.commune.district_id, commune=village.commune_id)
+
+
 def _can_claim(user, village, claim, certification):
-    return (
-        claim is None
-        and certification is None
-        and not village.is_retired
-        and Village.objects.editable_by(user).filter(pk=village.pk).exists()
-    )
+    return claim is None and certification is None and not village.is_retired and _may_declare(user, village)
 
 
 @login_required
@@ -108,7 +109,7 @@ def claim(request, village):
     code = village
     village = _village(request.user, code)
     # SECURITY: only the village's DSO or commune focal point declares it (read-only roles get a 403).
-    if not Village.objects.editable_by(request.user).filter(pk=village.pk).exists():
+    if not _may_declare(request.user, village):
         raise PermissionDenied(
             _("Only the village's District Sanitation Officer or commune focal point can declare it.")
         )
