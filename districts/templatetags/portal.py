@@ -3,6 +3,7 @@
 from django import template
 
 from districts.people import display_name
+from drssd_portal import plain_inputs
 
 register = template.Library()
 
@@ -48,6 +49,13 @@ def add_class(bound_field, css):
     """Render a bound field with an extra CSS class (e.g. is-invalid), keeping its own classes."""
     existing = bound_field.field.widget.attrs.get("class", "")
     return bound_field.as_widget(attrs={"class": f"{existing} {css}".strip()})
+
+
+@register.filter
+def plain_input(bound_field, css=""):
+    """A simple input drawn without Django's widget templates (drssd_portal/plain_inputs.py), with an extra CSS
+    class if given: the same markup, a tenth of the time, for pages that draw many inputs."""
+    return plain_inputs.input_html(bound_field, extra_class=css)
 
 
 @register.filter

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from districts import scoping
 from districts.models import Commune, District
+from drssd_portal import plain_inputs
 from drssd_portal.auth import login_required_keeping_post, restore_stashed_post
 from drssd_portal.redirects import safe_next
 from reports.entry import grid
@@ -97,8 +98,9 @@ def commune_entry(request, district, year, quarter, commune):
     if request.method == "POST" and not (can_write and report.is_editable):
         raise PermissionDenied(_("You cannot change this commune's figures."))
 
-    previous = entry.previous_village_values(report, commune.villages.all())
-    rows = entry.village_rows(report, commune, previous)
+    villages = entry.active_villages(commune, period)
+    previous = entry.previous_village_values(report, [village.pk for village in villages])
+    rows = entry.village_rows(report, commune, previous, villages)
     data = request.POST if request.method == "POST" else restore_stashed_post(request)
     activity_form = CommuneActivityForm(data, instance=record, prefix="activities")
     formset = VillageFormSet(data, instances=rows, prefix="villages")
@@ -158,7 +160,7 @@ def commune_entry(request, district, year, quarter, commune):
             "activity_form": activity_form,
             # Not the formset itself: a template's lookup on it (formset.x tries formset["x"] first) builds a form
             # per village, which the grid does not need on a plain visit.
-            "management_form": formset.management_form,
+            "management_form": plain_inputs.hidden_inputs_html(formset.management_form),
             "grid_errors": formset.non_form_errors(),
             "grid": village_grid,
             "editable": editable,
@@ -271,6 +273,14 @@ def plan_targets(request, district, year):
 def _commune_record(commune, period, *, can_write):
     """(report, CommuneQuarter) of the commune's page: opened for writing (created on first sight) when the user
     may write and the report is with the district; otherwise the existing one, read-only (404 if no report)."""
+    found = (
+        CommuneQuarter.objects.select_related("report", "updated_by")
+        .filter(report__district=commune.district, report__period=period, commune=commune)
+        .first()
+    )
+    if found is not None:  # the usual case, in one query: whether editable or not, the page shows this record
+        found.report.period, found.report.district, found.commune = period, commune.district, commune  # loaded
+        return found.report, found
     if can_write and period.is_open:
         report = entry.open_report(district=commune.district, period=period)
         report.period = period  # already loaded: is_editable and the pre-fill read it

@@ -22,6 +22,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from districts.models import Commune, District, Village
 from districts.people import display_name
+from reports import quarters
 from reports.entry.forms import (
     BaseVillageFormSet,
     CommuneActivityForm,
@@ -94,19 +95,30 @@ def _claim(model: type[_Versioned], pk: int, expected_version: int, by: User) ->
 def previous_village_values(
     report: DistrictReport, villages: Iterable[Village] | Iterable[int]
 ) -> dict[int, VillageQuarter]:
-    """Last quarter's figures for these villages, whatever report they were filed under: {village_id: row}."""
-    previous = report.period.previous()
-    if previous is None:
-        return {}
-    rows = VillageQuarter.objects.filter(report__period=previous, village__in=villages).order_by()  # a dict: no sort
+    """Last quarter's figures for these villages, whatever report they were filed under: {village_id: row}.
+    One query: last quarter is found by its year and quarter in the join, not fetched first."""
+    year, quarter = quarters.previous_quarter(report.period.year, report.period.quarter)
+    rows = VillageQuarter.objects.filter(
+        report__period__year=year, report__period__quarter=quarter, village__in=villages
+    ).order_by()  # a dict: no sort
     return {row.village_id: row for row in rows}
 
 
+def active_villages(commune: Commune, period: ReportingPeriod) -> list[Village]:
+    """The commune's villages that exist in the quarter, in code order."""
+    return list(commune.villages.active_on(period.bounds[0]).order_by("code"))
+
+
 def village_rows(
-    report: DistrictReport, commune: Commune, previous_rows: Mapping[int, VillageQuarter]
+    report: DistrictReport,
+    commune: Commune,
+    previous_rows: Mapping[int, VillageQuarter],
+    villages: list[Village] | None = None,
 ) -> list[VillageQuarter]:
-    """The commune's village rows for the report, in code order; unsaved rows are pre-filled from last quarter."""
-    villages = list(commune.villages.active_on(report.period.bounds[0]).order_by("code"))
+    """The commune's village rows for the report, in code order (`villages`, if already fetched with
+    active_villages); unsaved rows are pre-filled from last quarter."""
+    if villages is None:
+        villages = active_villages(commune, report.period)
     existing = {row.village_id: row for row in report.village_quarters.filter(village__commune=commune).order_by()}
     rows: list[VillageQuarter] = []
     for village in villages:
