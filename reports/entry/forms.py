@@ -40,12 +40,14 @@ class CountField(forms.IntegerField):
         return attrs
 
 
-def use_count_fields(form):
-    """Swap the model's integer fields for CountField, keeping labels."""
-    for name, field in list(form.fields.items()):
-        # DecimalField and FloatField subclass IntegerField: money and percentages stay as they are.
-        if type(field) is forms.IntegerField:
-            form.fields[name] = CountField(label=field.label, required=field.required, help_text=field.help_text)
+def count_formfield(model_field, **kwargs):
+    """The entry forms' formfield_callback: the model's integer fields become CountField, keeping labels. Done once
+    per form class (swapped in every form's __init__, it was a fifth of a 22-village save)."""
+    field = model_field.formfield(**kwargs)
+    # DecimalField and FloatField subclass IntegerField: money and percentages stay as they are.
+    if type(field) is forms.IntegerField:
+        return CountField(label=field.label, required=field.required, help_text=field.help_text)
+    return field
 
 
 # A narrative answer is a few paragraphs: long enough for a 5,000-character Khmer text, short enough that the
@@ -64,11 +66,8 @@ def limit_narratives(form, names):
 
 
 class EntryForm(forms.ModelForm):
-    """Common behaviour: counts are CountFields; errors from a rule map land next to their fields."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        use_count_fields(self)
+    """Common behaviour: errors from a rule map land next to their fields. Each subclass's Meta names
+    count_formfield as its formfield_callback (counts are CountFields)."""
 
     def add_rule_errors(self, errors):
         for field, messages in errors.items():
@@ -78,6 +77,7 @@ class EntryForm(forms.ModelForm):
 
 class VillageQuarterForm(EntryForm):
     class Meta:
+        formfield_callback = count_formfield
         model = VillageQuarter
         fields = VillageQuarter.COUNT_FIELDS + ["odf_status", "odf_status_date", "explanation"]
         widgets = {
@@ -162,6 +162,7 @@ VillageFormSet = forms.formset_factory(VillageQuarterForm, formset=BaseVillageFo
 
 class CommuneActivityForm(EntryForm):
     class Meta:
+        formfield_callback = count_formfield
         model = CommuneQuarter
         fields = CommuneQuarter.ACTIVITY_FIELDS
 
@@ -175,6 +176,7 @@ class CommuneActivityForm(EntryForm):
 
 class DistrictSectionForm(EntryForm):
     class Meta:
+        formfield_callback = count_formfield
         model = DistrictReport
         fields = DistrictReport.SECTION_FIELDS
         widgets = {
@@ -254,6 +256,7 @@ class DistrictSectionForm(EntryForm):
 
 class TrainingForm(EntryForm):
     class Meta:
+        formfield_callback = count_formfield
         model = Training
         fields = [
             "topic",
@@ -299,6 +302,7 @@ class PlanTargetForm(EntryForm):
     version = forms.CharField(widget=forms.HiddenInput, required=False)
 
     class Meta:
+        formfield_callback = count_formfield
         model = DistrictPlanTarget
         fields = ["coverage_pct", "odf_villages", "triggering_events", "budget"]
 

@@ -90,3 +90,20 @@ def test_the_district_section_saves_and_goes_back_to_the_report(client_for, dso_
     posted["then"] = "report"
     response = client.post(section_url(), posted)
     assert response.status_code == 302 and response.url == report_url()
+
+
+def test_every_entry_form_takes_counts_as_count_fields():
+    """An entry form's Meta names count_formfield; a new form that forgets it would take "12.5" or "-3"."""
+    from django import forms as django_forms
+
+    from reports.entry import forms as entry_forms
+
+    entry_form_classes = [
+        cls
+        for cls in vars(entry_forms).values()
+        if isinstance(cls, type) and issubclass(cls, entry_forms.EntryForm) and cls is not entry_forms.EntryForm
+    ]
+    assert len(entry_form_classes) >= 5
+    for cls in entry_form_classes:
+        for name, field in cls.base_fields.items():
+            assert type(field) is not django_forms.IntegerField, f"{cls.__name__}.{name}"
