@@ -26,7 +26,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from districts.models import District, Village
+from districts import scoping
+from districts.models import Village
 from districts.people import display_name
 from reports.models import VillageQuarter
 from reports.odf import teams
@@ -88,7 +89,7 @@ def _require_area(village: Village, by: User) -> None:
 
 def _require_reviewer(village: Village, by: User) -> None:
     # SECURITY: only a PDRD reviewer of the village's province verifies, certifies or returns.
-    if not District.objects.reviewable_by(by).filter(pk=village.commune.district_id).exists():
+    if not scoping.may_review(by, province=village.commune.district.province_id):
         raise PermissionDenied(
             _("Only a PDRD reviewer of %(province)s can do this.")
             % {"province": village.commune.district.province.name}
