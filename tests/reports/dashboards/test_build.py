@@ -8,6 +8,7 @@ import openpyxl
 import pytest
 from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext, pgettext
 
 from reports.dashboards import build as dashboards
 from reports.models import NationalSettings, ReportStatus
@@ -187,7 +188,7 @@ def test_district_dashboard_shows_the_latest_quarter_with_approved_figures(clien
     communes = data["tables"][0]
     assert [row[0]["text"] for row in communes["rows"]] == [world.commune_a1.name, world.commune_a2.name]
     assert communes["rows"][0][3]["text"] == "70.0%"
-    assert communes["rows"][0][8]["text"] == "ODF commune"  # every village verified
+    assert communes["rows"][0][8]["text"] == "Every reported village verified"  # as reported; none is certified
     content = response.content.decode()
     assert 'id="figure-coverage"' in content and "plotly-basic.min.js" in content
 
@@ -227,12 +228,40 @@ def test_provincial_dashboard_counts_approved_reports_unless_provisional_is_aske
 
 def test_national_dashboard_counts_odf_units_and_projects_each_province(client_for, world, rolled, mrd):
     data = client_for(mrd).get(national_url(world)).context["data"]
-    # District A: every village verified ODF, so both its communes and the district are ODF.
-    assert data["odf_units"] == {"districts": 1, "communes": 2, "villages": 4, "declared": 0}
     league = {row[0]["text"]: row for row in data["tables"][0]["rows"]}
     assert set(league) == {world.province_p.name, world.province_q.name}
+    # District A reports every village verified ODF: its two communes and the district count as reported ODF.
+    assert [cell["raw"] for cell in league[world.province_p.name][3:6]] == [4, 2, 1]
     assert league[world.province_p.name][6]["text"] == "2 / 2"  # reports this quarter
     assert data["progress"]["target_year"] == NationalSettings.current().target_year
+
+
+@pytest.mark.parametrize("language", ["en", "km"])
+def test_one_page_never_shows_two_odf_commune_figures_under_one_name(client_for, world, rolled, mrd, language):
+    """The reports say every village of district A is verified ODF; nothing is certified. "ODF communes" and
+    "ODF districts" name the certified figures only (0 here); the reports' own counts are named as such."""
+    with translation.override(language):
+        odf_communes, odf_districts = pgettext("dashboard", "ODF communes"), gettext("ODF districts")
+        reported_communes, reported_districts = gettext("Communes reported ODF"), gettext("Districts reported ODF")
+        old_note = gettext("every reported village verified ODF")
+    client = client_for(mrd, language=language)
+    for url in (national_url(world), province_url(world), district_url(world)):
+        page = client.get(url)
+        data, html = page.context["data"], page.content.decode()
+        assert data["odf_certified"]["communes"] == 0 and 'id="odf-certified-communes">0<' in html
+        assert 'id="odf-units"' not in html and old_note not in html
+        named = {table["key"]: table["columns"] for table in data["tables"]}
+        assert [key for key, columns in named.items() if odf_communes in columns] == ["odf_funnel"], url
+        assert [key for key, columns in named.items() if odf_districts in columns] == (
+            [] if url == district_url(world) else ["odf_funnel"]
+        )
+    national = client.get(national_url(world)).context["data"]
+    league = next(table for table in national["tables"] if table["key"] == "league")
+    assert reported_communes in league["columns"] and reported_districts in league["columns"]
+    tables = client.get(district_url(world)).context["data"]["tables"]
+    communes = next(table for table in tables if table["key"] == "communes")
+    with translation.override(language):
+        assert {row[8]["text"] for row in communes["rows"]} == {gettext("Every reported village verified")}
 
 
 def test_target_year_is_the_national_setting(client_for, world, rolled, mrd):
