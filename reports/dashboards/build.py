@@ -337,8 +337,9 @@ def build(selection, children):
 
 
 def _add_odf(data, selection, children):
-    """The ODF parts (reports.dashboards.odf_parts) into `data`: the funnel everywhere; for a province and the nation
-    the district scorecard and the recognition list. Returns the funnel chart's (key, figure)."""
+    """The ODF parts (reports.dashboards.odf_parts) into `data`: the funnel everywhere; for a district and a province
+    the units ODF today with their certificates; for a province and the nation the district scorecard and the
+    recognition list. Returns the funnel chart's (key, figure)."""
     period, level = selection.current.period, selection.level
     # The nation's funnel is read by district (for its scorecard) and grouped by province for its table and chart.
     found = odf_funnel.funnel(
@@ -352,6 +353,8 @@ def _add_odf(data, selection, children):
     figure = odf_parts.add_funnel(
         data, odf_funnel.by_province(found) if level == "national" else found, language=selection.language
     )
+    if level != "national":
+        data["odf_certificates"] = odf_parts.certificates_today(level, selection.unit)
     if level == "district":
         return figure
     recent = window(period.year, period.quarter, 4)

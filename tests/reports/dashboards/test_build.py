@@ -20,6 +20,7 @@ from tests.factories import (
     ReportingPeriodFactory,
     VillageFactory,
 )
+from tests.reports.odf.conftest import walk  # noqa: F401 (a fixture)
 from tests.reports.pages import csv_table
 
 DISTRICT_CSVS = ["coverage", "odf", "idpoor", "triggering", "training", "budget", "communes", "odf_funnel"]
@@ -457,13 +458,15 @@ def test_dashboard_query_counts_are_pinned(
     # province or the nation 6 more for what became ODF, and for the nation the district rows for its recognition).
     funnel = 0 if cached else 12
     newly = 0 if cached else 6
+    # The units ODF today, for their certificates: a district's 5 queries, a province's 6 (reports.odf.status).
+    certificates = {"district": 0 if cached else 5, "province": 0 if cached else 6}
     # A province and the nation also read the scorecard's weights (in their cache keys).
     assert queries(django_assert_max_num_queries, client, national, 12 + funnel + newly + 1) <= 13 + funnel + newly + 1
-    two = queries(django_assert_max_num_queries, client, province_p, 12 + funnel + newly)
-    three = queries(django_assert_max_num_queries, client, province_q, 12 + funnel + newly)
+    two = queries(django_assert_max_num_queries, client, province_p, 12 + funnel + newly + certificates["province"])
+    three = queries(django_assert_max_num_queries, client, province_q, 12 + funnel + newly + certificates["province"])
     # No query per district; P's page also names B, its district without approved figures.
     assert two == three + (0 if cached else 1)
-    queries(django_assert_max_num_queries, client, district, 12 + funnel)
+    queries(django_assert_max_num_queries, client, district, 12 + funnel + certificates["district"])
     for name in NATIONAL_CSVS:
         limit = 10 + funnel + newly + (0 if cached else 1)
         queries(django_assert_max_num_queries, client, reverse("reports:dashboard_national_csv", args=[name]), limit)
@@ -644,3 +647,43 @@ def test_the_recognition_list_names_what_became_odf_and_the_best_progress(client
         national = client.get(reverse("reports:dashboard_national") + "?quarter=2025Q1")
         assert national.context["data"]["recognition"]["best_progress"] == [("Thpong", "+20.0")]
         assert b'id="recognition-communes">Test Commune 050801 (Thpong)<' in national.content
+
+
+def test_odf_communes_and_districts_offer_their_certificates_on_the_dashboards(
+    client_for,
+    world,
+    rolled,
+    dso_a,
+    dso_b,
+    reviewer_p,
+    mrd,
+    walk,  # noqa: F811
+):
+    """A district's and a province's dashboards link the certificate of each unit ODF today, and of no other."""
+    from districts.models import Village
+    from reports.documents import certificates
+
+    def linked(user, url):
+        html = client_for(user).get(url).content.decode()
+        return set(re.findall(r'id="certificate-(\w+-\d+)"', html)), html
+
+    assert linked(dso_a, district_url(world))[0] == set() and linked(reviewer_p, province_url(world))[0] == set()
+
+    for village in Village.objects.filter(commune=world.commune_a1).order_by("code"):
+        walk.certified(village)
+    found, html = linked(dso_a, district_url(world))
+    assert found == {"commune-050801"}  # A2 is not ODF, nor is the district
+    commune_pdf = reverse("reports:pdf_certificate_commune", args=["050801"])
+    assert f"{commune_pdf}?lang=km" in html and f"{commune_pdf}?lang=en" in html
+    assert linked(reviewer_p, province_url(world))[0] == set()
+
+    for village in Village.objects.filter(commune=world.commune_a2).order_by("code"):
+        walk.certified(village)
+    assert linked(dso_a, district_url(world))[0] == {"district-0508", "commune-050801", "commune-050802"}
+    for user in (reviewer_p, mrd):
+        assert linked(user, province_url(world))[0] == {"district-0508"}  # not Basedth
+    assert client_for(dso_b).get(district_url(world)).status_code == 404  # no dashboard, no link, outside its reach
+    assert 'id="odf-certificates"' not in linked(mrd, national_url(world))[1]
+    # Each link leads to a certificate (the view refuses a unit that is not ODF today).
+    certificates.district_certificate(world.district_a, "en")
+    certificates.commune_certificate(world.commune_a2, "en")
