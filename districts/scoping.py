@@ -154,6 +154,15 @@ def may_write(user: User | AnonymousUser | None, *, district: int | None, commun
     return (district is not None and district in reach.districts) or (commune is not None and commune in reach.communes)
 
 
+def may_review(user: User | AnonymousUser | None, *, province: int) -> bool:
+    """Whether `user` reviews the reports and ODF verifications of the province with this id (or of a unit in it):
+    review_q for one unit in hand, without a query.
+
+    SECURITY: PDRD reviewers of that province only; the Provincial Administration and national roles read but
+    never review."""
+    return province in reach_of(user).reviewed_provinces
+
+
 def has_national_reach(user: User | AnonymousUser) -> bool:
     return reach_of(user).national
 

@@ -51,7 +51,7 @@ from reports.rollups import basis as row_basis
 from reports.rollups import comparisons
 from reports.rollups.models import Rollup, RollupLevel
 
-CACHE_FORMAT = 6  # bump when the cached structure changes
+CACHE_FORMAT = 7  # bump when the cached structure changes
 CHILD_LEVEL = {"district": RollupLevel.COMMUNE, "province": RollupLevel.DISTRICT, "national": RollupLevel.PROVINCE}
 RECENT_QUARTERS = 8  # bar charts show the last two years
 PROJECTION_HORIZON = 50  # years: a later projected year is shown as "not at the current rate"
@@ -116,7 +116,8 @@ def child_rows(level, unit, rows, index, *, provisional):
 
 
 def odf_districts_by_province(period_id, *, provisional):
-    """{province id: districts whose every reported village is verified ODF}. One grouped query."""
+    """{province id: districts whose every reported village is verified ODF in the quarterly reports} (the league
+    table's "Districts reported ODF", not the certified count). One grouped query."""
     return dict(
         Rollup.objects.for_state(provisional)
         .filter(
@@ -336,8 +337,9 @@ def build(selection, children):
 
 
 def _add_odf(data, selection, children):
-    """The ODF parts (reports.dashboards.odf_parts) into `data`: the funnel everywhere; for a province and the nation
-    the district scorecard and the recognition list. Returns the funnel chart's (key, figure)."""
+    """The ODF parts (reports.dashboards.odf_parts) into `data`: the funnel everywhere; for a district and a province
+    the units ODF today with their certificates; for a province and the nation the district scorecard and the
+    recognition list. Returns the funnel chart's (key, figure)."""
     period, level = selection.current.period, selection.level
     # The nation's funnel is read by district (for its scorecard) and grouped by province for its table and chart.
     found = odf_funnel.funnel(
@@ -351,6 +353,8 @@ def _add_odf(data, selection, children):
     figure = odf_parts.add_funnel(
         data, odf_funnel.by_province(found) if level == "national" else found, language=selection.language
     )
+    if level != "national":
+        data["odf_certificates"] = odf_parts.certificates_today(level, selection.unit)
     if level == "district":
         return figure
     recent = window(period.year, period.quarter, 4)
@@ -446,7 +450,7 @@ def _header(selection):
 
 def _add_units_below(data, selection, children):
     """For a province or the nation: completeness, the league table of the units below (and, for the nation,
-    ODF units and progress to the target year) into `data`. Returns the extra [(key, figure)]."""
+    progress to the target year) into `data`. Returns the extra [(key, figure)]."""
     current, period, kw = selection.current, selection.current.period, {"language": selection.language}
     now_children = children.get((period.year, period.quarter), {})
     base = children.get((period.year - 1, 4), {})
@@ -472,13 +476,9 @@ def _add_units_below(data, selection, children):
         project(code, row.unit.name, row, a_year_ago.get(row.province_id)) for code, row in now_children.items()
     ]
     projection = project("KH", "", current, a_year_ago.get(comparisons.NATION))
+    # The reports' own ODF counts stay in the league table, named as such: the official ODF communes and districts
+    # are the certified ones (the ODF parts), and one page never shows two numbers under one name.
     odf_districts = odf_districts_by_province(period.pk, provisional=selection.provisional)
-    data["odf_units"] = {
-        "districts": sum(odf_districts.values()),
-        "communes": current.odf_communes,
-        "villages": current.odf_villages_verified,
-        "declared": current.odf_villages_declared,
-    }
     data["tables"].append(
         tables.province_league(
             now_children,

@@ -1,5 +1,6 @@
 """The district scorecard's weights: the MRD sets them on its settings page without a deployment (one row)."""
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.db import models
@@ -23,6 +24,18 @@ class ScorecardWeights(models.Model):
     timeliness = _weight(_("weight of reporting timeliness"), DEFAULT_WEIGHTS["timeliness"])
     budget = _weight(_("weight of budget use"), DEFAULT_WEIGHTS["budget"])
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # The edit version of the MRD's whole settings page (weights, re-verification period, checklist), kept on this
+    # row: each save of the page locks it and bumps it, so of two officers saving at once the second is refused.
+    version = models.PositiveIntegerField(_("version"), default=0, editable=False)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("updated by"),
+    )
 
     class Meta:
         verbose_name = _("district scorecard weights")

@@ -2,8 +2,14 @@
 the funnel table and certified counts, the district scorecard (provinces) and the recognition list (provinces and
 the nation). Plain data for the cache; `district_rows` are {(year, quarter): {code: row}}."""
 
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from districts.models import District
 from reports.dashboards import figures as charts
 from reports.dashboards import recognition, scorecard, tables
+from reports.odf import status
 from reports.rollups.models import Rollup, RollupLevel
 
 
@@ -70,3 +76,26 @@ def recognition_data(period, district_rows, found, recent):
         "on_time": [unit.name for unit in listed.on_time],
         "empty": listed.empty,
     }
+
+
+def certificates_today(level, unit):
+    """The units of a district's or a province's dashboard that are ODF today, each with its certificate's address:
+    for a district, itself and its ODF communes; for a province, its ODF districts. Plain data for the cache; five or
+    six queries (reports.odf.status).
+
+    SECURITY: every reader of a dashboard reads every unit below it (scoping is inherited downwards), so the list is
+    the same for all of them; the certificate view checks the reader again."""
+    today = timezone.localdate()
+    if level == "district":
+        standing = status.district_standing(unit, today)
+        communes = [_certificate("commune", c) for c in standing.communes if c.pk in standing.standing.odf]
+        return ([_certificate("district", unit)] if standing.odf else []) + communes
+    districts = list(District.objects.active_on(today).filter(province=unit).order_by("code"))
+    odf = status.odf_districts(districts, today)
+    return [_certificate("district", d) for d in districts if d.pk in odf]
+
+
+def _certificate(level, unit):
+    name = _("%(district)s District") % {"district": unit.name} if level == "district" else unit.name
+    url = reverse(f"reports:pdf_certificate_{level}", args=[unit.code])
+    return {"id": f"certificate-{level}-{unit.code}", "name": name, "url": url}

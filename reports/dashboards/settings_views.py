@@ -12,6 +12,8 @@ from django.utils.translation import gettext as _
 from districts.roles import PERIOD_MANAGER_ROLES
 from reports.dashboards.forms import OdfSettingsForm, WeightsForm, checklist_formset
 from reports.dashboards.models import ScorecardWeights
+from reports.entry.views import conflict_message, posted_version
+from reports.entry.writes import EditConflict, claim_version
 from reports.odf.models import OdfSettings
 
 
@@ -25,29 +27,48 @@ def _require_manager(user):
 
 @login_required
 def odf_scorecard_settings(request):
+    """The page, saved as a whole under one edit version (on the weights row): a save based on an out-of-date copy
+    (another officer saved after this one opened the page) is refused, nothing saved and everything typed kept, as
+    on the entry pages."""
     _require_manager(request.user)
     data = request.POST if request.method == "POST" else None
+    weights = ScorecardWeights.current()
     odf_form = OdfSettingsForm(data, instance=OdfSettings.current(), prefix="odf")
-    weights_form = WeightsForm(data, instance=ScorecardWeights.current(), prefix="weights")
+    weights_form = WeightsForm(data, instance=weights, prefix="weights")
     formset = checklist_formset(data)
+    version = weights.version
     if request.method == "POST":
+        version = posted_version(request)
         if odf_form.is_valid() and weights_form.is_valid() and formset.is_valid():
             changes = _changes(odf_form, weights_form, formset)
-            with transaction.atomic():
-                odf_form.save()
-                weights_form.save()
-                formset.save()
-            if changes:
-                messages.success(request, _("Saved: %(changes)s.") % {"changes": "; ".join(changes)})
+            try:
+                _save(odf_form, weights_form, formset, expected_version=version, by=request.user)
+            except EditConflict as conflict:
+                messages.error(request, conflict_message(conflict))
+                version = ScorecardWeights.objects.get(pk=weights.pk).version  # Save again keeps the typed values
             else:
-                messages.info(request, _("Saved: nothing had changed."))
-            return redirect("reports:odf_scorecard_settings")
-        messages.error(request, _("Nothing was saved: please correct the fields marked in red."))
+                if changes:
+                    messages.success(request, _("Saved: %(changes)s.") % {"changes": "; ".join(changes)})
+                else:
+                    messages.info(request, _("Saved: nothing had changed."))
+                return redirect("reports:odf_scorecard_settings")
+        else:
+            messages.error(request, _("Nothing was saved: please correct the fields marked in red."))
     return render(
         request,
         "reports/dashboards/odf_scorecard_settings.html",
-        {"odf_form": odf_form, "weights_form": weights_form, "formset": formset},
+        {"odf_form": odf_form, "weights_form": weights_form, "formset": formset, "version": version},
     )
+
+
+@transaction.atomic
+def _save(odf_form, weights_form, formset, *, expected_version, by):
+    """Save the valid forms, unless the page moved on since `expected_version` (EditConflict, nothing saved)."""
+    claimed = claim_version(ScorecardWeights, weights_form.instance.pk, expected_version, by)
+    weights_form.instance.version, weights_form.instance.updated_by = claimed.version, claimed.updated_by
+    odf_form.save()
+    weights_form.save()
+    formset.save()
 
 
 def _changes(odf_form, weights_form, formset) -> list[str]:

@@ -68,7 +68,7 @@ def commune_table(district, rows_by_code, district_row):
         if row is None:
             status = _("No data")
         elif row.odf_communes:
-            status = _("ODF commune")
+            status = _("Every reported village verified")
         else:
             status = _("%(verified)s of %(villages)s villages verified") % {
                 "verified": row.odf_villages_verified,
@@ -93,8 +93,8 @@ def commune_table(district, rows_by_code, district_row):
         "key": "communes",
         "title": _("Communes"),
         "caption": _(
-            "Each commune's figures in the selected quarter. An ODF commune is one whose every reported "
-            "village is verified ODF."
+            "Each commune's figures in the selected quarter, and its ODF status as the quarterly reports give it. "
+            "Whether a commune is ODF is decided by certification: see the ODF verification table."
         ),
         "columns": [
             _("Commune"),
@@ -105,7 +105,7 @@ def commune_table(district, rows_by_code, district_row):
             _("IDPoor coverage"),
             _("Verified ODF villages"),
             _("Declared, not yet verified"),
-            _("ODF status"),
+            _("ODF status in the reports"),
             _("Figures"),
         ],
         "rows": table_rows,
@@ -219,7 +219,8 @@ def province_league(rows_by_code, since, children, keys, odf_districts, projecti
         "title": _("League table of provinces"),
         "caption": _(  # xgettext:no-python-format
             "Coverage in the selected quarter and its change since the end of last year (percentage "
-            "points); ODF villages, communes and districts (every reported village verified); district "
+            "points); villages verified ODF in the quarterly reports, and communes and districts whose every "
+            "reported village is verified (the certified ODF units are in the ODF verification table); district "
             "reports submitted this quarter; share of reports on time in the last four quarters; the year "
             "100% coverage is reached at the current rate."
         ),
@@ -227,9 +228,9 @@ def province_league(rows_by_code, since, children, keys, odf_districts, projecti
             _("Province"),
             _("Sanitation coverage"),
             _("Change this year"),
-            _("ODF villages"),
-            pgettext("dashboard", "ODF communes"),
-            _("ODF districts"),
+            _("ODF villages (verified)"),
+            _("Communes reported ODF"),
+            _("Districts reported ODF"),
             _("Reports this quarter"),
             _("On time, last 4 quarters"),
             # xgettext:no-python-format

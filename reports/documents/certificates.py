@@ -170,23 +170,14 @@ def _certifiers(village_ids):
     return names
 
 
-def _certified_villages(communes, today):
-    """({commune id: [active villages]}, {village id: Certification}) of `communes` on `today`."""
-    villages: dict[int, list[Village]] = {}
-    for village in Village.objects.active_on(today).filter(commune__in=communes).order_by("code"):
-        villages.setdefault(village.commune_id, []).append(village)
-    certified = status.certified_villages([v.pk for vs in villages.values() for v in vs], today)
-    return villages, certified
-
-
 def commune_certificate(commune: Commune, language: str) -> dict:
     """The template context of `commune`'s certificate, built under `language`. Raises NotCertified."""
-    villages, certified = _certified_villages([commune], timezone.localdate())
-    own = villages.get(commune.pk, [])
-    if not own or any(v.pk not in certified for v in own):
+    found = status.standing([commune], timezone.localdate())  # ODF by the status module's rule, nowhere else
+    if commune.pk not in found.odf:
         raise NotCertified(
             _("%(commune)s is not ODF: not every one of its villages is certified.") % {"commune": commune.name}
         )
+    own, certified = found.villages[commune.pk], found.certified
     with translation.override(language):
         certifiers = _certifiers([v.pk for v in own])
         rows = [
@@ -216,17 +207,15 @@ def commune_certificate(commune: Commune, language: str) -> dict:
 
 def district_certificate(district: District, language: str) -> dict:
     """The template context of `district`'s certificate, built under `language`. Raises NotCertified."""
-    today = timezone.localdate()
-    communes = list(Commune.objects.active_on(today).filter(district=district).order_by("code"))
-    villages, certified = _certified_villages(communes, today)
-    odf = [c for c in communes if villages.get(c.pk) and all(v.pk in certified for v in villages[c.pk])]
-    if not communes or len(odf) != len(communes):
+    found = status.district_standing(district, timezone.localdate())  # the status module's rule, nowhere else
+    if not found.odf:
         raise NotCertified(
             _("%(district)s is not ODF: not every one of its communes is ODF.") % {"district": district.name}
         )
+    villages, certified = found.standing.villages, found.standing.certified
     with translation.override(language):
         rows = []
-        for commune in communes:
+        for commune in found.communes:
             last = max((certified[v.pk] for v in villages[commune.pk]), key=lambda c: c.certified_at)
             rows.append(CertifiedRow(commune, last.certified_on, villages=len(villages[commune.pk])))
         last_at = max(c.certified_at for c in certified.values())

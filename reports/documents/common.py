@@ -170,7 +170,8 @@ def rollup_indicators(now, before, *, target=None, comparability=None):
         Indicator(
             _("Villages triggered, not yet declared ODF"), now.villages_triggered, value(b, "villages_triggered")
         ),
-        Indicator(_("ODF communes"), now.odf_communes, value(b, "odf_communes")),
+        # Named apart from the certified ODF communes the same documents print (the ODF funnel).
+        Indicator(_("Communes reported ODF"), now.odf_communes, value(b, "odf_communes")),
         Indicator(
             _("CLTS triggering events this quarter"), now.triggering_events, value(b, "triggering_events"), flow=True
         ),

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
@@ -43,8 +43,9 @@ from reports.models import (
     VillageQuarter,
 )
 
-# The records saved under an edit version (`version`, `updated_by`, `updated_at`).
-_Versioned = TypeVar("_Versioned", CommuneQuarter, DistrictReport, ProvincialReport)
+# The records saved under an edit version (`version`, `updated_by`, `updated_at`): these, and any other page's record
+# with those three fields (the MRD's settings page: reports.dashboards.models.ScorecardWeights).
+_Versioned = TypeVar("_Versioned", bound=models.Model)
 
 
 def set_history_user(record: models.Model, user: User) -> None:
@@ -78,11 +79,12 @@ def _lock_editable(report: DistrictReport) -> DistrictReport:
     return locked
 
 
-def _claim(model: type[_Versioned], pk: int, expected_version: int, by: User) -> _Versioned:
-    """Lock the versioned row; refuse if it moved on since the user loaded it; bump its version."""
+def claim_version(model: type[_Versioned], pk: int, expected_version: int, by: User) -> _Versioned:
+    """Lock the versioned row; refuse if it moved on since the user loaded it (EditConflict); bump its version and
+    name `by` as its last editor (the caller saves it). Call inside the transaction that saves the page."""
     # No select_related here: PostgreSQL cannot lock the nullable side of an outer join. The
     # user who saved first is loaded after the lock, and only on a conflict.
-    record = model.objects.select_for_update().get(pk=pk)
+    record: Any = model._default_manager.select_for_update().get(pk=pk)
     if record.version != expected_version:
         who = display_name(record.updated_by) or "?"
         raise EditConflict(who, record.updated_at)
@@ -146,7 +148,7 @@ def save_commune_page(
 ) -> CommuneQuarter:
     """Save a commune's activities and village rows together."""
     _lock_editable(commune_quarter.report)
-    record = _claim(CommuneQuarter, commune_quarter.pk, expected_version, by)
+    record = claim_version(CommuneQuarter, commune_quarter.pk, expected_version, by)
     for field in CommuneQuarter.ACTIVITY_FIELDS:
         setattr(record, field, activity_form.cleaned_data.get(field))
     set_history_user(record, by)
@@ -172,7 +174,7 @@ def save_district_section(
     by: User,
 ) -> DistrictReport:
     _lock_editable(report)
-    record = _claim(DistrictReport, report.pk, expected_version, by)
+    record = claim_version(DistrictReport, report.pk, expected_version, by)
     for field in form.Meta.fields:
         setattr(record, field, form.cleaned_data.get(field))
     set_history_user(record, by)
@@ -192,7 +194,7 @@ def save_provincial_narrative(
     *, provincial_report: ProvincialReport, form: ProvincialNarrativeForm, expected_version: int, by: User
 ) -> ProvincialReport:
     """Save the province's narrative of its quarterly report (the PDRD's own section), guarded by its version."""
-    record = _claim(ProvincialReport, provincial_report.pk, expected_version, by)
+    record = claim_version(ProvincialReport, provincial_report.pk, expected_version, by)
     if not record.is_editable:
         raise PermissionDenied(_("You cannot change this provincial report."))
     for field in form.Meta.fields:

@@ -18,7 +18,7 @@ A fixed number of queries whatever the number of units (see funnel()).
 """
 
 import datetime
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 
 from django.db.models import Max, Q, QuerySet, Subquery
@@ -196,7 +196,7 @@ def _count_units(
     child: str, communes: list[Pair], districts: list[District], odf_communes: set[int], by_child: dict[int, Counts]
 ) -> set[int]:
     """Add each child's communes and districts, ODF or not; return the ODF districts' ids."""
-    odf_districts = _odf_districts(communes, odf_communes)
+    odf_districts = status.odf_units(communes, odf_communes)
     province_of = {d.pk: d.province_id for d in districts}
     for commune_id, district_id in communes:
         key = commune_id if child == "commune" else _child_of_district(child, district_id, province_of)
@@ -274,17 +274,7 @@ def _count_stock(
         due_on = status.add_months(cert.certified_on, months)
         counts.reverification_overdue += due_on <= last
         counts.reverification_due_next += next_first <= due_on <= next_last
-    return _odf_communes(villages, certified)
-
-
-def _odf_communes(villages: list[Pair], certified: dict) -> set[int]:
-    """Communes with active villages, every one of them certified (status.py's rule)."""
-    communes, not_odf = set(), set()
-    for village_id, commune_id in villages:
-        communes.add(commune_id)
-        if village_id not in certified:
-            not_odf.add(commune_id)
-    return communes - not_odf
+    return status.odf_units(villages, certified)
 
 
 def _newly(level: str, unit: Unit, year: int, quarter: int, now: tuple) -> Newly:
@@ -294,8 +284,8 @@ def _newly(level: str, unit: Unit, year: int, quarter: int, now: tuple) -> Newly
     before_day = first - datetime.timedelta(days=1)
     villages, communes, _districts = _units(level, unit, before_day)
     certified = status.certified_villages([v for v, _c in villages], before_day)
-    odf_communes = _odf_communes(villages, certified)
-    odf_districts = _odf_districts(communes, odf_communes)
+    odf_communes = status.odf_units(villages, certified)
+    odf_districts = status.odf_units(communes, odf_communes)
     certified_now, communes_now, districts_now = now
     village_ids = {
         v
@@ -311,13 +301,3 @@ def _newly(level: str, unit: Unit, year: int, quarter: int, now: tuple) -> Newly
         communes=named(Commune, communes_now - odf_communes, "district"),
         districts=named(District, districts_now - odf_districts, "province"),
     )
-
-
-def _odf_districts(communes: Iterable[tuple[int, int]], odf_communes: set[int]) -> set[int]:
-    """Districts with active communes, every one of them ODF (status.py's rule)."""
-    districts, not_odf = set(), set()
-    for commune_id, district_id in communes:
-        districts.add(district_id)
-        if commune_id not in odf_communes:
-            not_odf.add(district_id)
-    return districts - not_odf

@@ -4,16 +4,26 @@ A phone's photo is 3-12 MB and carries EXIF data (often the GPS position of a ho
 at most MAX_SIDE pixels a side with no metadata at all: small enough for a district office's connection, and
 nothing in it but the picture. Anything Pillow cannot read as an image, or that would unpack to more than
 MAX_PIXELS, is refused before it is decoded in full.
+
+A file is written before its row is saved, inside the visit's transaction: save_photo() notes each name as soon as
+the file exists, and remove_files() deletes them when that transaction rolls back (reports/odf/workflow.py).
 """
 
 import io
+import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
+
+from reports.odf.models import OdfPhoto, OdfVisit
+
+logger = logging.getLogger(__name__)
 
 MAX_PHOTOS = 5
 MAX_UPLOAD_BYTES = 15 * 1024 * 1024
@@ -47,3 +57,24 @@ def prepare(upload: UploadedFile) -> PreparedPhoto:
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError):
         raise ValidationError(_("%(name)s is not a photo (JPEG, PNG or another image).") % {"name": name}) from None
     return PreparedPhoto(ContentFile(out.getvalue(), name="photo.jpg"), image.width, image.height)
+
+
+def save_photo(visit: OdfVisit, photo: PreparedPhoto, written: list[str]) -> OdfPhoto:
+    """The photo's row for `visit`. Its file is written first and its name added to `written` at once, so that the
+    caller can remove it if the transaction rolls back, even when it is the row's INSERT that fails."""
+    row = OdfPhoto(visit=visit, width=photo.width, height=photo.height)
+    row.image.save(photo.content.name or "photo.jpg", photo.content, save=False)
+    assert row.image.name  # the name the storage gave the file
+    written.append(row.image.name)
+    row.save()
+    return row
+
+
+def remove_files(names: Iterable[str]) -> None:
+    """Delete the files of photos whose rows were rolled back. A file that cannot be deleted is logged, not raised:
+    the error that rolled the transaction back is the one to report."""
+    for name in names:
+        try:
+            default_storage.delete(name)
+        except OSError:
+            logger.exception("Could not remove %s, the photo file of a visit that was not recorded.", name)

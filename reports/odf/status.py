@@ -10,12 +10,14 @@ when a certified village is due for re-verification.
   count, their successors do.
 - A certified village is due for re-verification `OdfSettings.reverification_months` after its certification.
 
-Three queries answer any number of villages (certified_villages); commune and district questions add one each.
+The commune and district rule is odf_units(), here and nowhere else: the funnels, dashboards and certificates read
+it through this module. Three queries answer any number of villages (certified_villages); commune and district
+questions add one each.
 """
 
 import calendar
 import datetime
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from dataclasses import dataclass
 
 from django.db.models import Max
@@ -101,27 +103,87 @@ def village_certification(village: Village, on: datetime.date | None = None) -> 
     return certified_villages([village.pk], on).get(village.pk)
 
 
+def odf_units(members: Iterable[tuple[int, int]], odf_members: Container[int]) -> set[int]:
+    """The rule, defined here once for both levels: of the units `members` names ((member id, unit id) pairs: the
+    villages of communes, or the communes of districts, active on the day), those with at least one member and every
+    member ODF (`odf_members`: the certified villages, or the ODF communes). No query."""
+    units, not_odf = set(), set()
+    for member_id, unit_id in members:
+        units.add(unit_id)
+        if member_id not in odf_members:
+            not_odf.add(unit_id)
+    return units - not_odf
+
+
+def active_villages(communes: Iterable[Commune], on: datetime.date) -> dict[int, list[Village]]:
+    """{commune id: its villages active on `on`, by code} of those of `communes` that have any. One query."""
+    villages: dict[int, list[Village]] = {}
+    for village in Village.objects.active_on(on).filter(commune__in=list(communes)).order_by("code"):
+        villages.setdefault(village.commune_id, []).append(village)
+    return villages
+
+
+def active_communes(district: District, on: datetime.date) -> list[Commune]:
+    """The district's communes active on `on`, by code. One query."""
+    return list(Commune.objects.active_on(on).filter(district=district).order_by("code"))
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where some communes stand on a day: their active villages ({commune id: villages, by code}), the
+    certifications of those villages ({village id: Certification}) and the ODF communes' ids."""
+
+    villages: dict[int, list[Village]]
+    certified: dict[int, Certification]
+    odf: set[int]
+
+
+def standing(communes: Iterable[Commune], on: datetime.date | None = None) -> Standing:
+    """Where `communes` stand on `on` (default today). Four queries, whatever the number of communes."""
+    on = on or timezone.localdate()
+    villages = active_villages(communes, on)
+    certified = certified_villages([v.pk for vs in villages.values() for v in vs], on)
+    odf = odf_units(((v.pk, commune_id) for commune_id, vs in villages.items() for v in vs), certified)
+    return Standing(villages, certified, odf)
+
+
 def odf_communes(communes: Iterable[Commune], on: datetime.date | None = None) -> set[int]:
     """The ids of those of `communes` that are ODF on `on`: every village active then is certified."""
-    on = on or timezone.localdate()
-    villages: dict[int, list[int]] = {}
-    for village_id, commune_id in (
-        Village.objects.active_on(on).filter(commune__in=list(communes)).values_list("pk", "commune_id")
-    ):
-        villages.setdefault(commune_id, []).append(village_id)
-    certified = certified_villages([v for ids in villages.values() for v in ids], on)
-    return {commune_id for commune_id, ids in villages.items() if all(v in certified for v in ids)}
+    return standing(communes, on).odf
 
 
 def commune_is_odf(commune: Commune, on: datetime.date | None = None) -> bool:
     return commune.pk in odf_communes([commune], on)
 
 
+@dataclass(frozen=True)
+class DistrictStanding:
+    """Where a district stands on a day: its active communes (by code), where they stand, and whether it is ODF."""
+
+    communes: list[Commune]
+    standing: Standing
+    odf: bool
+
+
+def district_standing(district: District, on: datetime.date | None = None) -> DistrictStanding:
+    """Where `district` stands on `on` (default today). Five queries."""
+    on = on or timezone.localdate()
+    communes = active_communes(district, on)
+    found = standing(communes, on)
+    odf = district.pk in odf_units(((c.pk, district.pk) for c in communes), found.odf)
+    return DistrictStanding(communes, found, odf)
+
+
 def district_is_odf(district: District, on: datetime.date | None = None) -> bool:
     """Every commune of the district active on `on` is ODF (and there is at least one)."""
+    return district_standing(district, on).odf
+
+
+def odf_districts(districts: Iterable[District], on: datetime.date | None = None) -> set[int]:
+    """The ids of those of `districts` that are ODF on `on` (default today). Five queries, whatever their number."""
     on = on or timezone.localdate()
-    communes = list(Commune.objects.active_on(on).filter(district=district))
-    return bool(communes) and len(odf_communes(communes, on)) == len(communes)
+    communes = list(Commune.objects.active_on(on).filter(district__in=list(districts)))
+    return odf_units(((c.pk, c.district_id) for c in communes), odf_communes(communes, on))
 
 
 @dataclass(frozen=True)

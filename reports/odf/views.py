@@ -30,7 +30,8 @@ def _village(user, code):
 
 
 def _is_reviewer(user, village):
-    return District.objects.reviewable_by(user).filter(pk=village.commune.district_id).exists()
+    """SECURITY: a PDRD reviewer of the village's province (scoping's review rule on the village in hand, no query)."""
+    return scoping.may_review(user, province=village.commune.district.province_id)
 
 
 def _require_reviewer(user, village):
@@ -71,10 +72,11 @@ def village_odf(request, village, claim_form=None):
     can_claim = _can_claim(request.user, village, claim, certification)
     # The commune and district certificates are offered here, where a certification can make them ODF.
     commune_odf = certification is not None and status.commune_is_odf(village.commune)
+    district = village.commune.district
     district_odf = (
         commune_odf
-        and District.objects.visible_to(request.user).filter(pk=village.commune.district_id).exists()
-        and status.district_is_odf(village.commune.district)
+        and scoping.may_read(request.user, province=district.province_id, district=district.pk)
+        and status.district_is_odf(district)
     )
     if can_claim and claim_form is None:
         claim_form = forms.ClaimForm(initial={"declared_on": timezone.localdate()})

@@ -26,16 +26,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from districts.models import District, Village
+from districts import scoping
+from districts.models import Village
 from districts.people import display_name
 from reports.models import VillageQuarter
+from reports.odf import photos as odf_photos
 from reports.odf import teams
 from reports.odf.models import (
     ChecklistItem,
     OdfAction,
     OdfClaim,
     OdfEvent,
-    OdfPhoto,
     OdfSlippage,
     OdfVisit,
     OdfVisitAnswer,
@@ -88,7 +89,7 @@ def _require_area(village: Village, by: User) -> None:
 
 def _require_reviewer(village: Village, by: User) -> None:
     # SECURITY: only a PDRD reviewer of the village's province verifies, certifies or returns.
-    if not District.objects.reviewable_by(by).filter(pk=village.commune.district_id).exists():
+    if not scoping.may_review(by, province=village.commune.district.province_id):
         raise PermissionDenied(
             _("Only a PDRD reviewer of %(province)s can do this.")
             % {"province": village.commune.district.province.name}
@@ -199,7 +200,6 @@ def _check_visit(
     return items
 
 
-@transaction.atomic
 def record_visit(
     *,
     claim: OdfClaim,
@@ -213,11 +213,36 @@ def record_visit(
 ) -> OdfVisit:
     """A member of the team records what they found. A failed re-verification records the village's slippage.
     `answers`: {checklist item id: met}, one for every active item; `photos` already prepared (photos.prepare).
-    A photo's file is written when its row is saved: a transaction rolled back after that leaves the file behind,
-    unreferenced (never served: only rows are)."""
+
+    The photos' files are written last, inside the transaction, and removed again when it rolls back, whatever
+    fails (the commit included): no file is left under MEDIA_ROOT without its row. With photos the transaction must
+    be the outermost one (durable: RuntimeError inside another), since a caller's later rollback could not remove
+    them."""
     # SECURITY: only a member of this claim's team, and only while they hold no assignment over the village.
     if not claim.team.filter(pk=by.pk).exists() or teams.ineligible(claim.village, [by]):
         raise PermissionDenied(_("Only a member of the verification team can record this visit."))
+    written: list[str] = []
+    try:
+        with transaction.atomic(durable=bool(photos)):
+            visit = _save_visit(claim, by, visited_on, households_visited, answers, result, reasons)
+            for photo in photos:
+                odf_photos.save_photo(visit, photo, written)
+    except BaseException:
+        odf_photos.remove_files(written)  # their rows were rolled back
+        raise
+    return visit
+
+
+def _save_visit(
+    claim: OdfClaim,
+    by: User,
+    visited_on: datetime.date,
+    households: int,
+    answers: Mapping[int, bool],
+    result: str,
+    reasons: str,
+) -> OdfVisit:
+    """record_visit's rows, inside its transaction: the visit, its answers, the claim's new state and its event."""
     claim = _lock(claim)
     _require_state(
         claim,
@@ -225,18 +250,16 @@ def record_visit(
         _("Only a claim with a team waiting for its visit can record one; it is: %(state)s."),
     )
     reasons = _text(reasons)
-    items = _check_visit(claim, visited_on, households_visited, answers, result, reasons)
+    items = _check_visit(claim, visited_on, households, answers, result, reasons)
     visit = OdfVisit.objects.create(
         claim=claim,
         visited_on=visited_on,
-        households_visited=households_visited,
+        households_visited=households,
         result=result,
         reasons=reasons,
         recorded_by=by,
     )
     OdfVisitAnswer.objects.bulk_create(OdfVisitAnswer(visit=visit, item=item, met=answers[item.pk]) for item in items)
-    for photo in photos:
-        OdfPhoto.objects.create(visit=visit, image=photo.content, width=photo.width, height=photo.height)
     before = claim.state
     claim.state = State.PASSED if result == OdfVisit.Result.PASS else State.FAILED
     claim.save(update_fields=["state"])

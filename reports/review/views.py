@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from districts.models import District, Province
-from districts.scoping import is_mrd
+from districts.scoping import is_mrd, may_review
 from drssd_portal.security_log import log_event
 from reports import workbooks
 from reports.entry import writes
@@ -71,7 +71,7 @@ def submit(request, district, year, quarter):
 
 def _require_reviewer(user, report):
     # SECURITY: only a PDRD reviewer of the province sees a decision's confirmation or sends it (403 for others).
-    if not District.objects.reviewable_by(user).filter(pk=report.district_id).exists():
+    if not may_review(user, province=report.district.province_id):
         raise PermissionDenied(
             _("Only a PDRD reviewer of %(province)s can review this report.")
             % {"province": report.district.province.name}
@@ -118,7 +118,7 @@ def approve(request, district, year, quarter):
 @require_POST
 def return_for_correction(request, district, year, quarter):
     report = _report(request.user, district, year, quarter)
-    if not District.objects.reviewable_by(request.user).filter(pk=report.district_id).exists():
+    if not may_review(request.user, province=report.district.province_id):
         raise PermissionDenied(_("Only a PDRD reviewer of the province can return this report."))
     formset = ReturnCommentFormSet(
         request.POST, prefix="comments", form_kwargs={"report": report, "units": return_units(report)}
@@ -234,7 +234,7 @@ def _provincial(request, province, year, quarter):
     if the PDRD has not started it; started on first sight by a reviewer of the province)."""
     province = get_object_or_404(Province.objects.visible_to(request.user), code=province)
     period = get_object_or_404(ReportingPeriod, year=year, quarter=quarter)
-    can_submit = Province.objects.reviewable_by(request.user).filter(pk=province.pk).exists()
+    can_submit = may_review(request.user, province=province.pk)
     report = ProvincialReport.objects.filter(province=province, period=period).first()
     if report is None and can_submit:
         report, _created = ProvincialReport.objects.get_or_create(province=province, period=period)

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from districts.models import District, Province
 from districts.people import display_name
-from districts.scoping import is_mrd
+from districts.scoping import is_mrd, may_review
 from drssd_portal.dispatch import enqueue_on_commit
 from reports.entry.summary import summarise
 from reports.entry.writes import set_history_user
@@ -148,7 +148,7 @@ def _require_dso(report: DistrictReport, by: User) -> None:
 
 def _require_reviewer(report: DistrictReport, by: User) -> None:
     # SECURITY: only a PDRD reviewer of the report's province reviews it.
-    if not District.objects.reviewable_by(by).filter(pk=report.district_id).exists():
+    if not may_review(by, province=report.district.province_id):
         raise PermissionDenied(
             _("Only a PDRD reviewer of %(province)s can review this report.")
             % {"province": report.district.province.name}
@@ -310,7 +310,7 @@ def districts_without_approval(provincial_report: ProvincialReport) -> QuerySet[
 
 def _require_pdrd(provincial_report: ProvincialReport, by: User) -> None:
     # SECURITY: only a PDRD reviewer of the province submits its report.
-    if not Province.objects.reviewable_by(by).filter(pk=provincial_report.province_id).exists():
+    if not may_review(by, province=provincial_report.province_id):
         raise PermissionDenied(
             _("Only a PDRD reviewer of %(province)s can submit its report.")
             % {"province": provincial_report.province.name}

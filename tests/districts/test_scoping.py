@@ -261,3 +261,32 @@ def test_may_read_and_may_write_agree_with_the_scoped_querysets_on_every_unit(pe
             commune.pk in readable_communes
         )
         assert scoping.may_write(user, **ancestors) == (commune.pk in writable_communes)
+
+
+@pytest.mark.parametrize(
+    "persona", ["dso_a", "focal_a1", "reviewer_p", "pa_p", "mrd", "administrator", "anonymous", "inactive_reviewer"]
+)
+def test_may_review_agrees_with_the_reviewable_querysets_on_every_unit(persona, request, world):
+    """Only a PDRD reviewer reviews, and only in their province: the check on one unit in hand gives the answer of
+    `reviewable_by` for every province and district."""
+    if persona == "anonymous":
+        user = AnonymousUser()
+    elif persona == "inactive_reviewer":
+        user = UserFactory(username="inactive_reviewer", is_active=False)
+        AssignmentFactory(user=user, role=Role.PDRD_REVIEWER, province=world.province_p)
+    else:
+        user = request.getfixturevalue(persona)
+    reviewed = set(Province.objects.reviewable_by(user).values_list("pk", flat=True))
+    reviewed_districts = set(District.objects.reviewable_by(user).values_list("pk", flat=True))
+    for province in Province.objects.all():
+        assert scoping.may_review(user, province=province.pk) == (province.pk in reviewed)
+    for district in District.objects.all():
+        assert scoping.may_review(user, province=district.province_id) == (district.pk in reviewed_districts)
+    assert (persona == "reviewer_p") == scoping.may_review(user, province=world.province_p.pk)
+    assert not scoping.may_review(user, province=world.province_q.pk)
+
+
+def test_may_review_reads_no_more_than_the_reach(reviewer_p, world, django_assert_num_queries):
+    with django_assert_num_queries(1):  # the reach, once
+        assert scoping.may_review(reviewer_p, province=world.province_p.pk)
+        assert not scoping.may_review(reviewer_p, province=world.province_q.pk)

@@ -8,6 +8,7 @@ import openpyxl
 import pytest
 from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext, pgettext
 
 from reports.dashboards import build as dashboards
 from reports.models import NationalSettings, ReportStatus
@@ -19,6 +20,7 @@ from tests.factories import (
     ReportingPeriodFactory,
     VillageFactory,
 )
+from tests.reports.odf.conftest import walk  # noqa: F401 (a fixture)
 from tests.reports.pages import csv_table
 
 DISTRICT_CSVS = ["coverage", "odf", "idpoor", "triggering", "training", "budget", "communes", "odf_funnel"]
@@ -187,7 +189,7 @@ def test_district_dashboard_shows_the_latest_quarter_with_approved_figures(clien
     communes = data["tables"][0]
     assert [row[0]["text"] for row in communes["rows"]] == [world.commune_a1.name, world.commune_a2.name]
     assert communes["rows"][0][3]["text"] == "70.0%"
-    assert communes["rows"][0][8]["text"] == "ODF commune"  # every village verified
+    assert communes["rows"][0][8]["text"] == "Every reported village verified"  # as reported; none is certified
     content = response.content.decode()
     assert 'id="figure-coverage"' in content and "plotly-basic.min.js" in content
 
@@ -227,12 +229,40 @@ def test_provincial_dashboard_counts_approved_reports_unless_provisional_is_aske
 
 def test_national_dashboard_counts_odf_units_and_projects_each_province(client_for, world, rolled, mrd):
     data = client_for(mrd).get(national_url(world)).context["data"]
-    # District A: every village verified ODF, so both its communes and the district are ODF.
-    assert data["odf_units"] == {"districts": 1, "communes": 2, "villages": 4, "declared": 0}
     league = {row[0]["text"]: row for row in data["tables"][0]["rows"]}
     assert set(league) == {world.province_p.name, world.province_q.name}
+    # District A reports every village verified ODF: its two communes and the district count as reported ODF.
+    assert [cell["raw"] for cell in league[world.province_p.name][3:6]] == [4, 2, 1]
     assert league[world.province_p.name][6]["text"] == "2 / 2"  # reports this quarter
     assert data["progress"]["target_year"] == NationalSettings.current().target_year
+
+
+@pytest.mark.parametrize("language", ["en", "km"])
+def test_one_page_never_shows_two_odf_commune_figures_under_one_name(client_for, world, rolled, mrd, language):
+    """The reports say every village of district A is verified ODF; nothing is certified. "ODF communes" and
+    "ODF districts" name the certified figures only (0 here); the reports' own counts are named as such."""
+    with translation.override(language):
+        odf_communes, odf_districts = pgettext("dashboard", "ODF communes"), gettext("ODF districts")
+        reported_communes, reported_districts = gettext("Communes reported ODF"), gettext("Districts reported ODF")
+        old_note = gettext("every reported village verified ODF")
+    client = client_for(mrd, language=language)
+    for url in (national_url(world), province_url(world), district_url(world)):
+        page = client.get(url)
+        data, html = page.context["data"], page.content.decode()
+        assert data["odf_certified"]["communes"] == 0 and 'id="odf-certified-communes">0<' in html
+        assert 'id="odf-units"' not in html and old_note not in html
+        named = {table["key"]: table["columns"] for table in data["tables"]}
+        assert [key for key, columns in named.items() if odf_communes in columns] == ["odf_funnel"], url
+        assert [key for key, columns in named.items() if odf_districts in columns] == (
+            [] if url == district_url(world) else ["odf_funnel"]
+        )
+    national = client.get(national_url(world)).context["data"]
+    league = next(table for table in national["tables"] if table["key"] == "league")
+    assert reported_communes in league["columns"] and reported_districts in league["columns"]
+    tables = client.get(district_url(world)).context["data"]["tables"]
+    communes = next(table for table in tables if table["key"] == "communes")
+    with translation.override(language):
+        assert {row[8]["text"] for row in communes["rows"]} == {gettext("Every reported village verified")}
 
 
 def test_target_year_is_the_national_setting(client_for, world, rolled, mrd):
@@ -428,13 +458,15 @@ def test_dashboard_query_counts_are_pinned(
     # province or the nation 6 more for what became ODF, and for the nation the district rows for its recognition).
     funnel = 0 if cached else 12
     newly = 0 if cached else 6
+    # The units ODF today, for their certificates: a district's 5 queries, a province's 6 (reports.odf.status).
+    certificates = {"district": 0 if cached else 5, "province": 0 if cached else 6}
     # A province and the nation also read the scorecard's weights (in their cache keys).
     assert queries(django_assert_max_num_queries, client, national, 12 + funnel + newly + 1) <= 13 + funnel + newly + 1
-    two = queries(django_assert_max_num_queries, client, province_p, 12 + funnel + newly)
-    three = queries(django_assert_max_num_queries, client, province_q, 12 + funnel + newly)
+    two = queries(django_assert_max_num_queries, client, province_p, 12 + funnel + newly + certificates["province"])
+    three = queries(django_assert_max_num_queries, client, province_q, 12 + funnel + newly + certificates["province"])
     # No query per district; P's page also names B, its district without approved figures.
     assert two == three + (0 if cached else 1)
-    queries(django_assert_max_num_queries, client, district, 12 + funnel)
+    queries(django_assert_max_num_queries, client, district, 12 + funnel + certificates["district"])
     for name in NATIONAL_CSVS:
         limit = 10 + funnel + newly + (0 if cached else 1)
         queries(django_assert_max_num_queries, client, reverse("reports:dashboard_national_csv", args=[name]), limit)
@@ -615,3 +647,43 @@ def test_the_recognition_list_names_what_became_odf_and_the_best_progress(client
         national = client.get(reverse("reports:dashboard_national") + "?quarter=2025Q1")
         assert national.context["data"]["recognition"]["best_progress"] == [("Thpong", "+20.0")]
         assert b'id="recognition-communes">Test Commune 050801 (Thpong)<' in national.content
+
+
+def test_odf_communes_and_districts_offer_their_certificates_on_the_dashboards(
+    client_for,
+    world,
+    rolled,
+    dso_a,
+    dso_b,
+    reviewer_p,
+    mrd,
+    walk,  # noqa: F811
+):
+    """A district's and a province's dashboards link the certificate of each unit ODF today, and of no other."""
+    from districts.models import Village
+    from reports.documents import certificates
+
+    def linked(user, url):
+        html = client_for(user).get(url).content.decode()
+        return set(re.findall(r'id="certificate-(\w+-\d+)"', html)), html
+
+    assert linked(dso_a, district_url(world))[0] == set() and linked(reviewer_p, province_url(world))[0] == set()
+
+    for village in Village.objects.filter(commune=world.commune_a1).order_by("code"):
+        walk.certified(village)
+    found, html = linked(dso_a, district_url(world))
+    assert found == {"commune-050801"}  # A2 is not ODF, nor is the district
+    commune_pdf = reverse("reports:pdf_certificate_commune", args=["050801"])
+    assert f"{commune_pdf}?lang=km" in html and f"{commune_pdf}?lang=en" in html
+    assert linked(reviewer_p, province_url(world))[0] == set()
+
+    for village in Village.objects.filter(commune=world.commune_a2).order_by("code"):
+        walk.certified(village)
+    assert linked(dso_a, district_url(world))[0] == {"district-0508", "commune-050801", "commune-050802"}
+    for user in (reviewer_p, mrd):
+        assert linked(user, province_url(world))[0] == {"district-0508"}  # not Basedth
+    assert client_for(dso_b).get(district_url(world)).status_code == 404  # no dashboard, no link, outside its reach
+    assert 'id="odf-certificates"' not in linked(mrd, national_url(world))[1]
+    # Each link leads to a certificate (the view refuses a unit that is not ODF today).
+    certificates.district_certificate(world.district_a, "en")
+    certificates.commune_certificate(world.commune_a2, "en")

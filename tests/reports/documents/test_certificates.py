@@ -6,6 +6,7 @@ the ODF workflow (tests/reports/odf/conftest.py: declared by dso_a, verified by 
 reviewer_p). Khmer text is compared on its skeleton (test_documents.py says why).
 """
 
+import datetime
 from io import BytesIO
 
 import pytest
@@ -15,8 +16,8 @@ from django.utils import timezone
 from districts.models import Commune, Role, Village
 from reports.documents import certificates, numbering
 from reports.documents.models import DocumentNumber, PdfKind
-from reports.odf import workflow
-from tests.factories import AssignmentFactory, UserFactory
+from reports.odf import status, workflow
+from tests.factories import AssignmentFactory, UserFactory, VillageFactory
 from tests.reports.documents.pdfs import first_page_png, pdf_pages, pdf_text
 from tests.reports.documents.test_documents import assert_khmer_in, no_missing_glyphs  # noqa: F401 (a fixture)
 from tests.reports.odf.conftest import person, village, walk  # noqa: F401 (fixtures)
@@ -181,6 +182,67 @@ def test_a_slipped_village_has_no_certificate_until_certified_again(walk, villag
     workflow.record_slippage(village=village, by=reviewer_p, slipped_on=timezone.localdate(), reason="Seen.")
     with pytest.raises(certificates.NotCertified):
         certificates.village_certificate(village, "en")
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        "retired_uncertified",
+        "retired_tomorrow",
+        "successor_inherits",
+        "successor_of_uncertified",
+        "successor_slipped",
+        "successor_certified_itself",
+    ],
+)
+def test_commune_and_district_certificates_are_issued_exactly_when_the_status_module_says_odf(
+    world,
+    walk,  # noqa: F811
+    reviewer_p,
+    case,
+):
+    """Retired villages and the successors that replace them: a certificate is issued when, and only when,
+    reports/odf/status.py counts the commune or district ODF, and lists the villages status counts."""
+    today = timezone.localdate()
+    certify_all(walk, Village.objects.filter(commune=world.commune_a2))  # the district follows commune A1
+    first, second = world.commune_a1.villages.order_by("code")
+    walk.certified(first)
+    retired_on = today + datetime.timedelta(days=1) if case == "retired_tomorrow" else today
+    if case in ("successor_inherits", "successor_slipped", "successor_certified_itself"):
+        walk.certified(second)
+    Village.objects.filter(pk=second.pk).update(retired_on=retired_on)
+    if case.startswith("successor"):
+        successor = VillageFactory(commune=world.commune_a1, code="05080103", name_latin="Successor Village")
+        second.successors.add(successor)
+        if case == "successor_slipped":
+            workflow.record_slippage(village=successor, by=reviewer_p, slipped_on=today, reason="Seen.")
+        if case == "successor_certified_itself":
+            workflow.record_slippage(village=successor, by=reviewer_p, slipped_on=today, reason="Seen.")
+            walk.certified(successor)
+
+    expected = {
+        "retired_uncertified": True,
+        "retired_tomorrow": False,  # still active today, and not certified
+        "successor_inherits": True,
+        "successor_of_uncertified": False,
+        "successor_slipped": False,
+        "successor_certified_itself": True,
+    }[case]
+    assert status.commune_is_odf(world.commune_a1) is expected
+    assert status.district_is_odf(world.district_a) is expected
+    for build, unit in (
+        (certificates.commune_certificate, world.commune_a1),
+        (certificates.district_certificate, world.district_a),
+    ):
+        if expected:
+            build(unit, "en")
+        else:
+            with pytest.raises(certificates.NotCertified):
+                build(unit, "en")
+    if expected:
+        listed = [row.unit.code for row in certificates.commune_certificate(world.commune_a1, "en")["rows"]]
+        assert listed == [v.code for v in status.standing([world.commune_a1]).villages[world.commune_a1.pk]]
+        assert second.code not in listed  # retired: its successor, if any, is listed instead
 
 
 def test_the_download_says_why_there_is_no_certificate(world, dso_a, client_for):

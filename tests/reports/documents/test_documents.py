@@ -389,9 +389,12 @@ def test_the_odf_section_prints_the_quarters_funnel_and_the_digest_follows_it(pd
     assert "ODF verification in the quarter, by commune" in district
     assert "declared ODF 2 · verified 1 · certified 1 · slipped back 0" in district
     assert "certified ODF villages 1 · ODF communes 0" in district
+    # The reports' own count of ODF communes is named apart from the certified one (one name, one number).
+    assert "Communes reported ODF" in district and len(re.findall(r"ODF communes \d", district)) == 1
     document = rollup_reports.collect_provincial(pdf_data.world.province_p, pdf_data.q3, DataState.APPROVED)
     provincial = " ".join(pdf_pages(rollup_reports.render_rollup_document(document, "en").content))
     assert "5. ODF verification in the quarter, by district" in provincial
+    assert "Communes reported ODF" in provincial
     assert re.search(r"Thpong 2 1 1 0 0 1 / 4 0 / 2 0 / 1 0 0", provincial)
     # The district scorecard, its components beside the score, and the formula with the MRD's weights under it.
     assert "6. District scorecard" in provincial

@@ -3,10 +3,16 @@ who may open and save it, a refused weight keeps everything typed, and the check
 verification visit asks."""
 
 import pytest
+from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
+from districts.models import Role
 from reports.dashboards.models import ScorecardWeights
+from reports.entry.views import conflict_message
+from reports.entry.writes import EditConflict
 from reports.odf.models import ChecklistItem, OdfSettings
+from tests.factories import AssignmentFactory, UserFactory
 from tests.reports.pages import html, values
 
 PAGE = reverse("reports:odf_scorecard_settings")
@@ -104,3 +110,68 @@ def test_a_new_item_is_asked_on_the_next_visit_and_a_deactivated_one_no_longer(c
     visit = html(client_for(dso_b).get(visit_url(village)))
     assert f'name="item_{added.pk}"' in visit and "Soap at the handwashing place" in visit
     assert f'name="item_{first.pk}"' not in visit
+
+
+def test_of_two_officers_saving_at_once_the_second_is_refused_with_everything_typed_kept(mrd, world):
+    """Both load the page; the first saves; the second save, based on the page as it was, is refused: it names who
+    saved and when, saves nothing, and shows what the second officer typed. Saving again then keeps their values."""
+    mrd.first_name, mrd.last_name = "Dara", "Sok"
+    mrd.save()
+    colleague = UserFactory(username="mrd_colleague", first_name="Chenda", last_name="Keo")
+    AssignmentFactory(user=colleague, role=Role.MRD_NATIONAL)
+    first, second = Client(), Client()
+    for client, user in ((first, mrd), (second, colleague)):
+        client.force_login(user)
+        client.cookies["django_language"] = "en"
+    first_data, second_data = page_post(first), page_post(second)
+    assert first_data["version"] == second_data["version"]
+
+    first_data.update({"odf-reverification_months": "18", "items-0-text_en": "Saved by Dara"})
+    assert first.post(PAGE, first_data).status_code == 302
+    prefix = new_item_prefix(second_data)
+    typed = {
+        "odf-reverification_months": "24",
+        "weights-budget": "5",
+        "items-0-text_en": "Typed by Chenda",
+        f"{prefix}-text_km": "ស្បូវ",
+        f"{prefix}-text_en": "A new item by Chenda",
+    }
+    response = second.post(PAGE, {**second_data, **typed})
+
+    assert response.status_code == 200
+    page = html(response)
+    assert "Dara Sok saved this page at" in page and "NOT saved" in page
+    kept = values(response)
+    for name, value in typed.items():
+        assert kept[name] == value, name
+    assert OdfSettings.current().reverification_months == 18 and ScorecardWeights.current().budget == 15
+    assert ChecklistItem.objects.filter(text_en="Saved by Dara").exists()
+    assert not ChecklistItem.objects.filter(text_en__in=["Typed by Chenda", "A new item by Chenda"]).exists()
+    assert ScorecardWeights.current().updated_by == mrd
+
+    # The refused page carries the version saved meanwhile: pressing Save again keeps Chenda's values, knowingly.
+    assert second.post(PAGE, kept).status_code == 302
+    assert OdfSettings.current().reverification_months == 24 and ScorecardWeights.current().budget == 5
+    assert ChecklistItem.objects.filter(text_en__in=["Typed by Chenda", "A new item by Chenda"]).count() == 2
+    assert ScorecardWeights.current().updated_by == colleague
+
+
+def test_a_save_without_the_pages_version_or_with_a_tampered_one_is_refused(client_for, mrd):
+    client = client_for(mrd)
+    data = page_post(client, **{"weights-budget": "5"})
+    for version in (None, "x", "-1", str(int(data["version"]) + 1)):
+        posted = {k: v for k, v in data.items() if k != "version"}
+        if version is not None:
+            posted["version"] = version
+        response = client.post(PAGE, posted)
+        assert response.status_code == 200 and "NOT saved" in html(response), version
+    assert ScorecardWeights.current().budget == 15
+
+
+def test_the_refusal_is_in_khmer_on_a_khmer_page(client_for, mrd):
+    client = client_for(mrd, language="km")
+    page = html(client.post(PAGE, page_post(client, **{"weights-budget": "5", "version": "-1"})))
+    with translation.override("km"):
+        expected = conflict_message(EditConflict("\x00", None))  # who and when cut out below
+    assert max(expected.replace("?", "\x00").split("\x00"), key=len).strip() in page
+    assert "NOT saved" not in page and ScorecardWeights.current().budget == 15

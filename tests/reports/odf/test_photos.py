@@ -2,15 +2,18 @@
 scoped view (readers of the village and the team; 404 for everyone else)."""
 
 import io
+import pathlib
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import DatabaseError, transaction
 from django.urls import reverse
 from django.utils import translation
 from PIL import Image
 
-from reports.odf import photos
-from reports.odf.models import OdfClaim, OdfPhoto
+from reports.odf import photos, workflow
+from reports.odf.models import OdfClaim, OdfPhoto, OdfVisit
+from tests.reports.odf.conftest import TODAY, all_met
 from tests.reports.odf.test_views import url, visit_post
 
 
@@ -88,3 +91,68 @@ def test_at_most_five_photos(client_for, village, walk, dso_b):
     walk.assigned(walk.claimed(village))
     response = client_for(dso_b).post(url("visit"), {**visit_post(), "photos": [picture(50, 50) for _ in range(6)]})
     assert response.status_code == 200 and "At most 5 photos" in response.content.decode()
+
+
+# --- No file without its row ---------------------------------------------------------------------------------
+
+
+def stored_files(settings):
+    root = pathlib.Path(settings.MEDIA_ROOT)
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()) if root.exists() else []
+
+
+def record(claim, by, prepared):
+    return workflow.record_visit(
+        claim=claim,
+        by=by,
+        visited_on=TODAY(),
+        households_visited=40,
+        answers=all_met(),
+        result=OdfVisit.Result.PASS,
+        photos=prepared,
+    )
+
+
+@pytest.mark.parametrize("failure", ["the second photo's row", "after the last photo"])
+def test_a_visit_that_fails_after_its_photos_were_written_leaves_no_file_behind(
+    settings, monkeypatch, village, walk, dso_b, failure
+):
+    claim = walk.assigned(walk.claimed(village))
+    prepared = [photos.prepare(picture(300, 200)), photos.prepare(picture(200, 300))]
+    saved = photos.save_photo
+    calls = []
+
+    def refused_insert(*args, **kwargs):
+        raise DatabaseError("the connection was lost")
+
+    def failing(visit, photo, written):
+        calls.append(photo)
+        if failure == "the second photo's row" and len(calls) == 2:
+            monkeypatch.setattr(OdfPhoto, "save", refused_insert)  # its file is written, its row is not
+        row = saved(visit, photo, written)
+        if failure == "after the last photo" and len(calls) == len(prepared):
+            raise RuntimeError("the disk filled up")
+        return row
+
+    monkeypatch.setattr(photos, "save_photo", failing)
+    with pytest.raises((DatabaseError, RuntimeError)):
+        record(claim, dso_b, prepared)
+
+    assert len(calls) == 2  # both files were written before the failure
+    assert stored_files(settings) == []
+    assert not OdfPhoto.objects.exists() and not OdfVisit.objects.exists()
+    assert OdfClaim.objects.get(pk=claim.pk).state == OdfClaim.State.TEAM_ASSIGNED
+
+
+def test_a_recorded_visit_keeps_its_photo_files(settings, village, walk, dso_b):
+    claim = walk.assigned(walk.claimed(village))
+    record(claim, dso_b, [photos.prepare(picture(300, 200))])
+    assert stored_files(settings) == [OdfPhoto.objects.get().image.name]
+
+
+def test_with_photos_the_visit_is_its_own_transaction(settings, village, walk, dso_b):
+    """Inside a caller's transaction, a later rollback could not remove the files: refused before any is written."""
+    claim = walk.assigned(walk.claimed(village))
+    with pytest.raises(RuntimeError, match="durable"), transaction.atomic():
+        record(claim, dso_b, [photos.prepare(picture(300, 200))])
+    assert stored_files(settings) == [] and not OdfVisit.objects.exists()

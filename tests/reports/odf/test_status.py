@@ -90,6 +90,14 @@ def test_a_district_is_odf_when_every_active_commune_is(world, walk, reviewer_p)
     assert not status.district_is_odf(world.district_a)
 
 
+def test_odf_districts_answers_for_many_districts_as_district_is_odf_for_one(world, walk):
+    districts = [world.district_a, world.district_b, world.district_c]
+    assert status.odf_districts(districts) == set()
+    certify_all(walk, Village.objects.filter(commune__district=world.district_a))
+    assert status.odf_districts(districts) == {world.district_a.pk}
+    assert {d.pk for d in districts if status.district_is_odf(d)} == {world.district_a.pk}
+
+
 def test_a_district_without_active_communes_is_not_odf(world):
     world.district_a.communes.update(retired_on=datetime.date(2020, 1, 1))
     assert not status.district_is_odf(world.district_a)
