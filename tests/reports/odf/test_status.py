@@ -68,6 +68,26 @@ def test_a_successor_inherits_the_certification_of_the_retired_villages_it_repla
     assert status.commune_is_odf(world.commune_a1)
 
 
+def test_many_villages_are_answered_as_a_few_are(world, walk, monkeypatch):
+    """Above FEW_VILLAGES the records of every village are read (no long IN list): the answer is the same, and holds
+    only the villages asked about, successors and slippage included."""
+    first, second = world.commune_a1.villages.order_by("code")
+    others = list(world.commune_a2.villages.all())
+    certify_all(walk, [first, second, *others])
+    successor = VillageFactory(commune=world.commune_a1, code="05080103")
+    Village.objects.filter(pk=second.pk).update(retired_on=datetime.date(2024, 1, 1))
+    second.successors.add(successor)
+    OdfSlippage.objects.create(village=first, slipped_on=TODAY(), reason="x", source=OdfSlippage.Source.REVIEWER)
+    asked = [first.pk, second.pk, successor.pk]
+
+    few = status.certified_villages(asked)
+    monkeypatch.setattr(status, "FEW_VILLAGES", 1)
+    many = status.certified_villages(asked)
+
+    assert many == few
+    assert set(few) == {second.pk, successor.pk} and few[successor.pk].inherited
+
+
 def test_a_successor_of_an_uncertified_village_keeps_its_commune_from_odf(world, walk):
     first, second = world.commune_a1.villages.order_by("code")
     walk.certified(first)
