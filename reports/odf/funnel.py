@@ -119,20 +119,42 @@ def _certifications(claims: QuerySet) -> dict[str, set[int]]:
     return certified
 
 
-def _units(level: str, unit: Unit, last: datetime.date) -> tuple[list[Pair], list[Pair], list[District]]:
-    """The active villages (id, commune id), communes (id, district id) and districts on `last`. Three queries."""
+def _units(
+    level: str, unit: Unit, days: tuple[datetime.date, ...]
+) -> dict[datetime.date, tuple[list[Pair], list[Pair], list[District]]]:
+    """{day: (the active villages (id, commune id), communes (id, district id) and districts on it)} for each of
+    `days`: three queries whatever the number of days. Each unit is read once with its retirement and its
+    predecessors' latest, and "active on the day" decided here as the gazetteer's active_on() decides it."""
+
+    def with_dates(queryset):
+        return queryset.annotate(created=Max("predecessors__retired_on"))
+
+    def active(retired_on, created, day):
+        return (retired_on is None or retired_on > day) and (created is None or created <= day)
+
     villages = list(
-        Village.objects.active_on(last).filter(_scope(level, unit, "commune__district")).values_list("pk", "commune_id")
+        with_dates(Village.objects.filter(_scope(level, unit, "commune__district"))).values_list(
+            "pk", "commune_id", "retired_on", "created"
+        )
     )
     communes = list(
-        Commune.objects.active_on(last).filter(_scope(level, unit, "district")).values_list("pk", "district_id")
+        with_dates(Commune.objects.filter(_scope(level, unit, "district"))).values_list(
+            "pk", "district_id", "retired_on", "created"
+        )
     )
     if level == "district":
         districts = [unit] if isinstance(unit, District) else []
     else:
         where = Q(province=unit) if level == "province" else Q()
-        districts = list(District.objects.active_on(last).filter(where).select_related("province"))
-    return villages, communes, districts
+        districts = list(with_dates(District.objects.filter(where)).select_related("province"))
+    return {
+        day: (
+            [(pk, parent) for pk, parent, retired_on, created in villages if active(retired_on, created, day)],
+            [(pk, parent) for pk, parent, retired_on, created in communes if active(retired_on, created, day)],
+            [d for d in districts if level == "district" or active(d.retired_on, d.created, day)],
+        )
+        for day in days
+    }
 
 
 def _children(child: str, unit: Unit, districts: list[District], last: datetime.date) -> list:
@@ -164,7 +186,9 @@ def funnel(level: str, unit: Unit, year: int, quarter: int, *, newly: bool = Fal
     for a district its communes, and one when a flow names a village retired by the quarter's end."""
     first, last = quarters.quarter_bounds(year, quarter)
     flows = _flows(level, unit, first, last)
-    villages, communes, districts = _units(level, unit, last)
+    before_day = first - datetime.timedelta(days=1)
+    units = _units(level, unit, (last, before_day) if newly else (last,))
+    villages, communes, districts = units[last]
     certified = status.certified_villages([v for v, _c in villages], last)
     months = OdfSettings.current().reverification_months
     child = by or CHILD[level]
@@ -188,7 +212,7 @@ def funnel(level: str, unit: Unit, year: int, quarter: int, *, newly: bool = Fal
         total.districts, total.odf_districts = 1, int(unit.pk in odf_districts)  # type: ignore[union-attr]
     found = Funnel(level, year, quarter, [(unit, by_child[unit.pk]) for unit in children], total)
     if newly:
-        found.newly = _newly(level, unit, year, quarter, (certified, odf_communes, odf_districts))
+        found.newly = _newly(year, quarter, units[before_day], (certified, odf_communes, odf_districts))
     return found
 
 
@@ -277,12 +301,13 @@ def _count_stock(
     return status.odf_units(villages, certified)
 
 
-def _newly(level: str, unit: Unit, year: int, quarter: int, now: tuple) -> Newly:
+def _newly(year: int, quarter: int, units_before: tuple, now: tuple) -> Newly:
     """Newly of the quarter from `now` (certified villages, ODF communes, ODF districts at its end) and the same at the
-    previous quarter's end: six queries, and one per list that is not empty (the names)."""
+    previous quarter's end (`units_before`: the units active then): three queries, and one per list that is not
+    empty (the names)."""
     first, last = quarters.quarter_bounds(year, quarter)
     before_day = first - datetime.timedelta(days=1)
-    villages, communes, _districts = _units(level, unit, before_day)
+    villages, communes, _districts = units_before
     certified = status.certified_villages([v for v, _c in villages], before_day)
     odf_communes = status.odf_units(villages, certified)
     odf_districts = status.odf_units(communes, odf_communes)
