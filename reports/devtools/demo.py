@@ -12,6 +12,7 @@ demo DSOs can open that quarter themselves. Never load this on a production serv
 
 import datetime
 import random
+from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -213,7 +214,13 @@ def _plan_villages(rng, villages, verified):
         for village_id, commune_id in villages
     ]
     declared_only = max(1, len(plans) // 20)
-    for rank, plan in enumerate(sorted(plans, key=lambda p: -p.offset)):
+    # The smallest commune's villages come first when they fit in `verified`: the demo then has a whole commune
+    # verified (certified, ODF, with its commune certificate: demo_odf.py); the rest are those most ahead.
+    sizes = Counter(plan.commune_id for plan in plans)
+    whole = min(sizes, key=lambda commune_id: (sizes[commune_id], commune_id), default=None)
+    if whole is not None and sizes[whole] > verified:
+        whole = None
+    for rank, plan in enumerate(sorted(plans, key=lambda p: (p.commune_id != whole, -p.offset))):
         verify = declare = None
         if rank < verified:
             verify = rng.randint(4, LAST_APPROVED)

@@ -6,7 +6,8 @@ neighbouring districts Ponhea Kraek and Memot by the PDRD of Tbong Khmum, visite
 certified one to two weeks later (never after 30 June 2019 when visited before it). The villages only declared ODF by
 2019 Q2 are declared too; the first gets its team in July 2019 (its visit still to record). Then two slippages in the
 second half of 2019: the earliest certified village fails its re-verification in July, and the PDRD records that
-floods in October put another back to open defecation.
+floods in October put another back to open defecation, both outside Neang Teut, the commune whose five villages are
+all among the twelve: it stays ODF, with its commune certificate.
 
 Every step is a reports.odf.workflow function called by the demo user whose job it is, with the portal's clock set to
 the step's day (clock_at), so claims, visits, certifications and the history carry the demo's dates. Idempotent: a
@@ -15,6 +16,7 @@ village that already has a claim, and a slippage already recorded, are left alon
 
 import datetime
 import random
+from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass
 from unittest import mock
@@ -102,7 +104,11 @@ def load_demo_odf() -> OdfDemoSummary:
         if village.pk not in claimed:
             _declare(village, declared_on, users, team if n == 0 else None)
             summary.claims += 1
-    summary.slippages = _slippages([v for _day, v in verified], users, team, answers)
+    # The slippages fall outside the commune whose villages are all verified, which stays ODF (demo.py).
+    counts = Counter(v.commune_id for v in villages)
+    verified_in = Counter(v.commune_id for _day, v in verified)
+    whole = {commune_id for commune_id, n in verified_in.items() if n == counts[commune_id]}
+    summary.slippages = _slippages([v for _day, v in verified if v.commune_id not in whole], users, team, answers)
     return summary
 
 
