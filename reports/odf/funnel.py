@@ -126,10 +126,10 @@ def _units(
     `days`: three queries whatever the number of days. Each unit is read once with its retirement and its
     predecessors' latest, and "active on the day" decided here as the gazetteer's active_on() decides it."""
 
-    def with_dates(queryset):
+    def with_dates(queryset: QuerySet) -> QuerySet:
         return queryset.annotate(created=Max("predecessors__retired_on"))
 
-    def active(retired_on, created, day):
+    def active(retired_on: datetime.date | None, created: datetime.date | None, day: datetime.date) -> bool:
         return (retired_on is None or retired_on > day) and (created is None or created <= day)
 
     villages = list(
@@ -151,7 +151,7 @@ def _units(
         day: (
             [(pk, parent) for pk, parent, retired_on, created in villages if active(retired_on, created, day)],
             [(pk, parent) for pk, parent, retired_on, created in communes if active(retired_on, created, day)],
-            [d for d in districts if level == "district" or active(d.retired_on, d.created, day)],
+            [d for d in districts if level == "district" or active(d.retired_on, getattr(d, "created", None), day)],
         )
         for day in days
     }

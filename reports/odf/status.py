@@ -20,7 +20,7 @@ import datetime
 from collections.abc import Container, Iterable
 from dataclasses import dataclass
 
-from django.db.models import Max
+from django.db.models import Max, QuerySet
 from django.utils import timezone
 
 from districts.models import Commune, District, Village
@@ -53,7 +53,7 @@ def reverification_due_on(certified_on: datetime.date, months: int | None = None
 FEW_VILLAGES = 1000
 
 
-def _of_villages(queryset, field, village_ids):
+def _of_villages(queryset: QuerySet, field: str, village_ids: set[int]) -> QuerySet:
     return queryset.filter(**{f"{field}__in": village_ids}) if len(village_ids) <= FEW_VILLAGES else queryset
 
 
