@@ -7,6 +7,7 @@ VILLAGE = "odf/village/<str:village>/"
 urlpatterns = [
     path("odf/queue/", views.queue, name="odf_queue"),
     path("odf/visits/", views.my_visits, name="odf_my_visits"),
+    path("odf/to-declare/", views.declared_in_reports, name="odf_to_declare"),
     path(VILLAGE, views.village_odf, name="odf_village"),
     path(f"{VILLAGE}claim/", views.claim, name="odf_claim"),
     path(f"{VILLAGE}team/", views.assign_team, name="odf_team"),

@@ -5,6 +5,8 @@ Every village is fetched through the scoped lookups (a village out of reach is a
 step needs gets a 403; the workflow functions check again and refuse with a message shown on the page.
 """
 
+import datetime
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -18,7 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from districts import scoping
 from districts.models import District, Village
 from drssd_portal.auth import login_required_keeping_post, restore_stashed_post
-from reports.odf import forms, status, teams, workflow
+from reports.odf import forms, status, teams, to_declare, workflow
 from reports.odf.models import OdfClaim, OdfPhoto, OdfVisit
 
 State = OdfClaim.State
@@ -79,7 +81,7 @@ def village_odf(request, village, claim_form=None):
         and status.district_is_odf(district)
     )
     if can_claim and claim_form is None:
-        claim_form = forms.ClaimForm(initial={"declared_on": timezone.localdate()})
+        claim_form = forms.ClaimForm(initial={"declared_on": _reported_day(request) or timezone.localdate()})
     return render(
         request,
         "reports/odf/village.html",
@@ -333,6 +335,27 @@ def my_visits(request):
         .order_by("visit_due_on")
     )
     return render(request, "reports/odf/my_visits.html", {"claims": claims, "today": timezone.localdate()})
+
+
+@login_required
+def declared_in_reports(request):
+    """The villages the user's quarterly reports show as ODF, not yet declared for verification: each links to its
+    declaration form with the report's date."""
+    # SECURITY: the DSO's and commune focal point's page (those who declare); the list is their write scope only.
+    if not scoping.reach_of(request.user).districts and not scoping.reach_of(request.user).communes:
+        raise PermissionDenied(_("Only a District Sanitation Officer or a commune focal point declares villages ODF."))
+    return render(
+        request, "reports/odf/declared_in_reports.html", {"villages": to_declare.villages_to_declare(request.user)}
+    )
+
+
+def _reported_day(request):
+    """?declared_on=YYYY-MM-DD (from the list above): the date the report gives, if it is a date not in the future."""
+    try:
+        day = datetime.date.fromisoformat(request.GET.get("declared_on", ""))
+    except ValueError:
+        return None
+    return day if day <= timezone.localdate() else None
 
 
 @login_required

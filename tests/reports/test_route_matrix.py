@@ -91,6 +91,7 @@ ROUTES = {
     # ODF verification: a village of district A / of district B. Who may do each step: tests/reports/odf/.
     "reports:odf_queue": ("personal", (), None, False),
     "reports:odf_my_visits": ("personal", (), None, False),
+    "reports:odf_to_declare": ("personal", (), None, False),
     "reports:odf_village": ("unit", ("05080101",), ("05010101",), False),
     "reports:odf_claim": ("unit", ("05080101",), ("05010101",), True),
     "reports:odf_team": ("unit", ("05080101",), ("05010101",), False),
