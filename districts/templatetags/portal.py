@@ -1,6 +1,8 @@
 """Formatting filters shared by all templates."""
 
 from django import template
+from django.utils.html import conditional_escape
+from django.utils.safestring import mark_safe
 
 from districts.people import display_name
 from drssd_portal import plain_inputs
@@ -62,3 +64,26 @@ def plain_input(bound_field, css=""):
 def person(user):
     """A person's name for people to read; a dash when the account no longer exists."""
     return display_name(user) or "—"
+
+
+@register.simple_tag
+def table_body_rows(rows, first_link_query=""):
+    """The <tr> rows of a dashboard table (cells: {text, raw, href, numeric, flag}), drawn in one pass rather than
+    cell by cell in the template (the national page's tables are ~5,000 cells: 60 ms of template time). The markup
+    is what _table.html drew; `first_link_query` is added to the first cell's link."""
+    drawn = []
+    for row in rows:
+        cells = []
+        for index, cell in enumerate(row):
+            raw = cell.get("raw")
+            sort = "" if raw is None else conditional_escape(str(raw))
+            text = conditional_escape(cell.get("text"))
+            href = cell.get("href")
+            if href:
+                query = (first_link_query or "") if index == 0 else ""
+                text = f'<a href="{conditional_escape(href)}{conditional_escape(query)}">{text}</a>'
+            flag = '<span class="dash-flag">*</span>' if cell.get("flag") else ""
+            numeric = ' class="text-end"' if cell.get("numeric") else ""
+            cells.append(f'<td{numeric} data-sort="{sort}">{text}{flag}</td>')
+        drawn.append(f"<tr>{''.join(cells)}</tr>")
+    return mark_safe("\n      ".join(drawn))  # noqa: S308  # every value in it went through conditional_escape
