@@ -32,3 +32,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]
+
+# A request that found no free database connection (an overloaded server) is told "busy, try again" (503), not "error".
+handler500 = "drssd_portal.busy.server_error"

@@ -64,3 +64,38 @@ def test_the_demo_shows_the_portals_pages_instead_of_djangos_technical_ones(worl
         assert response.status_code == 500 and "Traceback" not in page(response)
     settings.FRIENDLY_ERROR_PAGES = False
     assert FriendlyErrorPagesMiddleware(lambda r: technical)(request) is technical
+
+
+@pytest.mark.parametrize(
+    "language, title", [("km", "វិបផតថលកំពុងរវល់ខ្លាំងនៅពេលនេះ"), ("en", "The portal is very busy right now")]
+)
+def test_a_request_that_finds_no_free_database_connection_is_told_to_retry(world, dso_a, monkeypatch, language, title):
+    """An overloaded server (the pool's PoolTimeout, wherever the first query is) answers 503 with Retry-After and
+    says the data is safe, not "something went wrong"; any other error is still a 500."""
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.db import OperationalError
+    from psycopg_pool import PoolTimeout
+
+    client = Client(raise_request_exception=False)
+    client.force_login(dso_a)
+    client.cookies["django_language"] = language
+
+    def no_connection(self):
+        try:
+            raise PoolTimeout("couldn't get a connection after 20.00 sec")
+        except PoolTimeout as error:
+            raise OperationalError(str(error)) from error
+
+    monkeypatch.setattr(SessionStore, "load", no_connection)
+    response = client.get("/")
+    assert response.status_code == 503 and response["Retry-After"] == "30"
+    with translation.override(language):
+        assert str(translation.gettext("The portal is very busy right now")) in page(response)
+    if title:
+        assert title in page(response)
+
+    def broken(self):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(SessionStore, "load", broken)
+    assert client.get("/").status_code == 500
