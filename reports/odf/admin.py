@@ -1,35 +1,15 @@
-"""The ODF checklist and settings in the admin, for administrators (the MRD edits them on its page,
-reports/dashboards/settings_views.py); claims, visits and slippage are read here, changed only through the workflow."""
+"""The ODF records in the admin, read only. The checklist and the re-verification period are changed on the MRD's
+page (reports/dashboards/settings_views.py, for the MRD and administrators), which saves them under one edit version
+so that two people saving at once never overwrite each other: an edit here would bypass that. Claims, visits and
+slippage are changed only through the workflow."""
 
 from django.contrib import admin
 
 from reports.odf.models import ChecklistItem, OdfClaim, OdfEvent, OdfSettings, OdfSlippage
 
 
-@admin.register(ChecklistItem)
-class ChecklistItemAdmin(admin.ModelAdmin):
-    list_display = ["order", "text_km", "text_en", "active"]
-    list_display_links = ["text_km"]
-    list_editable = ["order", "active"]
-    list_filter = ["active"]
-
-    def has_delete_permission(self, request, obj=None):
-        return False  # untick "active" instead: past visits keep their answers
-
-
-@admin.register(OdfSettings)
-class OdfSettingsAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "reverification_months"]
-
-    def has_add_permission(self, request):
-        return not OdfSettings.objects.exists()
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 class ReadOnlyAdmin(admin.ModelAdmin):
-    """Records the workflow writes: readable here, never changed by hand."""
+    """Readable here, never changed by hand."""
 
     def has_add_permission(self, request):
         return False
@@ -39,6 +19,18 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(ChecklistItem)
+class ChecklistItemAdmin(ReadOnlyAdmin):
+    list_display = ["order", "text_km", "text_en", "active"]
+    list_display_links = ["text_km"]
+    list_filter = ["active"]
+
+
+@admin.register(OdfSettings)
+class OdfSettingsAdmin(ReadOnlyAdmin):
+    list_display = ["__str__", "reverification_months"]
 
 
 @admin.register(OdfClaim)

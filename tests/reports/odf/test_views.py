@@ -343,9 +343,20 @@ def test_the_village_page_reads_a_long_history_in_a_fixed_number_of_queries(
     assert response.content.decode().count("Verification visit recorded") == 4
 
 
-def test_the_mrd_edits_the_checklist_and_the_period_in_the_admin(client_for, administrator):
+def test_the_admin_shows_the_checklist_period_and_weights_but_changes_them_only_on_the_mrds_page(
+    client_for, administrator
+):
+    """The MRD's page saves them under one edit version; an admin edit would bypass it (two saves at once)."""
+    from reports.dashboards.models import ScorecardWeights
+
     client = client_for(administrator)
     assert client.get(reverse("admin:reports_checklistitem_changelist")).status_code == 200
     assert client.get(reverse("admin:reports_odfsettings_changelist")).status_code == 200
     item = ChecklistItem.objects.first()
-    assert client.get(reverse("admin:reports_checklistitem_change", args=[item.pk])).status_code == 200
+    change = reverse("admin:reports_checklistitem_change", args=[item.pk])
+    assert 'name="text_en"' not in client.get(change).content.decode()  # shown read only
+    assert client.post(change, {"text_en": "Changed", "text_km": "x", "order": 1, "active": "on"}).status_code == 403
+    weights = ScorecardWeights.current()
+    weights_change = reverse("admin:reports_scorecardweights_change", args=[weights.pk])
+    assert client.post(weights_change, {"coverage": 100}).status_code == 403
+    assert ChecklistItem.objects.get(pk=item.pk).text_en != "Changed"
