@@ -41,6 +41,11 @@ UNIT_TYPE_BY_KHMER = {
 }
 
 
+def existed_on(retired_on, created, day) -> bool:
+    """active_on(day) for one unit read with with_lifespan(): not yet retired on `day`, and already created."""
+    return (retired_on is None or retired_on > day) and (created is None or created <= day)
+
+
 class UnitQuerySet(models.QuerySet):
     def active(self):
         return self.filter(retired_on__isnull=True)
@@ -54,6 +59,11 @@ class UnitQuerySet(models.QuerySet):
         return self.filter(models.Q(retired_on__isnull=True) | models.Q(retired_on__gt=day)).exclude(
             predecessors__retired_on__gt=day
         )
+
+    def with_lifespan(self):
+        """Each unit with `created`: the day its last predecessor retired (None: it has no predecessor). With its own
+        `retired_on` that decides active_on() for any number of days from one query (existed_on)."""
+        return self.annotate(created=models.Max("predecessors__retired_on"))
 
     def visible_to(self, user):
         """Units `user` may read. SECURITY: every view fetches units through this."""

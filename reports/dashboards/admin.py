@@ -3,18 +3,10 @@
 
 from django.contrib import admin
 
+from drssd_portal.read_only_admin import ReadOnlyAdmin
 from reports.dashboards.models import ScorecardWeights
 
 
 @admin.register(ScorecardWeights)
-class ScorecardWeightsAdmin(admin.ModelAdmin):
+class ScorecardWeightsAdmin(ReadOnlyAdmin):
     list_display = ["__str__", "coverage", "odf", "sustainability", "timeliness", "budget", "updated_at"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

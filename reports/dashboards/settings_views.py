@@ -1,5 +1,6 @@
-"""The MRD's page for the ODF checklist, the re-verification period and the scorecard weights (the admin still
-works for administrators). Who may open it follows the reporting periods page (reports/entry/period_views.py)."""
+"""The MRD's page for the ODF checklist, the re-verification period and the scorecard weights (the admin shows them
+read only: this page's edit version is the one guard against two saves at once). Who may open it follows the
+reporting periods page (reports/entry/period_views.py)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required

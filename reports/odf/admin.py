@@ -5,20 +5,8 @@ slippage are changed only through the workflow."""
 
 from django.contrib import admin
 
+from drssd_portal.read_only_admin import ReadOnlyAdmin
 from reports.odf.models import ChecklistItem, OdfClaim, OdfEvent, OdfSettings, OdfSlippage
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Readable here, never changed by hand."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ChecklistItem)

@@ -23,7 +23,7 @@ from dataclasses import dataclass, fields
 
 from django.db.models import Max, Q, QuerySet, Subquery
 
-from districts.models import Commune, District, Province, Village
+from districts.models import Commune, District, Province, Village, existed_on
 from reports import quarters
 from reports.odf import status
 from reports.odf.models import OdfClaim, OdfEvent, OdfSettings, OdfSlippage, OdfVisit
@@ -124,34 +124,27 @@ def _units(
 ) -> dict[datetime.date, tuple[list[Pair], list[Pair], list[District]]]:
     """{day: (the active villages (id, commune id), communes (id, district id) and districts on it)} for each of
     `days`: three queries whatever the number of days. Each unit is read once with its retirement and its
-    predecessors' latest, and "active on the day" decided here as the gazetteer's active_on() decides it."""
-
-    def with_dates(queryset: QuerySet) -> QuerySet:
-        return queryset.annotate(created=Max("predecessors__retired_on"))
-
-    def active(retired_on: datetime.date | None, created: datetime.date | None, day: datetime.date) -> bool:
-        return (retired_on is None or retired_on > day) and (created is None or created <= day)
-
+    predecessors' latest (the gazetteer's with_lifespan), "active on the day" decided by its existed_on()."""
     villages = list(
-        with_dates(Village.objects.filter(_scope(level, unit, "commune__district"))).values_list(
-            "pk", "commune_id", "retired_on", "created"
-        )
+        Village.objects.filter(_scope(level, unit, "commune__district"))
+        .with_lifespan()
+        .values_list("pk", "commune_id", "retired_on", "created")
     )
     communes = list(
-        with_dates(Commune.objects.filter(_scope(level, unit, "district"))).values_list(
-            "pk", "district_id", "retired_on", "created"
-        )
+        Commune.objects.filter(_scope(level, unit, "district"))
+        .with_lifespan()
+        .values_list("pk", "district_id", "retired_on", "created")
     )
     if level == "district":
         districts = [unit] if isinstance(unit, District) else []
     else:
         where = Q(province=unit) if level == "province" else Q()
-        districts = list(with_dates(District.objects.filter(where)).select_related("province"))
+        districts = list(District.objects.filter(where).with_lifespan().select_related("province"))
     return {
         day: (
-            [(pk, parent) for pk, parent, retired_on, created in villages if active(retired_on, created, day)],
-            [(pk, parent) for pk, parent, retired_on, created in communes if active(retired_on, created, day)],
-            [d for d in districts if level == "district" or active(d.retired_on, getattr(d, "created", None), day)],
+            [(pk, parent) for pk, parent, retired_on, created in villages if existed_on(retired_on, created, day)],
+            [(pk, parent) for pk, parent, retired_on, created in communes if existed_on(retired_on, created, day)],
+            [d for d in districts if level == "district" or existed_on(d.retired_on, getattr(d, "created", None), day)],
         )
         for day in days
     }

@@ -55,13 +55,8 @@ def _refused(request, form, error):
         form.add_error(None, message)
 
 
-def _may_declare(user, village):
-    """SECURITY: the village's DSO or commune focal point (scoping's write rule on the village in hand, no query)."""
-    return scoping.may_write(user, district=village.commune.district_id, commune=village.commune_id)
-
-
 def _can_claim(user, village, claim, certification):
-    return claim is None and certification is None and not village.is_retired and _may_declare(user, village)
+    return claim is None and certification is None and not village.is_retired and workflow.may_declare(user, village)
 
 
 @login_required
@@ -113,7 +108,7 @@ def claim(request, village):
     code = village
     village = _village(request.user, code)
     # SECURITY: only the village's DSO or commune focal point declares it (read-only roles get a 403).
-    if not _may_declare(request.user, village):
+    if not workflow.may_declare(request.user, village):
         raise PermissionDenied(
             _("Only the village's District Sanitation Officer or commune focal point can declare it.")
         )
@@ -342,7 +337,8 @@ def declared_in_reports(request):
     """The villages the user's quarterly reports show as ODF, not yet declared for verification: each links to its
     declaration form with the report's date."""
     # SECURITY: the DSO's and commune focal point's page (those who declare); the list is their write scope only.
-    if not scoping.reach_of(request.user).districts and not scoping.reach_of(request.user).communes:
+    reach = scoping.reach_of(request.user)
+    if not reach.districts and not reach.communes:
         raise PermissionDenied(_("Only a District Sanitation Officer or a commune focal point declares villages ODF."))
     return render(
         request, "reports/odf/declared_in_reports.html", {"villages": to_declare.villages_to_declare(request.user)}

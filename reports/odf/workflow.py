@@ -78,9 +78,14 @@ def _lock(claim: OdfClaim) -> OdfClaim:
     return OdfClaim.objects.select_for_update().select_related("village__commune__district").get(pk=claim.pk)
 
 
+def may_declare(user: User, village: Village) -> bool:
+    """SECURITY: the village's DSO or commune focal point (scoping's write rule on the village in hand, no query)."""
+    return scoping.may_write(user, district=village.commune.district_id, commune=village.commune_id)
+
+
 def _require_area(village: Village, by: User) -> None:
     # SECURITY: only the village's own DSO or commune focal point declares it ODF.
-    if not Village.objects.editable_by(by).filter(pk=village.pk).exists():
+    if not may_declare(by, village):
         raise PermissionDenied(
             _("Only the District Sanitation Officer or the commune focal point of %(village)s can declare it ODF.")
             % {"village": village.name}

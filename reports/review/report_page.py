@@ -6,7 +6,6 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, render
 
 from districts import scoping
-from districts.models import District
 from reports.entry import writes as entry
 from reports.entry.summary import count_open_comments, summarise
 from reports.entry.views import readable_district
@@ -23,7 +22,7 @@ def report_detail(request, district, year, quarter):
 
 def report_page(request, district, period, return_formset=None):
     """The report page: what is missing, communes, district section, progress; and the workflow actions."""
-    can_write = District.objects.editable_by(request.user).filter(pk=district.pk).exists()
+    can_write = scoping.may_write(request.user, district=district.pk)
     can_review = scoping.may_review(request.user, province=district.province_id)
     if can_write and period.is_open:
         report = entry.open_report(district=district, period=period)

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from districts.models import District, Province
 from districts.people import display_name
-from districts.scoping import is_mrd, may_review
+from districts.scoping import is_mrd, may_review, may_write
 from drssd_portal.dispatch import enqueue_on_commit
 from reports.entry.summary import summarise
 from reports.entry.writes import set_history_user
@@ -139,7 +139,7 @@ def _already_past_draft(report: DistrictReport) -> str:
 
 def _require_dso(report: DistrictReport, by: User) -> None:
     # SECURITY: only a DSO of the report's own district submits it.
-    if not District.objects.editable_by(by).filter(pk=report.district_id).exists():
+    if not may_write(by, district=report.district_id):
         raise PermissionDenied(
             _("Only the District Sanitation Officer of %(district)s can submit this report.")
             % {"district": report.district.name}
